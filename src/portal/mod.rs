@@ -1,0 +1,1 @@
+//! The CKAN-compatible mock portal. (Being written.)

@@ -1,0 +1,1 @@
+//! Controlled vocabularies of the Government of Canada open data schema. (Being written.)
