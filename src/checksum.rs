@@ -1,0 +1,134 @@
+//! SHA-256 computed while bytes are written, so an output is hashed in the same pass
+//! that produces it and never read back. `sha2` picks the CPU's SHA extensions (SHA-NI)
+//! at run time where they exist.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+
+use sha2::{Digest, Sha256};
+
+/// A SHA-256 digest, shown as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256Digest(pub [u8; 32]);
+
+impl Sha256Digest {
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// `sha256:<hex>`, as Data Packages and CKAN's `hash` field write it.
+    pub fn prefixed(&self) -> String {
+        format!("sha256:{}", self.hex())
+    }
+
+    /// Reads `hex` or `sha256:hex`.
+    pub fn parse(s: &str) -> Option<Sha256Digest> {
+        let s = s.strip_prefix("sha256:").unwrap_or(s);
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out).ok()?;
+        Some(Sha256Digest(out))
+    }
+
+    pub fn of(bytes: &[u8]) -> Sha256Digest {
+        Sha256Digest(Sha256::digest(bytes).into())
+    }
+}
+
+impl fmt::Display for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.hex())
+    }
+}
+
+impl fmt::Debug for Sha256Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Digest({})", self.hex())
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Flushes and returns the inner writer, the digest and the byte count.
+    ///
+    /// # Errors
+    /// The final flush failed.
+    pub fn finish(mut self) -> io::Result<(W, Sha256Digest, u64)> {
+        self.inner.flush()?;
+        Ok((self.inner, Sha256Digest(self.hasher.finalize().into()), self.bytes))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Hashes everything `reader` yields, in 256 KiB reads.
+///
+/// # Errors
+/// A read failed.
+pub fn hash_reader<R: Read>(mut reader: R) -> io::Result<(Sha256Digest, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((Sha256Digest(hasher.finalize().into()), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // FIPS 180-2 test vector.
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn hashing_writer_matches_the_standard_vector() {
+        let mut w = HashingWriter::new(Vec::new());
+        w.write_all(b"a").unwrap();
+        w.write_all(b"bc").unwrap();
+        let (inner, digest, n) = w.finish().unwrap();
+        assert_eq!(inner, b"abc");
+        assert_eq!(digest.hex(), ABC);
+        assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn hash_reader_agrees_with_the_writer() {
+        let (d, n) = hash_reader(&b"abc"[..]).unwrap();
+        assert_eq!(d.hex(), ABC);
+        assert_eq!(n, 3);
+        assert_eq!(Sha256Digest::parse(&d.prefixed()), Some(d));
+        assert_eq!(Sha256Digest::parse("zz"), None);
+    }
+}

@@ -1,0 +1,156 @@
+//! RFC 4180 CSV: UTF-8, CRLF line ends, one header row, fields quoted only when they
+//! must be, so the same table always gives the same bytes.
+
+use std::io::{self, Write};
+
+use crate::screen::FormulaPolicy;
+use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
+
+/// A CSV cell that was changed so a spreadsheet will not run it as a formula.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Neutralised {
+    pub row: u64,
+    pub column: String,
+}
+
+/// Writes a table as CSV.
+pub struct CsvSink<W: Write> {
+    writer: csv::Writer<W>,
+    decimals: DecimalStyle,
+    formula: FormulaPolicy,
+    info: TableInfo,
+    buf: Vec<String>,
+    /// Every neutralised cell is counted; the first 100 are kept for the report.
+    pub neutralised: Vec<Neutralised>,
+    pub neutralised_count: u64,
+}
+
+impl<W: Write> CsvSink<W> {
+    /// # Errors
+    /// Writing the byte-order mark failed.
+    pub fn new(
+        mut out: W,
+        decimals: DecimalStyle,
+        formula: FormulaPolicy,
+        bom: bool,
+    ) -> io::Result<Self> {
+        if bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(out);
+        Ok(CsvSink {
+            writer,
+            decimals,
+            formula,
+            info: TableInfo::default(),
+            buf: Vec::new(),
+            neutralised: Vec::new(),
+            neutralised_count: 0,
+        })
+    }
+
+    /// Flushes and hands back the output.
+    ///
+    /// # Errors
+    /// The final flush failed.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.writer
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+impl<W: Write> TableSink for CsvSink<W> {
+    fn begin(&mut self, info: &TableInfo) -> io::Result<()> {
+        self.info = info.clone();
+        self.writer.write_record(&info.headers).map_err(csv_err)
+    }
+
+    fn row(&mut self, row: Row<'_>) -> io::Result<()> {
+        self.buf.clear();
+        for (i, cell) in row.cells.iter().enumerate() {
+            let mut text = cell.display(self.decimals).to_string();
+            if let (Value::Text(_), FormulaPolicy::Prefix) = (cell, self.formula) {
+                if let Some(safe) = crate::screen::neutralise_formula(&text) {
+                    text = safe;
+                    self.neutralised_count += 1;
+                    if self.neutralised.len() < 100 {
+                        self.neutralised.push(Neutralised {
+                            row: row.number,
+                            column: self.info.column_letter(i),
+                        });
+                    }
+                }
+            }
+            self.buf.push(text);
+        }
+        // Short rows are padded so every record has the header's width.
+        while self.buf.len() < self.info.headers.len() {
+            self.buf.push(String::new());
+        }
+        self.writer.write_record(&self.buf).map_err(csv_err)
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(rows: &[Vec<Value>], formula: FormulaPolicy) -> (String, u64) {
+        let mut sink = CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false).unwrap();
+        let info = TableInfo {
+            source: "t".into(),
+            headers: vec!["a".into(), "b".into()],
+            header_row: 1,
+            ..Default::default()
+        };
+        sink.begin(&info).unwrap();
+        for (i, r) in rows.iter().enumerate() {
+            sink.row(Row {
+                number: i as u64 + 2,
+                cells: r,
+            })
+            .unwrap();
+        }
+        sink.end().unwrap();
+        let n = sink.neutralised_count;
+        (String::from_utf8(sink.into_inner().unwrap()).unwrap(), n)
+    }
+
+    #[test]
+    fn quotes_only_what_needs_quoting() {
+        let (out, _) = write(
+            &[vec![
+                Value::Text("Québec, \"QC\"\nline".into()),
+                Value::Text(" 007 ".into()),
+            ]],
+            FormulaPolicy::Allow,
+        );
+        assert_eq!(out, "a,b\r\n\"Québec, \"\"QC\"\"\nline\", 007 \r\n");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_but_numbers_are_not() {
+        let (out, n) = write(
+            &[vec![Value::Text("=HYPERLINK(\"x\")".into()), Value::Text("-12.5".into())]],
+            FormulaPolicy::Prefix,
+        );
+        assert_eq!(n, 1);
+        assert!(out.contains("'=HYPERLINK"), "{out}");
+        assert!(out.contains(",-12.5\r\n"), "{out}");
+    }
+}

@@ -1,0 +1,306 @@
+//! The only code that talks to the portal: CKAN's Action API over HTTP(S).
+//!
+//! Each request is sent on a fresh connection (the CKAN development server closes every
+//! one, and a reused connection that the server has just closed turns a safe request
+//! into an ambiguous one). Reads and idempotent writes are retried by [`RetryPolicy`];
+//! a create that may have reached the portal is never repeated here: it is reported as
+//! [`Failure::Ambiguous`] so the caller re-reads the portal and plans again.
+
+use std::path::Path;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value as Json};
+use tracing::{debug, warn};
+
+use super::error::{CkanError, PublishError};
+use super::retry::{parse_retry_after, retryable_status, RetryPolicy};
+
+/// Whether repeating a request could do something twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    /// Reads, patches, updates and deletes: the same request twice leaves the same state.
+    Idempotent,
+    /// Creates: a second one could make a twin.
+    Once,
+}
+
+/// Why a call failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Nothing was changed, or retrying will not help: report it.
+    Final(PublishError),
+    /// A create may or may not have been applied: re-read the portal before going on.
+    Ambiguous(PublishError),
+}
+
+impl Failure {
+    pub fn into_error(self) -> PublishError {
+        match self {
+            Failure::Final(e) | Failure::Ambiguous(e) => e,
+        }
+    }
+}
+
+impl From<PublishError> for Failure {
+    fn from(e: PublishError) -> Self {
+        Failure::Final(e)
+    }
+}
+
+/// A CKAN Action API client for one portal and organization.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<SecretString>,
+    token_source: String,
+    organization: String,
+    policy: RetryPolicy,
+    writes: std::sync::atomic::AtomicU32,
+}
+
+impl Client {
+    /// # Errors
+    /// The HTTP client cannot be built (no TLS roots on the machine).
+    pub fn new(
+        base_url: &str,
+        token: Option<SecretString>,
+        token_source: &str,
+        organization: &str,
+        timeout: Duration,
+        connect_timeout: Duration,
+        policy: RetryPolicy,
+    ) -> Result<Client, PublishError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            .pool_max_idle_per_host(0)
+            .user_agent(concat!("ogpipe/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| PublishError::Transport {
+                action: "client setup".into(),
+                url: base_url.into(),
+                detail: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            token,
+            token_source: token_source.to_string(),
+            organization: organization.to_string(),
+            policy,
+            writes: Default::default(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Write calls sent so far (each attempt counts).
+    pub fn writes(&self) -> u32 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn url(&self, action: &str) -> String {
+        format!("{}/api/3/action/{action}", self.base)
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            // CKAN reads the raw token; `Bearer` makes it silently anonymous.
+            Some(t) => req.header(reqwest::header::AUTHORIZATION, t.expose_secret()),
+            None => req,
+        }
+    }
+
+    /// Calls an action with a JSON body and returns its `result`.
+    ///
+    /// # Errors
+    /// See [`Failure`].
+    pub async fn action(&self, action: &str, body: &Json, safety: Safety) -> Result<Json, Failure> {
+        let write = !matches!(action, "package_show" | "resource_show" | "package_search" | "organization_show" | "status_show" | "organization_list_for_user");
+        self.send(action, write, safety, || {
+            Ok(self.authorize(self.http.post(self.url(action)).json(body)))
+        })
+        .await
+    }
+
+    /// Calls `resource_create` or `resource_update` with a file, streamed from disk.
+    ///
+    /// # Errors
+    /// See [`Failure`].
+    pub async fn upload(
+        &self,
+        action: &str,
+        fields: &Map<String, Json>,
+        path: &Path,
+        file_name: &str,
+        mime: &str,
+        safety: Safety,
+    ) -> Result<Json, Failure> {
+        self.send(action, true, safety, || {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in fields {
+                match v {
+                    Json::String(s) => form = form.text(k.clone(), s.clone()),
+                    // CKAN reads a list as repeated form fields.
+                    Json::Array(items) if items.iter().all(Json::is_string) => {
+                        for i in items {
+                            form = form.text(k.clone(), i.as_str().unwrap_or_default().to_string());
+                        }
+                    }
+                    Json::Null => {}
+                    // Dicts such as name_translated travel as JSON text.
+                    other => form = form.text(k.clone(), other.to_string()),
+                }
+            }
+            let file = std::fs::File::open(path).map_err(|source| PublishError::File {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let len = file
+                .metadata()
+                .map_err(|source| PublishError::File {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+                .len();
+            let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
+                .file_name(file_name.to_string())
+                .mime_str(mime)
+                .map_err(|e| PublishError::Protocol {
+                    action: action.into(),
+                    detail: e.to_string(),
+                })?;
+            form = form.part("upload", part);
+            Ok(self.authorize(self.http.post(self.url(action)).multipart(form)))
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "portal", skip_all, fields(action = action))]
+    async fn send(
+        &self,
+        action: &str,
+        write: bool,
+        safety: Safety,
+        build: impl Fn() -> Result<reqwest::RequestBuilder, PublishError>,
+    ) -> Result<Json, Failure> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let req = build()?;
+            if write {
+                self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            let started = std::time::Instant::now();
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    // A refused connection never reached the portal; a timeout may have.
+                    let unsent = e.is_connect() && !e.is_timeout();
+                    let error = PublishError::Transport {
+                        action: action.into(),
+                        url: self.url(action),
+                        detail: describe(&e),
+                    };
+                    if (unsent || safety == Safety::Idempotent) && attempt < self.policy.max_attempts {
+                        let wait = self.policy.backoff(attempt, None, fastrand::f64());
+                        warn!(attempt, error = %error, wait_ms = wait.as_millis() as u64, "Portal request failed; retrying.");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Err(if unsent { Failure::Final(error) } else { Failure::Ambiguous(error) });
+                }
+            };
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            let body = match resp.text().await {
+                Ok(b) => b,
+                Err(e) => {
+                    let error = PublishError::Transport {
+                        action: action.into(),
+                        url: self.url(action),
+                        detail: describe(&e),
+                    };
+                    if safety == Safety::Idempotent && attempt < self.policy.max_attempts {
+                        tokio::time::sleep(self.policy.backoff(attempt, None, fastrand::f64())).await;
+                        continue;
+                    }
+                    return Err(Failure::Ambiguous(error));
+                }
+            };
+            debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "Portal answered.");
+            if status == 200 {
+                return parse_success(action, &body).map_err(Failure::Final);
+            }
+            let error = CkanError::from_body(&body);
+            if retryable_status(status) {
+                // 429 says the request was not processed; a 5xx after a create may have been.
+                let safe = safety == Safety::Idempotent || status == 429;
+                if safe && attempt < self.policy.max_attempts {
+                    let wait = self.policy.backoff(attempt, retry_after, fastrand::f64());
+                    warn!(attempt, status, wait_ms = wait.as_millis() as u64, "Portal busy or failing; retrying.");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                let e = PublishError::Exhausted {
+                    action: action.into(),
+                    status,
+                    attempts: attempt,
+                    error,
+                };
+                return Err(if safe { Failure::Final(e) } else { Failure::Ambiguous(e) });
+            }
+            let hint = match (&error, status) {
+                (CkanError::Authorization(_), _) | (_, 401 | 403) => format!(
+                    "; the token from {} was refused or lacks rights on organization \"{}\"",
+                    self.token_source, self.organization
+                ),
+                _ => String::new(),
+            };
+            return Err(Failure::Final(PublishError::Rejected {
+                action: action.into(),
+                status,
+                error,
+                hint,
+            }));
+        }
+    }
+}
+
+/// reqwest's Display hides the cause (`error sending request`); show the chain.
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        e.to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(cause) = src {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        src = cause.source();
+    }
+    s
+}
+
+fn parse_success(action: &str, body: &str) -> Result<Json, PublishError> {
+    let v: Json = serde_json::from_str(body).map_err(|e| PublishError::Protocol {
+        action: action.into(),
+        detail: format!("the body is not JSON ({e})"),
+    })?;
+    if v.get("success").and_then(Json::as_bool) != Some(true) {
+        return Err(PublishError::Protocol {
+            action: action.into(),
+            detail: "`success` is not true in a 200 answer".into(),
+        });
+    }
+    Ok(v.get("result").cloned().unwrap_or(Json::Null))
+}

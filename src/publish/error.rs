@@ -1,0 +1,153 @@
+//! Portal failures, read from CKAN's envelope rather than the status alone.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What kind of error CKAN said it was (`error.__type`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CkanError {
+    /// Per-field messages, e.g. `title_translated: Required language "fr" missing`.
+    Validation(BTreeMap<String, Vec<String>>),
+    Authorization(String),
+    NotFound(String),
+    /// Anything else, with CKAN's type and message, or the body when it was not JSON.
+    Other { kind: String, message: String },
+}
+
+impl fmt::Display for CkanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CkanError::Validation(fields) => {
+                let mut first = true;
+                for (field, msgs) in fields {
+                    for m in msgs {
+                        if !first {
+                            f.write_str("; ")?;
+                        }
+                        first = false;
+                        write!(f, "{field}: {m}")?;
+                    }
+                }
+                Ok(())
+            }
+            CkanError::Authorization(m) => write!(f, "authorization error: {m}"),
+            CkanError::NotFound(m) => write!(f, "not found: {m}"),
+            CkanError::Other { kind, message } => write!(f, "{kind}: {message}"),
+        }
+    }
+}
+
+impl CkanError {
+    /// Reads the `error` object of a failed action, or a bare body.
+    pub fn from_body(body: &str) -> CkanError {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+            return CkanError::Other {
+                kind: "non-JSON answer".into(),
+                message: body.chars().take(200).collect(),
+            };
+        };
+        let Some(err) = v.get("error").and_then(|e| e.as_object()) else {
+            // CKAN answers some bad requests with a bare JSON string.
+            return CkanError::Other {
+                kind: "bad request".into(),
+                message: v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+            };
+        };
+        let kind = err.get("__type").and_then(|t| t.as_str()).unwrap_or("");
+        let message = err
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("")
+            .to_string();
+        match kind {
+            "Validation Error" => CkanError::Validation(
+                err.iter()
+                    .filter(|(k, _)| *k != "__type")
+                    .map(|(k, v)| {
+                        let msgs = match v {
+                            serde_json::Value::Array(a) => a
+                                .iter()
+                                .map(|m| m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string()))
+                                .collect(),
+                            serde_json::Value::String(s) => vec![s.clone()],
+                            other => vec![other.to_string()],
+                        };
+                        (k.clone(), msgs)
+                    })
+                    .collect(),
+            ),
+            "Authorization Error" => CkanError::Authorization(message),
+            "Not Found Error" => CkanError::NotFound(message),
+            other => CkanError::Other {
+                kind: other.to_string(),
+                message,
+            },
+        }
+    }
+}
+
+/// Could not publish.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    #[error("{action} at {url}: {detail}; check that portal.url is right and the portal is up")]
+    Transport {
+        action: String,
+        url: String,
+        detail: String,
+    },
+    #[error("{action}: the portal refused the request ({status}): {error}{hint}")]
+    Rejected {
+        action: String,
+        status: u16,
+        error: CkanError,
+        hint: String,
+    },
+    #[error("{action}: the portal answered {status} after {attempts} attempts: {error}")]
+    Exhausted {
+        action: String,
+        status: u16,
+        attempts: u32,
+        error: CkanError,
+    },
+    #[error("{action}: the portal's answer is not what CKAN sends: {detail}")]
+    Protocol { action: String, detail: String },
+    #[error("{path}: cannot read the file to upload: {source}")]
+    File {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("dataset {dataset}: {detail}")]
+    Inconsistent { dataset: String, detail: String },
+}
+
+impl PublishError {
+    /// True for refusals that no retry or replan will change (a bad field, no rights).
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, PublishError::Rejected { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_are_shown_per_field() {
+        let e = CkanError::from_body(
+            r#"{"success": false, "error": {"__type": "Validation Error", "title_translated": ["Required language \"fr\" missing"], "name": ["That URL is already in use."]}}"#,
+        );
+        assert_eq!(
+            e.to_string(),
+            "name: That URL is already in use.; title_translated: Required language \"fr\" missing"
+        );
+    }
+
+    #[test]
+    fn bare_string_bodies_are_kept() {
+        let e = CkanError::from_body(r#""Bad request - JSON Error: No request body data""#);
+        assert!(e.to_string().contains("JSON Error"));
+        assert!(matches!(CkanError::from_body("<html>"), CkanError::Other { .. }));
+    }
+}
