@@ -1,0 +1,194 @@
+//! Screening a workbook file for what a table reader does not show.
+//!
+//! | | xlsx / xlsm | ods | xlsb | xls |
+//! |---|---|---|---|---|
+//! | document properties (core, app, custom / meta.xml) | yes | yes | yes | **no** |
+//! | sheet names, hidden and very hidden sheets | yes | yes | yes (calamine) | yes (calamine) |
+//! | cells of every sheet, hidden ones too | yes | yes | yes (calamine) | yes (calamine) |
+//! | hidden rows and columns | yes | yes | **no** | **no** |
+//! | comments, notes, threaded comments | text screened | text screened | presence only | **no** |
+//! | page headers and footers | yes | yes (styles.xml) | **no** | **no** |
+//! | external links | yes | yes (table sources) | presence | **no** |
+//! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | yes (calamine) |
+//! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | **no** |
+//! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | - |
+//!
+//! Not inspected anywhere: images (`xl/media/`, `Pictures/`) and other binary parts,
+//! VML drawings (legacy note shapes; the note text is read from the comments part),
+//! text hidden by formatting (white on white, `;;;` number formats), data validation
+//! lists and conditional formats beyond their XML text.
+//!
+//! Zip members are streamed through quick-xml one at a time; a sheet is never held in
+//! memory whole. xls and xlsb cells are read through calamine, one sheet at a time.
+
+mod calamine_books;
+mod ods;
+mod xlsx;
+
+use std::io::{BufReader, Read, Seek};
+
+use zip::read::ZipFile;
+use zip::ZipArchive;
+
+use super::xml::{self, local, Item};
+use super::{ContainerFormat, Finding, Findings, Rule, Screen, ScreenError};
+
+pub(crate) fn screen<R: Read + Seek>(
+    screen: &Screen,
+    format: ContainerFormat,
+    source: &str,
+    reader: R,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    match format {
+        ContainerFormat::Xlsx | ContainerFormat::Xlsm => xlsx::screen(screen, source, reader, out),
+        ContainerFormat::Ods => ods::screen(screen, source, reader, out),
+        ContainerFormat::Xlsb => calamine_books::screen_xlsb(screen, source, reader, out),
+        ContainerFormat::Xls => calamine_books::screen_xls(screen, source, reader, out),
+    }
+}
+
+/// A zip container and the names of its members.
+pub(crate) struct Package<R: Read + Seek> {
+    pub archive: ZipArchive<R>,
+    pub names: Vec<String>,
+    pub source: String,
+}
+
+impl<R: Read + Seek> Package<R> {
+    pub(crate) fn open(source: &str, reader: R) -> Result<Self, ScreenError> {
+        let archive = ZipArchive::new(reader).map_err(|e| corrupt(source, "zip container", e))?;
+        let names = archive.file_names().map(str::to_string).collect();
+        Ok(Package {
+            archive,
+            names,
+            source: source.to_string(),
+        })
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// A member, buffered for quick-xml.
+    pub(crate) fn part(&mut self, name: &str) -> Result<BufReader<ZipFile<'_, R>>, ScreenError> {
+        let file = self
+            .archive
+            .by_name(name)
+            .map_err(|e| corrupt(&self.source, &format!("part \"{name}\""), e))?;
+        Ok(BufReader::new(file))
+    }
+
+    pub(crate) fn file(&self) -> String {
+        format!("file \"{}\"", self.source)
+    }
+
+    /// Screens a part's every text node, comment and attribute value, located by path.
+    pub(crate) fn screen_generic(
+        &mut self,
+        screen: &Screen,
+        name: &str,
+        out: &mut Findings,
+    ) -> Result<(), ScreenError> {
+        let file = self.file();
+        let source = self.source.clone();
+        let reader = self.part(name)?;
+        xml::screen_part(screen, &source, &part_prefix(name), reader, out, |pos, suffix| {
+            format!("{file}, part \"{name}\", {}{suffix}", pos.path())
+        })
+    }
+}
+
+pub(crate) fn part_prefix(name: &str) -> String {
+    format!("part \"{name}\", ")
+}
+
+pub(crate) fn corrupt(source: &str, what: &str, err: impl std::fmt::Display) -> ScreenError {
+    ScreenError::Corrupt {
+        source_name: source.to_string(),
+        what: what.to_string(),
+        reason: err.to_string(),
+    }
+}
+
+/// Screens document properties: OOXML `docProps/core.xml`, `app.xml`, `custom.xml` and
+/// ODF `meta.xml`, each value located as `document property "<name>"` (custom and
+/// user-defined properties by their own name, the rest by element name).
+pub(crate) fn screen_properties<R: Read + Seek>(
+    screen: &Screen,
+    pkg: &mut Package<R>,
+    name: &str,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    let file = pkg.file();
+    let source = pkg.source.clone();
+    // ODF nests properties one level deeper (office:document-meta/office:meta/x).
+    let depth = if name == "meta.xml" { 3 } else { 2 };
+    let mut current: Option<String> = None;
+    let reader = pkg.part(name)?;
+    xml::walk(&source, &part_prefix(name), reader, |pos, item| match item {
+        Item::Open { name: el, attrs } if pos.depth() == depth => {
+            let named = attrs
+                .iter()
+                .find(|(k, _)| local(k) == "name")
+                .map(|(_, v)| v.clone());
+            let prop = named.unwrap_or_else(|| local(el).to_string());
+            let location = format!("{file}, document property \"{prop}\"");
+            // A property's name can be the marking too ("SECRET" = "yes").
+            screen.screen_into(&prop, &format!("{location} (name)"), out);
+            current = Some(location);
+        }
+        Item::Close { .. } if pos.depth() == depth => current = None,
+        Item::Text(t) => {
+            let location = current.clone();
+            screen.screen_lazy(
+                t,
+                || location.unwrap_or_else(|| format!("{file}, part \"{name}\", {}", pos.path())),
+                out,
+            );
+        }
+        _ => {}
+    })
+}
+
+/// A hidden-content finding with no raw value.
+pub(crate) fn hidden(rule: Rule, location: String, excerpt: impl Into<String>) -> Finding {
+    Finding::new(rule, location, excerpt)
+}
+
+/// "3 hidden rows: 4, 7-9" from sorted, possibly overlapping inclusive ranges.
+pub(crate) fn describe_ranges(
+    what: &str,
+    ranges: &[(u64, u64)],
+    label: impl Fn(u64) -> String,
+) -> String {
+    let count: u64 = ranges.iter().map(|(a, b)| b - a + 1).sum();
+    let shown: Vec<String> = ranges
+        .iter()
+        .take(5)
+        .map(|&(a, b)| {
+            if a == b {
+                label(a)
+            } else {
+                format!("{}-{}", label(a), label(b))
+            }
+        })
+        .collect();
+    let more = if ranges.len() > 5 { ", …" } else { "" };
+    format!("{count} hidden {what}: {}{more}", shown.join(", "))
+}
+
+/// Whether an OOXML/ODF boolean attribute is set.
+pub(crate) fn truthy(v: &str) -> bool {
+    matches!(v, "1" | "true" | "on")
+}
+
+pub(crate) fn attr<'a>(attrs: &'a [(String, String)], local_name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(k, _)| local(k) == local_name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests;

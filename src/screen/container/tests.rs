@@ -1,0 +1,255 @@
+//! The leaky corpus, generated here: xlsx through rust_xlsxwriter, hand-made zips for
+//! what it cannot write (macros, links, embeddings, ods).
+
+use std::io::{Cursor, Write};
+
+use rust_xlsxwriter::{DocProperties, Note, Workbook};
+use zip::write::SimpleFileOptions;
+
+use crate::screen::{
+    apply_waivers, ContainerFormat, Finding, Rule, Screen, ScreenConfig, ScreenError, Waiver,
+};
+
+fn screen() -> Screen {
+    Screen::new(&ScreenConfig {
+        allowlist: vec!["info@dept.gc.ca".into()],
+        ..ScreenConfig::default()
+    })
+    .unwrap()
+}
+
+fn run(format: ContainerFormat, name: &str, bytes: Vec<u8>) -> Vec<Finding> {
+    screen().screen_container(format, name, Cursor::new(bytes)).unwrap()
+}
+
+fn pairs(found: &[Finding]) -> Vec<(String, String)> {
+    found.iter().map(|f| (f.rule.to_string(), f.location.clone())).collect()
+}
+
+fn assert_has(found: &[Finding], rule: &str, location: &str) {
+    let p = pairs(found);
+    assert!(
+        p.iter().any(|(r, l)| r == rule && l == location),
+        "no {rule} at {location} in {p:#?}"
+    );
+}
+
+/// No excerpt, display or serialization shows a raw identifier.
+fn assert_no_raw(found: &[Finding], raws: &[&str]) {
+    for f in found {
+        let shown = format!("{f} {f:?} {}", serde_json::to_string(f).unwrap());
+        for raw in raws {
+            assert!(!shown.contains(raw), "{raw} shown in {shown}");
+        }
+    }
+}
+
+fn leaky_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let props = DocProperties::new()
+        .set_title("Open budget")
+        .set_custom_property("Classification", "SECRET");
+    wb.set_properties(&props);
+    let data = wb.add_worksheet().set_name("Data").unwrap();
+    data.write(0, 0, "name").unwrap();
+    data.write(0, 1, "CONFIDENTIAL").unwrap();
+    data.write(1, 0, "SIN 130 692 544").unwrap();
+    data.write(1, 1, "jane@example.ca").unwrap();
+    data.write(2, 0, "call 613-555-0123").unwrap();
+    data.write(3, 0, 130692544).unwrap();
+    data.set_row_hidden(2).unwrap();
+    data.set_column_hidden(3).unwrap();
+    data.insert_note(1, 2, &Note::new("Protected B draft, ask 613-555-0199")).unwrap();
+    data.set_header("&CPROTECTED B");
+    let named = wb.add_worksheet().set_name("PROTECTED B").unwrap();
+    named.write(0, 0, "ok").unwrap();
+    let hid = wb.add_worksheet().set_name("Hidden").unwrap();
+    hid.write(0, 0, "TOP SECRET").unwrap();
+    hid.set_hidden(true);
+    let very = wb.add_worksheet().set_name("Deep").unwrap();
+    very.write(0, 0, "x").unwrap();
+    very.set_very_hidden(true);
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn xlsx_leaks_are_found_where_they_are() {
+    let found = run(ContainerFormat::Xlsx, "t.xlsx", leaky_xlsx());
+    let at = |s: &str| format!("file \"t.xlsx\", {s}");
+    let cases = [
+        ("marking", at("document property \"Classification\"")),
+        ("marking", at("sheet \"Data\", cell B1")),
+        ("sin", at("sheet \"Data\", cell A2")),
+        ("email", at("sheet \"Data\", cell B2")),
+        ("phone", at("sheet \"Data\", cell A3")),
+        ("sin", at("sheet \"Data\", cell A4")),
+        ("hidden-rows", at("sheet \"Data\"")),
+        ("hidden-columns", at("sheet \"Data\"")),
+        ("comment", at("sheet \"Data\", cell C2, comment")),
+        ("marking", at("sheet \"Data\", cell C2, comment")),
+        ("phone", at("sheet \"Data\", cell C2, comment")),
+        ("marking", at("sheet \"Data\", page header/footer")),
+        ("marking", at("sheet \"PROTECTED B\", sheet name")),
+        ("hidden-sheet", at("sheet \"Hidden\"")),
+        ("marking", at("sheet \"Hidden\", cell A1")),
+        ("hidden-sheet", at("sheet \"Deep\"")),
+    ];
+    for (rule, location) in &cases {
+        assert_has(&found, rule, location);
+    }
+    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
+    assert_eq!(rows.excerpt, "1 hidden rows: 3");
+    let cols = found.iter().find(|f| f.rule == Rule::HiddenColumns).unwrap();
+    assert_eq!(cols.excerpt, "1 hidden columns: D");
+    assert_no_raw(&found, &["692 544", "130692544", "jane@", "555-0123", "555-0199"]);
+}
+
+#[test]
+fn clean_xlsx_look_alikes_pass() {
+    let mut wb = Workbook::new();
+    let s = wb.add_worksheet().set_name("Parks").unwrap();
+    let cells = [
+        "the secret to good data",
+        "Protected areas",
+        "PROTECTED AREAS",
+        "info@dept.gc.ca",
+        "-12.5",
+        "+1",
+        "CEO",
+    ];
+    for (i, c) in cells.iter().enumerate() {
+        s.write(i as u32, 0, *c).unwrap();
+    }
+    s.write(0, 1, 130692545).unwrap(); // fails Luhn
+    s.write(1, 1, -12.5).unwrap();
+    let found = run(ContainerFormat::Xlsx, "parks.xlsx", wb.save_to_buffer().unwrap());
+    assert!(found.is_empty(), "{:#?}", pairs(&found));
+}
+
+fn zip(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, body) in members {
+        w.start_file(*name, SimpleFileOptions::default()).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+const WORKBOOK: &str = r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+const WORKBOOK_RELS: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>"#;
+
+#[test]
+fn xlsm_macros_links_embeddings_and_threaded_comments_are_hidden_content() {
+    let sheet = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="5"><c r="C5" t="inlineStr"><is><r><t>SEC</t></r><r><t>RET//REL CAN</t></r></is></c><c r="D5"><f>IF(A1,"TOP SECRET","")</f><v>0</v></c></row></sheetData></worksheet>"#;
+    let bytes = zip(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/vbaProject.bin", "binary"),
+        ("xl/externalLinks/externalLink1.xml", "<externalLink><sheetData><cell><v>jane@example.ca</v></cell></sheetData></externalLink>"),
+        ("xl/embeddings/oleObject1.bin", "binary"),
+        ("xl/threadedComments/threadedComment1.xml", r#"<ThreadedComments><threadedComment ref="A1"><text>see TS//SI</text></threadedComment></ThreadedComments>"#),
+        ("docProps/custom.xml", r#"<Properties><property name="Classification"><vt:lpwstr xmlns:vt="v">Protected B</vt:lpwstr></property></Properties>"#),
+    ]);
+    let found = run(ContainerFormat::Xlsm, "m.xlsm", bytes);
+    let at = |s: &str| format!("file \"m.xlsm\", {s}");
+    let cases = [
+        ("macro", at("part \"xl/vbaProject.bin\"")),
+        ("external-link", at("part \"xl/externalLinks/externalLink1.xml\"")),
+        ("email", at("part \"xl/externalLinks/externalLink1.xml\", /externalLink/sheetData[1]/cell[1]/v[1]")),
+        ("embedded-object", at("part \"xl/embeddings/oleObject1.bin\"")),
+        ("comment", at("cell A1, comment")),
+        ("marking", at("cell A1, comment")),
+        ("marking", at("sheet \"S\", cell C5")),
+        ("marking", at("sheet \"S\", cell D5, formula")),
+        ("hidden-rows", at("sheet \"S\"")),
+        ("marking", at("document property \"Classification\"")),
+    ];
+    for (rule, location) in &cases {
+        assert_has(&found, rule, location);
+    }
+}
+
+fn leaky_ods() -> Vec<u8> {
+    let content = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x" xmlns:style="s" xmlns:dc="d">
+<office:automatic-styles><style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles>
+<office:body><office:spreadsheet>
+<table:table table:name="Visible">
+ <table:table-column/><table:table-column table:visibility="collapse"/>
+ <table:table-row><table:table-cell><text:p>name</text:p></table:table-cell><table:table-cell><text:p>Classification: SECRET</text:p></table:table-cell></table:table-row>
+ <table:table-row><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>jane@example.ca</text:p><office:annotation><dc:creator>A</dc:creator><text:p>TS//SI note</text:p></office:annotation></table:table-cell></table:table-row>
+ <table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>
+ <table:table-row table:visibility="collapse"><table:table-cell office:value-type="string"><text:p>130 692 544</text:p></table:table-cell></table:table-row>
+</table:table>
+<table:table table:name="Hidden" table:style-name="ta2"><table:table-row><table:table-cell><text:p>Protected B</text:p></table:table-cell></table:table-row></table:table>
+<table:table table:name="Parks"><table:table-row><table:table-cell><text:p>Protected areas</text:p></table:table-cell><table:table-cell><text:p>the secret to good data</text:p></table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"#;
+    let meta = r#"<office:document-meta xmlns:office="o" xmlns:meta="m" xmlns:dc="d"><office:meta><dc:title>Budget</dc:title><meta:user-defined meta:name="Classification">PROTÉGÉ B</meta:user-defined></office:meta></office:document-meta>"#;
+    let styles = r#"<office:document-styles xmlns:office="o" xmlns:style="s" xmlns:text="x"><office:master-styles><style:master-page style:name="Default"><style:header><text:p>CONFIDENTIAL</text:p></style:header></style:master-page></office:master-styles></office:document-styles>"#;
+    zip(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("content.xml", content),
+        ("meta.xml", meta),
+        ("styles.xml", styles),
+        ("Basic/Standard/Module1.xml", "<m/>"),
+        ("Object 1/content.xml", "<o>TOP SECRET</o>"),
+    ])
+}
+
+#[test]
+fn ods_leaks_are_found_where_they_are() {
+    let found = run(ContainerFormat::Ods, "t.ods", leaky_ods());
+    let at = |s: &str| format!("file \"t.ods\", {s}");
+    let cases = [
+        ("marking", at("document property \"Classification\"")),
+        ("marking", at("sheet \"Visible\", cell B1")),
+        ("email", at("sheet \"Visible\", cell C2")),
+        ("comment", at("sheet \"Visible\", cell C2, comment")),
+        ("marking", at("sheet \"Visible\", cell C2, comment")),
+        ("sin", at("sheet \"Visible\", cell A5")),
+        ("hidden-rows", at("sheet \"Visible\"")),
+        ("hidden-columns", at("sheet \"Visible\"")),
+        ("hidden-sheet", at("sheet \"Hidden\"")),
+        ("marking", at("sheet \"Hidden\", cell A1")),
+        ("marking", at("page header/footer")),
+        ("macro", at("part \"Basic/\"")),
+        ("embedded-object", at("part \"Object 1/\"")),
+        ("marking", at("part \"Object 1/content.xml\", /o")),
+    ];
+    for (rule, location) in &cases {
+        assert_has(&found, rule, location);
+    }
+    assert!(!pairs(&found).iter().any(|(_, l)| l.contains("Parks")), "{:#?}", pairs(&found));
+    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
+    assert_eq!(rows.excerpt, "1 hidden rows: 5");
+    assert_no_raw(&found, &["692 544", "jane@"]);
+}
+
+#[test]
+fn corrupt_containers_are_errors_not_passes() {
+    for format in [ContainerFormat::Xlsx, ContainerFormat::Ods, ContainerFormat::Xls, ContainerFormat::Xlsb] {
+        let r = screen().screen_container(format, "bad", Cursor::new(b"not a workbook".to_vec()));
+        assert!(matches!(r, Err(ScreenError::Corrupt { .. })), "{format:?}: {r:?}");
+    }
+    let dtd = zip(&[("xl/workbook.xml", r#"<!DOCTYPE x [<!ENTITY a "b">]><workbook/>"#)]);
+    let r = screen().screen_container(ContainerFormat::Xlsx, "dtd.xlsx", Cursor::new(dtd));
+    assert!(matches!(r, Err(ScreenError::Xml { .. })), "{r:?}");
+}
+
+#[test]
+fn waivers_release_exactly_the_waived_container_finding() {
+    let found = run(ContainerFormat::Xlsx, "t.xlsx", leaky_xlsx());
+    let total = found.len();
+    let waiver = Waiver {
+        rule: Rule::Email,
+        location: Some("file \"t.xlsx\", sheet \"Data\", cell B2".into()),
+        value_pattern: Some(r"jane@example\.ca".into()),
+        approver: "j.smith".into(),
+        justification: "public media contact".into(),
+    };
+    let (holding, waived) = apply_waivers(found, &[waiver]);
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0].rule, Rule::Email);
+    assert_eq!(waived[0].waived_by.as_deref(), Some("j.smith"));
+    assert_eq!(holding.len(), total - 1);
+}

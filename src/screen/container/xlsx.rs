@@ -1,0 +1,441 @@
+//! xlsx and xlsm: the OOXML parts read one by one, sheets streamed.
+//!
+//! Order matters: the shared strings are screened first and only the flagged ones are
+//! remembered (by index), so a flagged string is reported at every cell that uses it,
+//! located as `sheet "S", cell B7`, without holding all strings in memory.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Read, Seek};
+
+use regex::Regex;
+
+use super::{attr, describe_ranges, hidden, local, part_prefix, screen_properties, truthy, Package};
+use crate::screen::matcher::Hit;
+use crate::screen::xml::{self, Item};
+use crate::screen::{Finding, Findings, Rule, Screen, ScreenError};
+use crate::table::column_letter;
+
+const WORKBOOK: &str = "xl/workbook.xml";
+const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
+pub(crate) const PROPERTIES: &[&str] = &["docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"];
+
+struct SheetEntry {
+    name: String,
+    state: Option<String>,
+    part: Option<String>,
+}
+
+pub(crate) fn screen<R: Read + Seek>(
+    screen: &Screen,
+    source: &str,
+    reader: R,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    let mut pkg = Package::open(source, reader)?;
+    let file = pkg.file();
+    let mut special: HashSet<String> = HashSet::new();
+
+    report_members(&pkg, out);
+
+    for p in PROPERTIES {
+        if pkg.has(p) {
+            screen_properties(screen, &mut pkg, p, out)?;
+            special.insert(p.to_string());
+        }
+    }
+
+    let rels = read_rels(&mut pkg, "xl/_rels/workbook.xml.rels")?;
+    let sheets = read_workbook(screen, &mut pkg, &rels, out)?;
+    special.insert(WORKBOOK.into());
+
+    let mut flagged = BTreeMap::new();
+    if pkg.has(SHARED_STRINGS) {
+        flagged = read_shared_strings(screen, &mut pkg)?;
+        special.insert(SHARED_STRINGS.into());
+    }
+    let mut used: HashSet<usize> = HashSet::new();
+    let codes = header_footer_codes();
+
+    for sheet in &sheets {
+        let at = format!("{file}, sheet \"{}\"", sheet.name);
+        screen.screen_into(&sheet.name, &format!("{at}, sheet name"), out);
+        match sheet.state.as_deref() {
+            Some("hidden") => out.push(hidden(Rule::HiddenSheet, at.clone(), "hidden sheet")),
+            Some("veryHidden") => {
+                out.push(hidden(Rule::HiddenSheet, at.clone(), "very hidden sheet"))
+            }
+            _ => {}
+        }
+        let Some(part) = sheet.part.as_deref() else { continue };
+        if !pkg.has(part) {
+            continue;
+        }
+        special.insert(part.to_string());
+        let scan = SheetScan { screen, at: &at, flagged: &flagged, codes: &codes };
+        scan.run(&mut pkg, part, &mut used, out)?;
+        // Comments belong to the sheet whose relationships name them.
+        let sheet_rels = rels_path(part);
+        if pkg.has(&sheet_rels) {
+            for target in read_rels(&mut pkg, &sheet_rels)?.values() {
+                let target = resolve(part, target);
+                let is_comments = target.contains("comments") || target.contains("threadedComment");
+                if is_comments && target.ends_with(".xml") && pkg.has(&target) {
+                    screen_comments(screen, &mut pkg, &target, &at, out)?;
+                    special.insert(target);
+                }
+            }
+        }
+    }
+
+    for (index, hits) in &flagged {
+        if !used.contains(index) {
+            let location = format!("{file}, shared string {}", index + 1);
+            push_hits(hits, &location, out);
+        }
+    }
+
+    // Comments not tied to a sheet, and every other XML part, screened as plain XML.
+    let rest: Vec<String> = pkg
+        .names
+        .iter()
+        .filter(|n| !special.contains(*n) && (n.ends_with(".xml") || n.ends_with(".rels")))
+        .cloned()
+        .collect();
+    for name in rest {
+        if is_comments_part(&name) {
+            screen_comments(screen, &mut pkg, &name, &file, out)?;
+        } else {
+            pkg.screen_generic(screen, &name, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_comments_part(name: &str) -> bool {
+    (name.starts_with("xl/comments") || name.starts_with("xl/threadedComments/"))
+        && name.ends_with(".xml")
+}
+
+/// Hidden content known from member names alone.
+pub(crate) fn report_members<R: Read + Seek>(pkg: &Package<R>, out: &mut Findings) {
+    let file = pkg.file();
+    for name in &pkg.names {
+        let at = format!("{file}, part \"{name}\"");
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with("vbaproject.bin") {
+            out.push(hidden(Rule::Macro, at, "VBA macro project"));
+        } else if lower.starts_with("xl/macrosheets/") && !lower.contains("/_rels/") {
+            out.push(hidden(Rule::Macro, at, "Excel 4 macro sheet"));
+        } else if lower.starts_with("xl/embeddings/") {
+            out.push(hidden(Rule::EmbeddedObject, at, "embedded object"));
+        } else if lower.starts_with("xl/activex/") && !lower.contains("/_rels/") {
+            out.push(hidden(Rule::EmbeddedObject, at, "ActiveX control"));
+        } else if lower.starts_with("xl/externallinks/") && !lower.contains("/_rels/") {
+            out.push(hidden(Rule::ExternalLink, at, "link to an external workbook"));
+        }
+    }
+}
+
+/// `Id → Target` of a relationships part.
+fn read_rels<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    name: &str,
+) -> Result<HashMap<String, String>, ScreenError> {
+    let mut map = HashMap::new();
+    if !pkg.has(name) {
+        return Ok(map);
+    }
+    let source = pkg.source.clone();
+    let reader = pkg.part(name)?;
+    xml::walk(&source, &part_prefix(name), reader, |_, item| {
+        if let Item::Open { name: el, attrs } = item {
+            if local(el) == "Relationship" {
+                if let (Some(id), Some(target)) = (attr(attrs, "Id"), attr(attrs, "Target")) {
+                    map.insert(id.to_string(), target.to_string());
+                }
+            }
+        }
+    })?;
+    Ok(map)
+}
+
+/// `xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`
+fn rels_path(part: &str) -> String {
+    match part.rsplit_once('/') {
+        Some((dir, file)) => format!("{dir}/_rels/{file}.rels"),
+        None => format!("_rels/{part}.rels"),
+    }
+}
+
+/// A relationship target relative to the part that names it, as a member name.
+fn resolve(from_part: &str, target: &str) -> String {
+    if let Some(abs) = target.strip_prefix('/') {
+        return abs.to_string();
+    }
+    let mut dir: Vec<&str> = from_part.split('/').collect();
+    dir.pop();
+    for seg in target.split('/') {
+        match seg {
+            ".." => {
+                dir.pop();
+            }
+            "." | "" => {}
+            s => dir.push(s),
+        }
+    }
+    dir.join("/")
+}
+
+fn read_workbook<R: Read + Seek>(
+    screen: &Screen,
+    pkg: &mut Package<R>,
+    rels: &HashMap<String, String>,
+    out: &mut Findings,
+) -> Result<Vec<SheetEntry>, ScreenError> {
+    let mut sheets = Vec::new();
+    if !pkg.has(WORKBOOK) {
+        return Err(super::corrupt(&pkg.source, "workbook", "no xl/workbook.xml part"));
+    }
+    let file = pkg.file();
+    let source = pkg.source.clone();
+    let reader = pkg.part(WORKBOOK)?;
+    xml::walk(&source, &part_prefix(WORKBOOK), reader, |pos, item| match item {
+        Item::Open { name, attrs } if local(name) == "sheet" => {
+            let part = attrs
+                .iter()
+                .find(|(k, _)| k.ends_with(":id") || k == "id")
+                .and_then(|(_, id)| rels.get(id))
+                .map(|t| resolve(WORKBOOK, t));
+            sheets.push(SheetEntry {
+                name: attr(attrs, "name").unwrap_or_default().to_string(),
+                state: attr(attrs, "state").map(str::to_string),
+                part,
+            });
+        }
+        // Defined names and the like: their formulas are text.
+        Item::Text(t) => screen.screen_lazy(
+            t,
+            || format!("{file}, part \"{WORKBOOK}\", {}", pos.path()),
+            out,
+        ),
+        _ => {}
+    })?;
+    Ok(sheets)
+}
+
+/// The flagged shared strings by 0-based index. Rich-text runs are joined, so a marking
+/// split across runs is still seen whole.
+fn read_shared_strings<R: Read + Seek>(
+    screen: &Screen,
+    pkg: &mut Package<R>,
+) -> Result<BTreeMap<usize, Vec<Hit>>, ScreenError> {
+    let mut flagged = BTreeMap::new();
+    let mut index = 0usize;
+    let mut text = String::new();
+    let source = pkg.source.clone();
+    let reader = pkg.part(SHARED_STRINGS)?;
+    xml::walk(&source, &part_prefix(SHARED_STRINGS), reader, |pos, item| match item {
+        Item::Open { name, .. } if local(name) == "si" => text.clear(),
+        Item::Text(t) if pos.within("si") && !pos.within("rPh") => text.push_str(t),
+        Item::Close { name } if local(name) == "si" => {
+            let hits = screen.matcher().hits(&text);
+            if !hits.is_empty() {
+                flagged.insert(index, hits);
+            }
+            index += 1;
+        }
+        _ => {}
+    })?;
+    Ok(flagged)
+}
+
+fn push_hits(hits: &[Hit], location: &str, out: &mut Findings) {
+    for h in hits {
+        out.push(Finding::new(h.rule.clone(), location, h.excerpt.clone()).with_raw(h.raw.clone()));
+    }
+}
+
+/// Header and footer control codes (`&C`, `&"Arial,Bold"`, `&12`), which would otherwise
+/// glue themselves to the words after them.
+fn header_footer_codes() -> Regex {
+    // safety: a constant pattern, exercised by the container tests.
+    Regex::new(r#"&(?:"[^"]*"|\d+|[A-Za-z&])"#).expect("header code pattern compiles")
+}
+
+/// One worksheet part, streamed.
+struct SheetScan<'a> {
+    screen: &'a Screen,
+    at: &'a str,
+    flagged: &'a BTreeMap<usize, Vec<Hit>>,
+    codes: &'a Regex,
+}
+
+impl SheetScan<'_> {
+    fn run<R: Read + Seek>(
+        &self,
+        pkg: &mut Package<R>,
+        part: &str,
+        used: &mut HashSet<usize>,
+        out: &mut Findings,
+    ) -> Result<(), ScreenError> {
+        let mut hidden_rows: Vec<(u64, u64)> = Vec::new();
+        let mut hidden_cols: Vec<(u64, u64)> = Vec::new();
+        let mut all_rows_hidden = false;
+        let mut row = 0u64;
+        let mut col = 0usize;
+        let mut cell = String::new();
+        let mut cell_type = String::new();
+        let mut text = String::new();
+        let source = pkg.source.clone();
+        let reader = pkg.part(part)?;
+        xml::walk(&source, &part_prefix(part), reader, |pos, item| match item {
+            Item::Open { name, attrs } => match local(name) {
+                "sheetFormatPr" => all_rows_hidden = attr(attrs, "zeroHeight").is_some_and(truthy),
+                "row" => {
+                    row = attr(attrs, "r").and_then(|r| r.parse().ok()).unwrap_or(row + 1);
+                    col = 0;
+                    let zero = attr(attrs, "ht").and_then(|h| h.parse::<f64>().ok()) == Some(0.0);
+                    if attr(attrs, "hidden").is_some_and(truthy) || zero {
+                        hidden_rows.push((row, row));
+                    }
+                }
+                "col" => {
+                    let zero = attr(attrs, "width").and_then(|w| w.parse::<f64>().ok()) == Some(0.0);
+                    if attr(attrs, "hidden").is_some_and(truthy) || zero {
+                        let min = attr(attrs, "min").and_then(|v| v.parse().ok()).unwrap_or(1);
+                        let max = attr(attrs, "max").and_then(|v| v.parse().ok()).unwrap_or(min);
+                        hidden_cols.push((min, max.max(min)));
+                    }
+                }
+                "c" => {
+                    col += 1;
+                    cell = match attr(attrs, "r") {
+                        Some(r) => r.to_string(),
+                        None => format!("{}{row}", column_letter(col - 1)),
+                    };
+                    cell_type = attr(attrs, "t").unwrap_or("n").to_string();
+                    text.clear();
+                }
+                _ => {}
+            },
+            Item::Text(t) => {
+                let here = || format!("{}, cell {cell}", self.at);
+                if pos.within("headerFooter") {
+                    let clean = self.codes.replace_all(t, " ");
+                    let at = format!("{}, page header/footer", self.at);
+                    self.screen.screen_into(&clean, &at, out);
+                } else if pos.within("f") {
+                    self.screen.screen_lazy(t, || format!("{}, formula", here()), out);
+                } else if pos.within("is") {
+                    text.push_str(t);
+                } else if pos.within("v") {
+                    if cell_type == "s" {
+                        if let Some(hits) = t.trim().parse::<usize>().ok().and_then(|i| {
+                            used.insert(i);
+                            self.flagged.get(&i)
+                        }) {
+                            push_hits(hits, &here(), out);
+                        }
+                    } else {
+                        self.screen.screen_lazy(t, here, out);
+                    }
+                }
+            }
+            Item::Close { name } if local(name) == "c" && !text.is_empty() => {
+                let at = format!("{}, cell {cell}", self.at);
+                self.screen.screen_into(&text, &at, out);
+                text.clear();
+            }
+            _ => {}
+        })?;
+        if all_rows_hidden {
+            out.push(hidden(
+                Rule::HiddenRows,
+                self.at.to_string(),
+                "rows are hidden by default (zeroHeight)",
+            ));
+        } else if !hidden_rows.is_empty() {
+            let desc = describe_ranges("rows", &merge(hidden_rows), |r| r.to_string());
+            out.push(hidden(Rule::HiddenRows, self.at.to_string(), desc));
+        }
+        if !hidden_cols.is_empty() {
+            let desc = describe_ranges("columns", &merge(hidden_cols), |c| {
+                column_letter(c.saturating_sub(1) as usize)
+            });
+            out.push(hidden(Rule::HiddenColumns, self.at.to_string(), desc));
+        }
+        Ok(())
+    }
+}
+
+fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    ranges.sort();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (a, b) in ranges {
+        match out.last_mut() {
+            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// Legacy comments (notes) and threaded comments: each is reported as hidden content
+/// and its text (and author) screened, at `<place>, cell B2, comment`.
+fn screen_comments<R: Read + Seek>(
+    screen: &Screen,
+    pkg: &mut Package<R>,
+    part: &str,
+    place: &str,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    let mut cell = String::new();
+    let mut text = String::new();
+    let source = pkg.source.clone();
+    let reader = pkg.part(part)?;
+    xml::walk(&source, &part_prefix(part), reader, |pos, item| match item {
+        Item::Open { name, attrs } if matches!(local(name), "comment" | "threadedComment") => {
+            cell = attr(attrs, "ref").unwrap_or("?").to_string();
+            text.clear();
+        }
+        Item::Text(t) if pos.within("comment") || pos.within("threadedComment") => {
+            text.push_str(t);
+        }
+        Item::Text(t) => {
+            let at = format!("{place}, part \"{part}\", {}", pos.path());
+            screen.screen_into(t, &at, out);
+        }
+        Item::Close { name } if matches!(local(name), "comment" | "threadedComment") => {
+            let at = format!("{place}, cell {cell}, comment");
+            out.push(hidden(Rule::Comment, at.clone(), screen.matcher().redacted(&text)));
+            screen.screen_into(&text, &at, out);
+        }
+        _ => {}
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relationship_targets_resolve_to_member_names() {
+        let cases = [
+            ("xl/workbook.xml", "worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
+            ("xl/workbook.xml", "/xl/worksheets/sheet2.xml", "xl/worksheets/sheet2.xml"),
+            ("xl/worksheets/sheet1.xml", "../comments1.xml", "xl/comments1.xml"),
+            ("xl/worksheets/sheet1.xml", "../threadedComments/threadedComment1.xml", "xl/threadedComments/threadedComment1.xml"),
+        ];
+        for (from, target, want) in cases {
+            assert_eq!(resolve(from, target), want);
+        }
+        assert_eq!(rels_path("xl/worksheets/sheet1.xml"), "xl/worksheets/_rels/sheet1.xml.rels");
+    }
+
+    #[test]
+    fn header_codes_are_stripped() {
+        let re = header_footer_codes();
+        assert_eq!(re.replace_all("&CProtected B&R&P", " "), " Protected B  ");
+        assert_eq!(re.replace_all("&\"Arial,Bold\"&12SECRET", " "), "  SECRET");
+    }
+}
