@@ -52,8 +52,26 @@ pub const SUBJECTS: &[&str] = &[
 
 /// Update frequencies (`frequency`), ISO 8601 durations plus a few words.
 pub const FREQUENCIES: &[&str] = &[
-    "as_needed", "continual", "P1D", "P0.33W", "P0.5W", "P1W", "P2W", "P0.5M", "P1M", "P2M",
-    "P3M", "P4M", "P6M", "P1Y", "P2Y", "P3Y", "P4Y", "P5Y", "irregular", "not_planned",
+    "as_needed",
+    "continual",
+    "P1D",
+    "P0.33W",
+    "P0.5W",
+    "P1W",
+    "P2W",
+    "P0.5M",
+    "P1M",
+    "P2M",
+    "P3M",
+    "P4M",
+    "P6M",
+    "P1Y",
+    "P2Y",
+    "P3Y",
+    "P4Y",
+    "P5Y",
+    "irregular",
+    "not_planned",
     "unknown",
 ];
 
@@ -76,8 +94,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
 
 /// Resource language codes (`language`): ISO 639-1, plus `zxx` for no linguistic content.
 pub const LANGUAGES: &[&str] = &[
-    "en", "fr", "zxx", "iu", "de", "es", "it", "pt", "zh", "ar", "ja", "ko", "ru", "uk", "pl",
-    "nl",
+    "en", "fr", "zxx", "iu", "de", "es", "it", "pt", "zh", "ar", "ja", "ko", "ru", "uk", "pl", "nl",
 ];
 
 /// Dataset collections (`collection`); `primary` is ordinary data.
@@ -103,9 +120,25 @@ pub const RESTRICTIONS: &[&str] = &["unrestricted", "restricted"];
 
 /// Top-level dataset keys core CKAN keeps; anything else is dropped on write.
 pub const CORE_DATASET_FIELDS: &[&str] = &[
-    "id", "name", "title", "notes", "owner_org", "private", "license_id", "author",
-    "author_email", "maintainer", "maintainer_email", "url", "version", "state", "type", "tags",
-    "extras", "groups", "resources",
+    "id",
+    "name",
+    "title",
+    "notes",
+    "owner_org",
+    "private",
+    "license_id",
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+    "url",
+    "version",
+    "state",
+    "type",
+    "tags",
+    "extras",
+    "groups",
+    "resources",
 ];
 
 /// Extra top-level dataset keys the GC schema keeps, beside the core ones.
@@ -139,7 +172,10 @@ const NAME_CHARS: &str =
 type Errors = BTreeMap<String, Vec<String>>;
 
 fn push(errors: &mut Errors, field: &str, message: impl Into<String>) {
-    errors.entry(field.to_owned()).or_default().push(message.into());
+    errors
+        .entry(field.to_owned())
+        .or_default()
+        .push(message.into());
 }
 
 /// Checks `dataset` (as the portal will store it, `name` already defaulted) against
@@ -164,7 +200,11 @@ fn check_ckan_name(name: Option<&Value>, errors: &mut Errors) {
         push(errors, "name", "Must be at least 2 characters long");
     }
     if len > 100 {
-        push(errors, "name", "Name must be a maximum of 100 characters long");
+        push(
+            errors,
+            "name",
+            "Name must be a maximum of 100 characters long",
+        );
     }
     // CKAN's pattern is `^[a-z0-9_-]{2,100}$`, so a length error also fails it: two messages.
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
@@ -178,7 +218,11 @@ fn check_ckan_name(name: Option<&Value>, errors: &mut Errors) {
 
 fn check_open_canada(d: &Value, today: NaiveDate, errors: &mut Errors) {
     let id = d.get("id").and_then(Value::as_str);
-    match d.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) {
+    match d
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    {
         None => push(errors, "name", MISSING),
         Some(name) if uuid::Uuid::parse_str(name).is_err() => {
             push(errors, "name", "Badly formed hexadecimal UUID string")
@@ -199,7 +243,11 @@ fn check_open_canada(d: &Value, today: NaiveDate, errors: &mut Errors) {
     check_choice(d, "restrictions", RESTRICTIONS, errors);
     check_bool_string(d, "imso_approval", errors);
     let ready = check_bool_string(d, "ready_to_publish", errors);
-    match d.get("date_published").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    match d
+        .get("date_published")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         None => push(errors, "date_published", MISSING),
         Some(s) => match parse_date(s) {
             None => push(errors, "date_published", "Date format incorrect"),
@@ -226,11 +274,17 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 fn check_resource(r: &Value, prefix: &str, errors: &mut Errors) {
     let field = |f: &str| format!("{prefix}{f}");
     check_translated_text_at(r.get("name_translated"), &field("name_translated"), errors);
-    match r.get("resource_type").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    match r
+        .get("resource_type")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         None => push(errors, &field("resource_type"), MISSING),
-        Some(t) if !RESOURCE_TYPES.contains(&t) => {
-            push(errors, &field("resource_type"), format!("unexpected choice \"{t}\""))
-        }
+        Some(t) if !RESOURCE_TYPES.contains(&t) => push(
+            errors,
+            &field("resource_type"),
+            format!("unexpected choice \"{t}\""),
+        ),
         Some(_) => {}
     }
     let langs = string_list(r.get("language"));
@@ -244,23 +298,32 @@ fn check_resource(r: &Value, prefix: &str, errors: &mut Errors) {
         }
     }
     if langs.len() > 1 && langs.iter().any(|l| l == "zxx") {
-        push(errors, &key, "\"zxx\" cannot be combined with other languages");
+        push(
+            errors,
+            &key,
+            "\"zxx\" cannot be combined with other languages",
+        );
     }
 }
 
 /// A list field, accepting a bare string as a one-item list (as a form post sends it).
 fn string_list(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => {
-            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect()
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect(),
         Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
         _ => Vec::new(),
     }
 }
 
 fn check_choice(d: &Value, field: &str, choices: &[&str], errors: &mut Errors) {
-    match d.get(field).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    match d
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         None => push(errors, field, MISSING),
         Some(v) if !choices.contains(&v) => {
             push(errors, field, format!("unexpected choice \"{v}\""))
@@ -291,7 +354,9 @@ fn check_bool_string(d: &Value, field: &str, errors: &mut Errors) -> Option<bool
         Some(Value::String(s)) if s == "true" => Some(true),
         Some(Value::String(s)) if s == "false" => Some(false),
         Some(other) => {
-            let shown = other.as_str().map_or_else(|| other.to_string(), str::to_owned);
+            let shown = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
             push(errors, field, format!("unexpected choice \"{shown}\""));
             None
         }
@@ -314,7 +379,11 @@ fn check_translated_text_at(v: Option<&Value>, field: &str, errors: &mut Errors)
             for lang in ["en", "fr"] {
                 match map.get(lang).and_then(Value::as_str) {
                     Some(s) if !s.trim().is_empty() => {}
-                    _ => push(errors, field, format!("Required language \"{lang}\" missing")),
+                    _ => push(
+                        errors,
+                        field,
+                        format!("Required language \"{lang}\" missing"),
+                    ),
                 }
             }
         }
@@ -335,11 +404,19 @@ fn check_keywords(d: &Value, errors: &mut Errors) {
     for lang in ["en", "fr"] {
         let words = string_list(map.get(lang));
         if words.is_empty() {
-            push(errors, "keywords", format!("Required language \"{lang}\" missing"));
+            push(
+                errors,
+                "keywords",
+                format!("Required language \"{lang}\" missing"),
+            );
         }
         for w in &words {
             if let Some(problem) = keyword_problem(w) {
-                push(errors, &format!("keywords-{lang}"), format!("{problem}: \"{w}\""));
+                push(
+                    errors,
+                    &format!("keywords-{lang}"),
+                    format!("{problem}: \"{w}\""),
+                );
             }
         }
     }
@@ -416,32 +493,56 @@ mod tests {
 
     #[test]
     fn minimal_dataset_is_valid() {
-        assert_eq!(validate_dataset(Profile::OpenCanada, &minimal(), today()), Errors::new());
+        assert_eq!(
+            validate_dataset(Profile::OpenCanada, &minimal(), today()),
+            Errors::new()
+        );
     }
 
     #[test]
     fn profile_serializes_kebab_case_and_defaults_to_open_canada() {
-        assert_eq!(serde_json::to_value(Profile::OpenCanada).unwrap(), json!("open-canada"));
-        assert_eq!(serde_json::from_value::<Profile>(json!("ckan")).unwrap(), Profile::Ckan);
+        assert_eq!(
+            serde_json::to_value(Profile::OpenCanada).unwrap(),
+            json!("open-canada")
+        );
+        assert_eq!(
+            serde_json::from_value::<Profile>(json!("ckan")).unwrap(),
+            Profile::Ckan
+        );
         assert_eq!(Profile::default(), Profile::OpenCanada);
     }
 
     #[test]
     fn translated_title_needs_both_languages() {
         let e = gc_with("title_translated", json!({"en": "Only English"}));
-        assert_eq!(msgs(&e, "title_translated"), ["Required language \"fr\" missing"]);
+        assert_eq!(
+            msgs(&e, "title_translated"),
+            ["Required language \"fr\" missing"]
+        );
         let e = gc_without("title_translated");
         assert_eq!(msgs(&e, "title_translated-en"), [MISSING]);
         assert_eq!(msgs(&e, "title_translated-fr"), [MISSING]);
         let e = gc_with("notes_translated", json!({"fr": "x", "en": " "}));
-        assert_eq!(msgs(&e, "notes_translated"), ["Required language \"en\" missing"]);
+        assert_eq!(
+            msgs(&e, "notes_translated"),
+            ["Required language \"en\" missing"]
+        );
     }
 
     #[test]
     fn subject_must_be_known_and_present() {
-        assert_eq!(msgs(&gc_with("subject", json!(["x"])), "subject"), ["unexpected choice \"x\""]);
-        assert_eq!(msgs(&gc_with("subject", json!([])), "subject"), ["Select at least one"]);
-        assert_eq!(msgs(&gc_without("subject"), "subject"), ["Select at least one"]);
+        assert_eq!(
+            msgs(&gc_with("subject", json!(["x"])), "subject"),
+            ["unexpected choice \"x\""]
+        );
+        assert_eq!(
+            msgs(&gc_with("subject", json!([])), "subject"),
+            ["Select at least one"]
+        );
+        assert_eq!(
+            msgs(&gc_without("subject"), "subject"),
+            ["Select at least one"]
+        );
         assert!(gc_with("subject", json!(["law", "labour"])).is_empty());
     }
 
@@ -454,7 +555,10 @@ mod tests {
             ("license_id", "cc-by"),
             ("restrictions", "secret"),
         ] {
-            assert_eq!(msgs(&gc_with(key, json!(bad)), key), [format!("unexpected choice \"{bad}\"")]);
+            assert_eq!(
+                msgs(&gc_with(key, json!(bad)), key),
+                [format!("unexpected choice \"{bad}\"")]
+            );
             assert_eq!(msgs(&gc_without(key), key), [MISSING], "{key}");
         }
     }
@@ -492,16 +596,31 @@ mod tests {
         d["date_published"] = json!("2027-01-01");
         let e = validate_dataset(Profile::OpenCanada, &d, today());
         assert_eq!(e.keys().collect::<Vec<_>>(), ["date_published"]);
-        assert_eq!(msgs(&gc_with("date_published", json!("30/06/2026")), "date_published"), ["Date format incorrect"]);
-        assert_eq!(msgs(&gc_without("date_published"), "date_published"), [MISSING]);
+        assert_eq!(
+            msgs(
+                &gc_with("date_published", json!("30/06/2026")),
+                "date_published"
+            ),
+            ["Date format incorrect"]
+        );
+        assert_eq!(
+            msgs(&gc_without("date_published"), "date_published"),
+            [MISSING]
+        );
     }
 
     #[test]
     fn approval_flags_are_true_false_strings() {
         for key in ["imso_approval", "ready_to_publish"] {
             assert!(gc_with(key, json!("false")).is_empty());
-            assert_eq!(msgs(&gc_with(key, json!(true)), key), ["unexpected choice \"true\""]);
-            assert_eq!(msgs(&gc_with(key, json!("yes")), key), ["unexpected choice \"yes\""]);
+            assert_eq!(
+                msgs(&gc_with(key, json!(true)), key),
+                ["unexpected choice \"true\""]
+            );
+            assert_eq!(
+                msgs(&gc_with(key, json!("yes")), key),
+                ["unexpected choice \"yes\""]
+            );
             assert_eq!(msgs(&gc_without(key), key), [MISSING]);
         }
     }
@@ -509,10 +628,17 @@ mod tests {
     #[test]
     fn resources_need_translated_name_type_and_language() {
         let mut d = minimal();
-        d["resources"][0] = json!({"name_translated": {"en": "x"}, "resource_type": "blob", "language": []});
+        d["resources"][0] =
+            json!({"name_translated": {"en": "x"}, "resource_type": "blob", "language": []});
         let e = validate_dataset(Profile::OpenCanada, &d, today());
-        assert_eq!(msgs(&e, "resources.0.name_translated"), ["Required language \"fr\" missing"]);
-        assert_eq!(msgs(&e, "resources.0.resource_type"), ["unexpected choice \"blob\""]);
+        assert_eq!(
+            msgs(&e, "resources.0.name_translated"),
+            ["Required language \"fr\" missing"]
+        );
+        assert_eq!(
+            msgs(&e, "resources.0.resource_type"),
+            ["unexpected choice \"blob\""]
+        );
         assert_eq!(msgs(&e, "resources.0.language"), [MISSING]);
         d["resources"][0] = json!({"resource_type": "guide", "language": "zxx"});
         let e = validate_dataset(Profile::OpenCanada, &d, today());
@@ -528,7 +654,10 @@ mod tests {
         assert_eq!(e.keys().collect::<Vec<_>>(), ["resources.0.language"]);
         d["resources"][0]["language"] = json!(["xx"]);
         let e = validate_dataset(Profile::OpenCanada, &d, today());
-        assert_eq!(msgs(&e, "resources.0.language"), ["unexpected choice \"xx\""]);
+        assert_eq!(
+            msgs(&e, "resources.0.language"),
+            ["unexpected choice \"xx\""]
+        );
     }
 
     #[test]
@@ -540,10 +669,16 @@ mod tests {
         for bad in ["Budget", "a b", "a.b", "café"] {
             assert_eq!(msgs(&check(json!(bad)), "name"), [NAME_CHARS], "{bad}");
         }
-        assert_eq!(msgs(&check(json!("a")), "name"), ["Must be at least 2 characters long", NAME_CHARS]);
+        assert_eq!(
+            msgs(&check(json!("a")), "name"),
+            ["Must be at least 2 characters long", NAME_CHARS]
+        );
         assert_eq!(msgs(&check(json!("a".repeat(101))), "name").len(), 2);
         for reserved in ["new", "edit", "search"] {
-            assert_eq!(msgs(&check(json!(reserved)), "name"), ["That name cannot be used"]);
+            assert_eq!(
+                msgs(&check(json!(reserved)), "name"),
+                ["That name cannot be used"]
+            );
         }
         assert_eq!(msgs(&check(Value::Null), "name"), [MISSING]);
     }

@@ -22,7 +22,10 @@ pub enum PortalError {
     ReadState { path: PathBuf, source: io::Error },
     /// `state.json` is not what this portal wrote.
     #[error("portal state {path} is not valid: {source} (fix it, or move it away to start with an empty portal)")]
-    ParseState { path: PathBuf, source: serde_json::Error },
+    ParseState {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     /// Writing `state.json` (or an uploaded file) failed.
     #[error("could not save portal state {path}: {source} (check free space and permissions)")]
     SaveState { path: PathBuf, source: io::Error },
@@ -55,7 +58,10 @@ pub(crate) enum ApiError {
     /// 500: the mock could not do its own job (disk).
     Internal(String),
     /// A status injected by a fault rule.
-    Injected { status: u16, retry_after_secs: Option<u64> },
+    Injected {
+        status: u16,
+        retry_after_secs: Option<u64>,
+    },
 }
 
 impl ApiError {
@@ -79,7 +85,10 @@ impl ApiError {
             });
             match nested {
                 Some((index, field)) => {
-                    resources.entry(index).or_default().insert(field, json!(messages));
+                    resources
+                        .entry(index)
+                        .or_default()
+                        .insert(field, json!(messages));
                 }
                 None => {
                     map.insert(key, json!(messages));
@@ -143,5 +152,10 @@ impl ApiError {
 
 fn html(status: StatusCode, title: &str, text: &str) -> Response {
     let body = format!("<!doctype html>\n<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>\n");
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }

@@ -46,7 +46,10 @@ pub struct FaultRule {
 pub enum FaultKind {
     /// Answer with this status (e.g. 500, 503, 429) and an error envelope, without
     /// running the action; with `Retry-After` when `retry_after_secs` is set.
-    Status { status: u16, retry_after_secs: Option<u64> },
+    Status {
+        status: u16,
+        retry_after_secs: Option<u64>,
+    },
     /// Wait this long, then run the action and answer normally.
     Delay { ms: u64 },
     /// Close the connection without answering and without running the action: the body
@@ -93,20 +96,27 @@ impl TryFrom<RawFaultRule> for FaultRule {
         let extra = |what: &str| format!("`{what}` does not apply to this fault kind");
         let kind = match raw.kind {
             RawKind::Status => {
-                let status = raw.status.ok_or("a `status` fault needs `status` (e.g. 503)")?;
+                let status = raw
+                    .status
+                    .ok_or("a `status` fault needs `status` (e.g. 503)")?;
                 if !(400..=599).contains(&status) {
                     return Err(format!("fault status must be 400 to 599, found {status}"));
                 }
                 if raw.ms.is_some() {
                     return Err(extra("ms"));
                 }
-                FaultKind::Status { status, retry_after_secs: raw.retry_after_secs }
+                FaultKind::Status {
+                    status,
+                    retry_after_secs: raw.retry_after_secs,
+                }
             }
             RawKind::Delay => {
                 if raw.status.is_some() || raw.retry_after_secs.is_some() {
                     return Err(extra("status"));
                 }
-                FaultKind::Delay { ms: raw.ms.ok_or("a `delay` fault needs `ms`")? }
+                FaultKind::Delay {
+                    ms: raw.ms.ok_or("a `delay` fault needs `ms`")?,
+                }
             }
             RawKind::DropConnection | RawKind::DropAfterApply => {
                 if raw.status.is_some() || raw.retry_after_secs.is_some() || raw.ms.is_some() {
@@ -119,7 +129,11 @@ impl TryFrom<RawFaultRule> for FaultRule {
                 }
             }
         };
-        Ok(FaultRule { action: raw.action, kind, times: raw.times })
+        Ok(FaultRule {
+            action: raw.action,
+            kind,
+            times: raw.times,
+        })
     }
 }
 
@@ -134,7 +148,10 @@ impl From<FaultRule> for RawFaultRule {
             times: rule.times,
         };
         match rule.kind {
-            FaultKind::Status { status, retry_after_secs } => {
+            FaultKind::Status {
+                status,
+                retry_after_secs,
+            } => {
                 raw.status = Some(status);
                 raw.retry_after_secs = retry_after_secs;
             }
@@ -195,7 +212,13 @@ impl axum::serve::Listener for KillableListener {
         loop {
             match self.0.accept().await {
                 Ok((inner, addr)) => {
-                    return (KillableStream { inner, killed: Arc::default() }, addr);
+                    return (
+                        KillableStream {
+                            inner,
+                            killed: Arc::default(),
+                        },
+                        addr,
+                    );
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
                 Err(error) => {
@@ -212,11 +235,18 @@ impl axum::serve::Listener for KillableListener {
 }
 
 fn killed_error() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "connection dropped by fault rule")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection dropped by fault rule",
+    )
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(killed_error()));
         }
@@ -225,7 +255,11 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.killed.load(Ordering::SeqCst) {
             return Poll::Ready(Err(killed_error()));
         }
@@ -257,10 +291,24 @@ mod tests {
             {"kind": "drop_connection", "action": "resource_create"},
         ]))
         .unwrap();
-        assert_eq!(rules[0].kind, FaultKind::Status { status: 503, retry_after_secs: Some(1) });
-        assert_eq!(rules[1], FaultRule { action: None, kind: FaultKind::Delay { ms: 50 }, times: 1 });
+        assert_eq!(
+            rules[0].kind,
+            FaultKind::Status {
+                status: 503,
+                retry_after_secs: Some(1)
+            }
+        );
+        assert_eq!(
+            rules[1],
+            FaultRule {
+                action: None,
+                kind: FaultKind::Delay { ms: 50 },
+                times: 1
+            }
+        );
         assert_eq!(rules[2].kind, FaultKind::DropConnection);
-        let back: Vec<FaultRule> = serde_json::from_value(serde_json::to_value(&rules).unwrap()).unwrap();
+        let back: Vec<FaultRule> =
+            serde_json::from_value(serde_json::to_value(&rules).unwrap()).unwrap();
         assert_eq!(back, rules);
         for bad in [
             json!({"kind": "status", "status": 503, "colour": "red"}),
@@ -268,13 +316,20 @@ mod tests {
             json!({"kind": "delay", "status": 500, "ms": 1}),
             json!({"kind": "explode"}),
         ] {
-            assert!(serde_json::from_value::<FaultRule>(bad.clone()).is_err(), "{bad}");
+            assert!(
+                serde_json::from_value::<FaultRule>(bad.clone()).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn take_uses_up_times_and_matches_action() {
-        let mut rules = vec![FaultRule { action: Some("a".into()), kind: FaultKind::DropConnection, times: 2 }];
+        let mut rules = vec![FaultRule {
+            action: Some("a".into()),
+            kind: FaultKind::DropConnection,
+            times: 2,
+        }];
         assert_eq!(take(&mut rules, "b"), None);
         assert_eq!(take(&mut rules, "a"), Some(FaultKind::DropConnection));
         assert_eq!(take(&mut rules, "a"), Some(FaultKind::DropConnection));

@@ -21,8 +21,14 @@ use super::{
     state, upload, LoggedRequest, Shared,
 };
 
-const READ_ACTIONS: &[&str] =
-    &["status_show", "organization_show", "organization_list_for_user", "package_show", "package_search", "resource_show"];
+const READ_ACTIONS: &[&str] = &[
+    "status_show",
+    "organization_show",
+    "organization_list_for_user",
+    "package_show",
+    "package_search",
+    "resource_show",
+];
 const WRITE_ACTIONS: &[&str] = &[
     "package_create",
     "package_update",
@@ -38,14 +44,20 @@ const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
 
 /// Naive UTC with microseconds, CKAN's timestamp format.
 pub(crate) fn now() -> String {
-    chrono::Utc::now().naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+    chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string()
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/3/action/{action}", any(action))
         .route("/api/action/{action}", any(action))
-        .route("/dataset/{package}/resource/{resource}/download/{filename}", get(download))
+        .route(
+            "/dataset/{package}/resource/{resource}/download/{filename}",
+            get(download),
+        )
         .route("/_mock/requests", get(mock_requests))
         .route("/_mock/faults", get(mock_faults_get).post(mock_faults_set))
         .layer(DefaultBodyLimit::disable())
@@ -66,32 +78,59 @@ pub(crate) async fn run(
 }
 
 async fn connection_close(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
 
 /// Logs a request on arrival (so the log is in arrival order) and returns its slot.
 fn log_arrival(shared: &Shared, action: &str, method: &Method) -> usize {
     let mut log = shared.log.lock().unwrap_or_else(PoisonError::into_inner);
-    log.push(LoggedRequest { action: action.to_owned(), method: method.to_string(), status: 0 });
+    log.push(LoggedRequest {
+        action: action.to_owned(),
+        method: method.to_string(),
+        status: 0,
+    });
     log.len() - 1
 }
 
 fn log_status(shared: &Shared, slot: usize, status: u16) {
-    if let Some(entry) = shared.log.lock().unwrap_or_else(PoisonError::into_inner).get_mut(slot) {
+    if let Some(entry) = shared
+        .log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_mut(slot)
+    {
         entry.status = status;
     }
 }
 
 /// Applies a fault rule, if one fires. `Err` is the answer to send instead, with the
 /// status to log (0 for a hang-up); `Ok(true)` means hang up after running the action.
-async fn apply_fault(shared: &Shared, action: &str, conn: &ConnHandle, help: &str) -> Result<bool, (Response, u16)> {
-    let fired = faults::take(&mut shared.faults.lock().unwrap_or_else(PoisonError::into_inner), action);
+async fn apply_fault(
+    shared: &Shared,
+    action: &str,
+    conn: &ConnHandle,
+    help: &str,
+) -> Result<bool, (Response, u16)> {
+    let fired = faults::take(
+        &mut shared.faults.lock().unwrap_or_else(PoisonError::into_inner),
+        action,
+    );
     match fired {
         None => Ok(false),
-        Some(FaultKind::Status { status, retry_after_secs }) => {
-            Err((ApiError::Injected { status, retry_after_secs }.into_response_with(help), status))
-        }
+        Some(FaultKind::Status {
+            status,
+            retry_after_secs,
+        }) => Err((
+            ApiError::Injected {
+                status,
+                retry_after_secs,
+            }
+            .into_response_with(help),
+            status,
+        )),
         Some(FaultKind::Delay { ms }) => {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             Ok(false)
@@ -121,7 +160,9 @@ async fn action(
         }
     };
     let response = match run_action(&shared, &name, request).await {
-        Ok(result) => Json(json!({"help": help, "success": true, "result": result})).into_response(),
+        Ok(result) => {
+            Json(json!({"help": help, "success": true, "result": result})).into_response()
+        }
         Err(error) => error.into_response_with(&help),
     };
     if hang_up_after {
@@ -136,19 +177,28 @@ async fn action(
 async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Value, ApiError> {
     let write = WRITE_ACTIONS.contains(&name);
     if !write && !READ_ACTIONS.contains(&name) {
-        return Err(ApiError::BadRequest(format!("Bad request - Action name not known: {name}")));
+        return Err(ApiError::BadRequest(format!(
+            "Bad request - Action name not known: {name}"
+        )));
     }
     let method = request.method().clone();
     if method == Method::GET && write {
         return Err(ApiError::BadRequest(
-            "Bad request - JSON Error: Invalid request. Please use POST method for your request".to_owned(),
+            "Bad request - JSON Error: Invalid request. Please use POST method for your request"
+                .to_owned(),
         ));
     }
     if method != Method::GET && method != Method::POST {
-        return Err(ApiError::BadRequest(format!("Bad request - method {method} not allowed")));
+        return Err(ApiError::BadRequest(format!(
+            "Bad request - method {method} not allowed"
+        )));
     }
     let authorized = !shared.token.is_empty()
-        && request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(shared.token.as_str());
+        && request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            == Some(shared.token.as_str());
     let (data, received) = read_data(shared, request).await?;
     let ctx = Ctx {
         authorized,
@@ -179,7 +229,10 @@ async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Val
         }
         other => other,
     };
-    let info = received.as_ref().map(|r| UploadInfo { filename: r.filename.clone(), size: r.size });
+    let info = received.as_ref().map(|r| UploadInfo {
+        filename: r.filename.clone(),
+        size: r.size,
+    });
     let mut store = shared.store.lock().await;
     // Run on a copy so that a failed action or a failed save changes nothing.
     let mut next = store.clone();
@@ -206,21 +259,31 @@ async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Val
     if let Some(r) = received {
         upload::commit(r, &shared.state_dir, &resource_id).await?;
     }
-    next.save(&shared.state_dir).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    next.save(&shared.state_dir)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     *store = next;
     if name == "resource_delete" {
         // Best effort: the resource is gone from the state; an orphaned file is harmless.
-        let _ = tokio::fs::remove_dir_all(state::resource_dir(&shared.state_dir, &resource_id)).await;
+        let _ =
+            tokio::fs::remove_dir_all(state::resource_dir(&shared.state_dir, &resource_id)).await;
     }
     Ok(result)
 }
 
 fn data_id(result: &Value) -> String {
-    result.get("id").and_then(Value::as_str).unwrap_or_default().to_owned()
+    result
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The action's input: query parameters for GET; a JSON, form or multipart body for POST.
-async fn read_data(shared: &Shared, request: Request) -> Result<(Map<String, Value>, Option<upload::Received>), ApiError> {
+async fn read_data(
+    shared: &Shared,
+    request: Request,
+) -> Result<(Map<String, Value>, Option<upload::Received>), ApiError> {
     if request.method() == Method::GET {
         return Ok((query_map(request.uri())?, None));
     }
@@ -231,7 +294,8 @@ async fn read_data(shared: &Shared, request: Request) -> Result<(Map<String, Val
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let (mut data, received) = upload::read(request, &shared.state_dir, shared.max_upload_bytes).await?;
+        let (mut data, received) =
+            upload::read(request, &shared.state_dir, shared.max_upload_bytes).await?;
         // Resource deletes and reads take the id from the form as well.
         data.remove("upload");
         return Ok((data, received));
@@ -281,7 +345,9 @@ fn query_map(uri: &Uri) -> Result<Map<String, Value>, ApiError> {
 fn status_show(shared: &Shared) -> Value {
     let extensions: &[&str] = match shared.profile {
         crate::vocab::Profile::Ckan => &["activity"],
-        crate::vocab::Profile::OpenCanada => &["activity", "scheming_datasets", "fluent", "canada_forms"],
+        crate::vocab::Profile::OpenCanada => {
+            &["activity", "scheming_datasets", "fluent", "canada_forms"]
+        }
     };
     json!({
         "ckan_version": "2.12.0",
@@ -311,7 +377,10 @@ async fn download(
         }
     };
     let authorized = !shared.token.is_empty()
-        && headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(shared.token.as_str());
+        && headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            == Some(shared.token.as_str());
     let response = match open_download(&shared, authorized, &package, &resource, &filename).await {
         Ok(response) => response,
         Err(error) => error.into_response_with(&help),
@@ -325,38 +394,72 @@ async fn download(
     response
 }
 
-async fn open_download(shared: &Shared, authorized: bool, package: &str, resource: &str, filename: &str) -> Result<Response, ApiError> {
+async fn open_download(
+    shared: &Shared,
+    authorized: bool,
+    package: &str,
+    resource: &str,
+    filename: &str,
+) -> Result<Response, ApiError> {
     let mimetype = {
         let store = shared.store.lock().await;
-        let (d, r) = store.find_resource(resource).ok_or(ApiError::NotFoundPage)?;
+        let (d, r) = store
+            .find_resource(resource)
+            .ok_or(ApiError::NotFoundPage)?;
         let dataset = &store.datasets[d];
-        let owner_matches = state::str_of(dataset, "id") == Some(package) || state::str_of(dataset, "name") == Some(package);
+        let owner_matches = state::str_of(dataset, "id") == Some(package)
+            || state::str_of(dataset, "name") == Some(package);
         if !owner_matches {
             return Err(ApiError::NotFoundPage);
         }
-        let private = dataset.get("private").and_then(Value::as_bool).unwrap_or(false);
+        let private = dataset
+            .get("private")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if (private || state::str_of(dataset, "state") == Some("deleted")) && !authorized {
-            return Err(ApiError::Authorization("Access denied: User  not authorized to read resource".to_owned()));
+            return Err(ApiError::Authorization(
+                "Access denied: User  not authorized to read resource".to_owned(),
+            ));
         }
         let res = &dataset["resources"][r];
-        let url_ok = res["url_type"] == "upload" && res["url"].as_str().is_some_and(|u| u.ends_with(&format!("/download/{filename}")));
+        let url_ok = res["url_type"] == "upload"
+            && res["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(&format!("/download/{filename}")));
         if !url_ok {
             return Err(ApiError::NotFoundPage);
         }
-        res["mimetype"].as_str().unwrap_or("application/octet-stream").to_owned()
+        res["mimetype"]
+            .as_str()
+            .unwrap_or("application/octet-stream")
+            .to_owned()
     };
     let path = state::resource_dir(&shared.state_dir, resource).join(filename);
-    let file = tokio::fs::File::open(&path).await.map_err(|_| ApiError::NotFoundPage)?;
-    let meta = file.metadata().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    let modified: chrono::DateTime<chrono::Utc> = meta.modified().map(Into::into).unwrap_or_else(|_| chrono::Utc::now());
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| ApiError::NotFoundPage)?;
+    let meta = file
+        .metadata()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let modified: chrono::DateTime<chrono::Utc> = meta
+        .modified()
+        .map(Into::into)
+        .unwrap_or_else(|_| chrono::Utc::now());
     let etag = format!("\"{:x}-{:x}\"", meta.len(), modified.timestamp_micros());
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     let headers = [
         (header::CONTENT_TYPE, mimetype),
         (header::CONTENT_LENGTH, meta.len().to_string()),
-        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ),
         (header::ETAG, etag),
-        (header::LAST_MODIFIED, modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+        (
+            header::LAST_MODIFIED,
+            modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        ),
     ];
     Ok((headers, body).into_response())
 }
@@ -366,7 +469,13 @@ async fn mock_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<LoggedRequ
 }
 
 async fn mock_faults_get(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {
-    Json(shared.faults.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    Json(
+        shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone(),
+    )
 }
 
 /// Replaces the fault rules with the JSON list in the body.
@@ -376,6 +485,10 @@ async fn mock_faults_set(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
             shared.set_faults(rules.clone());
             Json(rules).into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!(format!("invalid fault rules: {e}")))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!(format!("invalid fault rules: {e}"))),
+        )
+            .into_response(),
     }
 }

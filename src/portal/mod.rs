@@ -23,9 +23,9 @@ mod error;
 mod faults;
 mod http;
 mod state;
-mod upload;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 use std::{
     future::Future,
@@ -119,7 +119,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     fn requests(&self) -> Vec<LoggedRequest> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn set_faults(&self, rules: Vec<FaultRule>) {
@@ -174,14 +177,23 @@ impl RunningPortal {
 /// # Errors
 /// When the state directory cannot be created or `state.json` cannot be read or parsed,
 /// or the listener has no local address.
-pub async fn spawn(listener: TcpListener, state_dir: PathBuf, config: PortalConfig) -> Result<RunningPortal, PortalError> {
+pub async fn spawn(
+    listener: TcpListener,
+    state_dir: PathBuf,
+    config: PortalConfig,
+) -> Result<RunningPortal, PortalError> {
     let shared = prepare(&listener, state_dir, config).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = http::router(shared.clone());
     let task = tokio::spawn(http::run(listener, app, async move {
         let _ = stopped.await;
     }));
-    Ok(RunningPortal { url: shared.site_url.clone(), shared, stop: Some(stop), task })
+    Ok(RunningPortal {
+        url: shared.site_url.clone(),
+        shared,
+        stop: Some(stop),
+        task,
+    })
 }
 
 /// Serves in the foreground until `shutdown` resolves (for `ogpipe portal serve`).
@@ -199,8 +211,14 @@ pub async fn serve(
     http::run(listener, http::router(shared), shutdown).await
 }
 
-async fn prepare(listener: &TcpListener, state_dir: PathBuf, config: PortalConfig) -> Result<Arc<Shared>, PortalError> {
-    let mut addr = listener.local_addr().map_err(|source| PortalError::Bind { source })?;
+async fn prepare(
+    listener: &TcpListener,
+    state_dir: PathBuf,
+    config: PortalConfig,
+) -> Result<Arc<Shared>, PortalError> {
+    let mut addr = listener
+        .local_addr()
+        .map_err(|source| PortalError::Bind { source })?;
     if addr.ip().is_unspecified() {
         addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }

@@ -59,14 +59,25 @@ impl Store {
     /// Reads `state.json` from `dir` (creating `dir`), or starts empty; then makes sure
     /// every configured organization exists. An organization's id is a UUIDv5 of its name,
     /// so a portal started afresh with the same config hands out the same ids.
-    pub(crate) async fn load(dir: &Path, orgs: &[Organization], now: &str) -> Result<Store, PortalError> {
+    pub(crate) async fn load(
+        dir: &Path,
+        orgs: &[Organization],
+        now: &str,
+    ) -> Result<Store, PortalError> {
         tokio::fs::create_dir_all(dir.join(FILES_DIR))
             .await
-            .map_err(|source| PortalError::CreateDir { path: dir.to_owned(), source })?;
+            .map_err(|source| PortalError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
         let path = dir.join(STATE_FILE);
         let mut store = match tokio::fs::read(&path).await {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|source| PortalError::ParseState { path: path.clone(), source })?,
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| PortalError::ParseState {
+                    path: path.clone(),
+                    source,
+                })?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Store::default(),
             Err(source) => return Err(PortalError::ReadState { path, source }),
         };
@@ -74,8 +85,11 @@ impl Store {
             match store.organizations.iter_mut().find(|o| o.name == org.name) {
                 Some(record) => record.title.clone_from(&org.title),
                 None => store.organizations.push(OrgRecord {
-                    id: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("ogpipe-mock-org:{}", org.name).as_bytes())
-                        .to_string(),
+                    id: uuid::Uuid::new_v5(
+                        &uuid::Uuid::NAMESPACE_URL,
+                        format!("ogpipe-mock-org:{}", org.name).as_bytes(),
+                    )
+                    .to_string(),
                     name: org.name.clone(),
                     title: org.title.clone(),
                     created: now.to_owned(),
@@ -90,7 +104,10 @@ impl Store {
         use tokio::io::AsyncWriteExt;
         let path = dir.join(STATE_FILE);
         let tmp = dir.join(format!("{STATE_FILE}.tmp"));
-        let err = |source| PortalError::SaveState { path: path.clone(), source };
+        let err = |source| PortalError::SaveState {
+            path: path.clone(),
+            source,
+        };
         // Serializing a map of JSON values cannot fail.
         let bytes = serde_json::to_vec_pretty(self).expect("store serializes");
         let mut file = tokio::fs::File::create(&tmp).await.map_err(err)?;
@@ -101,7 +118,9 @@ impl Store {
     }
 
     pub(crate) fn org(&self, id_or_name: &str) -> Option<&OrgRecord> {
-        self.organizations.iter().find(|o| o.id == id_or_name || o.name == id_or_name)
+        self.organizations
+            .iter()
+            .find(|o| o.id == id_or_name || o.name == id_or_name)
     }
 
     /// Index of the dataset with this id, or else of the active dataset with this name.
@@ -109,14 +128,20 @@ impl Store {
         self.datasets
             .iter()
             .position(|d| str_of(d, "id") == Some(id_or_name))
-            .or_else(|| self.datasets.iter().position(|d| str_of(d, "name") == Some(id_or_name)))
+            .or_else(|| {
+                self.datasets
+                    .iter()
+                    .position(|d| str_of(d, "name") == Some(id_or_name))
+            })
     }
 
     /// `(dataset index, resource index)` of an active resource.
     pub(crate) fn find_resource(&self, id: &str) -> Option<(usize, usize)> {
         self.datasets.iter().enumerate().find_map(|(d, dataset)| {
             let resources = dataset.get("resources")?.as_array()?;
-            let r = resources.iter().position(|r| r.get("id").and_then(Value::as_str) == Some(id))?;
+            let r = resources
+                .iter()
+                .position(|r| r.get("id").and_then(Value::as_str) == Some(id))?;
             Some((d, r))
         })
     }
@@ -124,7 +149,9 @@ impl Store {
     pub(crate) fn package_count(&self, org_id: &str) -> usize {
         self.datasets
             .iter()
-            .filter(|d| str_of(d, "owner_org") == Some(org_id) && str_of(d, "state") == Some("active"))
+            .filter(|d| {
+                str_of(d, "owner_org") == Some(org_id) && str_of(d, "state") == Some("active")
+            })
             .count()
     }
 }
@@ -140,5 +167,7 @@ pub(crate) fn resource_dir(state_dir: &Path, resource_id: &str) -> PathBuf {
 
 /// Where an upload is streamed before its action succeeds.
 pub(crate) fn upload_temp(state_dir: &Path) -> PathBuf {
-    state_dir.join(FILES_DIR).join(format!(".upload-{}", uuid::Uuid::new_v4()))
+    state_dir
+        .join(FILES_DIR)
+        .join(format!(".upload-{}", uuid::Uuid::new_v4()))
 }

@@ -22,8 +22,15 @@ async fn start(profile: Profile) -> (RunningPortal, TempDir) {
 }
 
 /// POSTs JSON to an action; returns status and body.
-async fn call(portal: &RunningPortal, action: &str, body: Value, token: Option<&str>) -> (StatusCode, Value) {
-    let mut request = Client::new().post(format!("{}/api/3/action/{action}", portal.url)).json(&body);
+async fn call(
+    portal: &RunningPortal,
+    action: &str,
+    body: Value,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = Client::new()
+        .post(format!("{}/api/3/action/{action}", portal.url))
+        .json(&body);
     if let Some(token) = token {
         request = request.header("Authorization", token);
     }
@@ -76,7 +83,14 @@ async fn envelope_and_error_status_codes_match_ckan() {
     let client = Client::new();
     let base = format!("{}/api/3/action", portal.url);
 
-    let status: Value = client.get(format!("{base}/status_show")).send().await.unwrap().json().await.unwrap();
+    let status: Value = client
+        .get(format!("{base}/status_show"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["success"], true);
     assert_eq!(status["result"]["ckan_version"], "2.12.0");
     assert!(status["help"].as_str().unwrap().starts_with(&portal.url));
@@ -86,7 +100,10 @@ async fn envelope_and_error_status_codes_match_ckan() {
         assert_eq!(code, StatusCode::FORBIDDEN);
         assert_eq!(body["success"], false);
         assert_eq!(body["error"]["__type"], "Authorization Error");
-        assert_eq!(body["error"]["message"], "Access denied: User  not authorized to create packages");
+        assert_eq!(
+            body["error"]["message"],
+            "Access denied: User  not authorized to create packages"
+        );
     }
 
     let created = ok(&portal, "package_create", ckan_dataset("budget")).await;
@@ -94,32 +111,86 @@ async fn envelope_and_error_status_codes_match_ckan() {
     assert_eq!(created["owner_org"], org["id"]);
     assert!(uuid::Uuid::parse_str(org["id"].as_str().unwrap()).is_ok());
     let modified = created["metadata_modified"].as_str().unwrap();
-    assert!(chrono::NaiveDateTime::parse_from_str(modified, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(), "{modified}");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(modified, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(),
+        "{modified}"
+    );
     assert_eq!(modified.len(), 26);
 
-    let (code, body) = call(&portal, "package_create", ckan_dataset("budget"), Some(TOKEN)).await;
+    let (code, body) = call(
+        &portal,
+        "package_create",
+        ckan_dataset("budget"),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"], json!({"__type": "Validation Error", "name": ["That URL is already in use."]}));
-    let (code, body) = call(&portal, "package_create", ckan_dataset("Bad Name"), Some(TOKEN)).await;
+    assert_eq!(
+        body["error"],
+        json!({"__type": "Validation Error", "name": ["That URL is already in use."]})
+    );
+    let (code, body) = call(
+        &portal,
+        "package_create",
+        ckan_dataset("Bad Name"),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["name"][0], "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_");
-    let (code, body) = call(&portal, "package_create", json!({"name": "no-org"}), Some(TOKEN)).await;
+    assert_eq!(
+        body["error"]["name"][0],
+        "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"
+    );
+    let (code, body) = call(
+        &portal,
+        "package_create",
+        json!({"name": "no-org"}),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["owner_org"], json!(["An organization must be provided"]));
+    assert_eq!(
+        body["error"]["owner_org"],
+        json!(["An organization must be provided"])
+    );
 
     let (code, body) = call(&portal, "package_show", json!({"id": "nope"}), None).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"], json!({"__type": "Not Found Error", "message": "Not found"}));
+    assert_eq!(
+        body["error"],
+        json!({"__type": "Not Found Error", "message": "Not found"})
+    );
 
-    let bad_json = client.post(format!("{base}/package_show")).header("Content-Type", "application/json").body("{oops").send().await.unwrap();
+    let bad_json = client
+        .post(format!("{base}/package_show"))
+        .header("Content-Type", "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
     assert!(bad_json.json::<Value>().await.unwrap().is_string());
-    let unknown = client.post(format!("{base}/package_explode")).json(&json!({})).send().await.unwrap();
+    let unknown = client
+        .post(format!("{base}/package_explode"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     assert!(unknown.json::<Value>().await.unwrap().is_string());
-    let write_by_get = client.get(format!("{base}/package_create?name=x")).header("Authorization", TOKEN).send().await.unwrap();
+    let write_by_get = client
+        .get(format!("{base}/package_create?name=x"))
+        .header("Authorization", TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(write_by_get.status(), StatusCode::BAD_REQUEST);
-    let no_type = client.post(format!("{base}/package_show")).body(r#"{"id": "budget"}"#).send().await.unwrap();
+    let no_type = client
+        .post(format!("{base}/package_show"))
+        .body(r#"{"id": "budget"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(no_type.headers()["connection"], "close");
     portal.shutdown().await;
@@ -139,24 +210,47 @@ async fn patch_keeps_and_update_drops_unsent_fields() {
     assert_eq!(resource["size"], Value::Null);
     assert_eq!(resource["ogpipe_key"], "k1");
 
-    let patched = ok(&portal, "package_patch", json!({"id": created["id"], "title": "New title"})).await;
+    let patched = ok(
+        &portal,
+        "package_patch",
+        json!({"id": created["id"], "title": "New title"}),
+    )
+    .await;
     assert_eq!(patched["title"], "New title");
     assert_eq!(patched["notes"], "Yearly.");
     assert_eq!(patched["resources"], created["resources"]);
     assert!(patched["metadata_modified"].as_str() >= created["metadata_modified"].as_str());
 
-    let updated = ok(&portal, "package_update", json!({"id": created["id"], "name": "budget", "owner_org": "csis-scrs"})).await;
+    let updated = ok(
+        &portal,
+        "package_update",
+        json!({"id": created["id"], "name": "budget", "owner_org": "csis-scrs"}),
+    )
+    .await;
     assert_eq!(updated["notes"], Value::Null);
     assert_eq!(updated["license_id"], Value::Null);
     assert_eq!(updated["title"], "budget");
-    assert_eq!(updated["resources"].as_array().unwrap().len(), 1, "no resources key keeps them");
-    let emptied = ok(&portal, "package_update", json!({"id": created["id"], "name": "budget", "owner_org": "csis-scrs", "resources": []})).await;
+    assert_eq!(
+        updated["resources"].as_array().unwrap().len(),
+        1,
+        "no resources key keeps them"
+    );
+    let emptied = ok(
+        &portal,
+        "package_update",
+        json!({"id": created["id"], "name": "budget", "owner_org": "csis-scrs", "resources": []}),
+    )
+    .await;
     assert_eq!(emptied["resources"], json!([]));
     assert_eq!(emptied["metadata_created"], created["metadata_created"]);
     portal.shutdown().await;
 }
 
-async fn upload(portal: &RunningPortal, action: &str, form: multipart::Form) -> (StatusCode, Value) {
+async fn upload(
+    portal: &RunningPortal,
+    action: &str,
+    form: multipart::Form,
+) -> (StatusCode, Value) {
     let response = Client::new()
         .post(format!("{}/api/3/action/{action}", portal.url))
         .header("Authorization", TOKEN)
@@ -172,7 +266,11 @@ async fn upload_then_download_returns_exact_bytes_and_keeps_extras() {
     let (portal, dir) = start(Profile::Ckan).await;
     let package = ok(&portal, "package_create", ckan_dataset("budget")).await;
     let pkg_id = package["id"].as_str().unwrap().to_owned();
-    let bytes: Vec<u8> = b"a,b\n1,\xff\xfe\n".iter().copied().chain((0..=255u8).cycle().take(70_000)).collect();
+    let bytes: Vec<u8> = b"a,b\n1,\xff\xfe\n"
+        .iter()
+        .copied()
+        .chain((0..=255u8).cycle().take(70_000))
+        .collect();
     let form = multipart::Form::new()
         .text("package_id", pkg_id.clone())
         .text("name", "Budget CSV")
@@ -180,32 +278,74 @@ async fn upload_then_download_returns_exact_bytes_and_keeps_extras() {
         .text("size", "1")
         .text("ogpipe_sha256", "abc")
         .text("ogpipe_key", "budget/csv")
-        .part("upload", multipart::Part::bytes(bytes.clone()).file_name("My Data.CSV"));
+        .part(
+            "upload",
+            multipart::Part::bytes(bytes.clone()).file_name("My Data.CSV"),
+        );
     let (code, body) = upload(&portal, "resource_create", form).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     let res = &body["result"];
     let rid = res["id"].as_str().unwrap();
-    assert_eq!(res["url"], format!("{}/dataset/{pkg_id}/resource/{rid}/download/my-data.csv", portal.url));
+    assert_eq!(
+        res["url"],
+        format!(
+            "{}/dataset/{pkg_id}/resource/{rid}/download/my-data.csv",
+            portal.url
+        )
+    );
     assert_eq!(res["url_type"], "upload");
     assert_eq!(res["size"], bytes.len());
     assert_eq!(res["hash"], "sha256:abc");
     assert_eq!(res["format"], "CSV");
     assert_eq!(res["ogpipe_sha256"], "abc");
     assert_eq!(res["ogpipe_key"], "budget/csv");
-    assert!(dir.path().join("files").join(rid).join("my-data.csv").is_file());
+    assert!(dir
+        .path()
+        .join("files")
+        .join(rid)
+        .join("my-data.csv")
+        .is_file());
 
-    let download = Client::new().get(res["url"].as_str().unwrap()).send().await.unwrap();
+    let download = Client::new()
+        .get(res["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), StatusCode::OK);
-    assert!(download.headers()["content-disposition"].to_str().unwrap().contains("my-data.csv"));
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("my-data.csv"));
     assert!(download.headers().contains_key("etag"));
     assert_eq!(download.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
-    let patched = ok(&portal, "resource_patch", json!({"id": rid, "description": "d"})).await;
-    assert_eq!((patched["url"].clone(), patched["size"].clone()), (res["url"].clone(), res["size"].clone()));
+    let patched = ok(
+        &portal,
+        "resource_patch",
+        json!({"id": rid, "description": "d"}),
+    )
+    .await;
+    assert_eq!(
+        (patched["url"].clone(), patched["size"].clone()),
+        (res["url"].clone(), res["size"].clone())
+    );
     assert_eq!(patched["ogpipe_sha256"], "abc");
-    let shown = ok(&portal, "package_patch", json!({"id": pkg_id, "notes": "n"})).await;
-    assert_eq!(shown["resources"][0]["ogpipe_key"], "budget/csv", "patch keeps resources whole");
-    let replaced = ok(&portal, "resource_update", json!({"id": rid, "name": "only"})).await;
+    let shown = ok(
+        &portal,
+        "package_patch",
+        json!({"id": pkg_id, "notes": "n"}),
+    )
+    .await;
+    assert_eq!(
+        shown["resources"][0]["ogpipe_key"], "budget/csv",
+        "patch keeps resources whole"
+    );
+    let replaced = ok(
+        &portal,
+        "resource_update",
+        json!({"id": rid, "name": "only"}),
+    )
+    .await;
     assert_eq!(replaced["url"], "");
     assert!(replaced.get("ogpipe_key").is_none());
     ok(&portal, "resource_delete", json!({"id": rid})).await;
@@ -223,11 +363,19 @@ async fn upload_over_the_limit_is_refused() {
     let package = ok(&portal, "package_create", ckan_dataset("budget")).await;
     let form = multipart::Form::new()
         .text("package_id", package["id"].as_str().unwrap().to_owned())
-        .part("upload", multipart::Part::bytes(vec![b'x'; 11]).file_name("a.csv"));
+        .part(
+            "upload",
+            multipart::Part::bytes(vec![b'x'; 11]).file_name("a.csv"),
+        );
     let (code, body) = upload(&portal, "resource_create", form).await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"], json!({"__type": "Validation Error", "upload": ["File upload too large"]}));
-    let files: Vec<_> = std::fs::read_dir(dir.path().join("files")).unwrap().collect();
+    assert_eq!(
+        body["error"],
+        json!({"__type": "Validation Error", "upload": ["File upload too large"]})
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("files"))
+        .unwrap()
+        .collect();
     assert!(files.is_empty(), "temp upload removed");
     portal.shutdown().await;
 }
@@ -236,7 +384,10 @@ async fn upload_over_the_limit_is_refused() {
 async fn delete_frees_the_name_and_hides_the_dataset() {
     let (portal, _dir) = start(Profile::Ckan).await;
     let first = ok(&portal, "package_create", ckan_dataset("budget")).await;
-    assert_eq!(ok(&portal, "package_delete", json!({"id": "budget"})).await, Value::Null);
+    assert_eq!(
+        ok(&portal, "package_delete", json!({"id": "budget"})).await,
+        Value::Null
+    );
     let (code, body) = call(&portal, "package_show", json!({"id": first["id"]}), None).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["__type"], "Authorization Error");
@@ -259,12 +410,40 @@ async fn search_filters_by_name_text_and_privacy() {
     ok(&portal, "package_create", private).await;
     let all = ok(&portal, "package_search", json!({"q": "budget"})).await;
     assert_eq!(all["count"], 1, "private left out by default");
-    let all = ok(&portal, "package_search", json!({"q": "budget", "include_private": true, "rows": 1})).await;
-    assert_eq!((all["count"].clone(), all["results"].as_array().unwrap().len()), (json!(2), 1));
-    let url = format!("{}/api/3/action/package_search?fq=name:secret-budget&include_private=true", portal.url);
-    let got: Value = Client::new().get(url).header("Authorization", TOKEN).send().await.unwrap().json().await.unwrap();
+    let all = ok(
+        &portal,
+        "package_search",
+        json!({"q": "budget", "include_private": true, "rows": 1}),
+    )
+    .await;
+    assert_eq!(
+        (
+            all["count"].clone(),
+            all["results"].as_array().unwrap().len()
+        ),
+        (json!(2), 1)
+    );
+    let url = format!(
+        "{}/api/3/action/package_search?fq=name:secret-budget&include_private=true",
+        portal.url
+    );
+    let got: Value = Client::new()
+        .get(url)
+        .header("Authorization", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["result"]["results"][0]["name"], "secret-budget");
-    let (code, _) = call(&portal, "package_show", json!({"id": "secret-budget"}), None).await;
+    let (code, _) = call(
+        &portal,
+        "package_show",
+        json!({"id": "secret-budget"}),
+        None,
+    )
+    .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     portal.shutdown().await;
 }
@@ -274,9 +453,10 @@ async fn state_survives_a_restart() {
     let dir = TempDir::new().unwrap();
     let portal = start_in(dir.path(), PortalConfig::new(TOKEN, Profile::Ckan)).await;
     let package = ok(&portal, "package_create", ckan_dataset("budget")).await;
-    let form = multipart::Form::new()
-        .text("package_id", "budget")
-        .part("upload", multipart::Part::bytes(b"x,y\n".to_vec()).file_name("b.csv"));
+    let form = multipart::Form::new().text("package_id", "budget").part(
+        "upload",
+        multipart::Part::bytes(b"x,y\n".to_vec()).file_name("b.csv"),
+    );
     let (code, body) = upload(&portal, "resource_create", form).await;
     assert_eq!(code, StatusCode::OK);
     portal.shutdown().await;
@@ -289,7 +469,14 @@ async fn state_survives_a_restart() {
     // The URL names the old port; the path is what the new portal serves.
     let old_url = shown["resources"][0]["url"].as_str().unwrap();
     let path = &old_url[old_url.find("/dataset/").unwrap()..];
-    let bytes = Client::new().get(format!("{}{path}", portal.url)).send().await.unwrap().bytes().await.unwrap();
+    let bytes = Client::new()
+        .get(format!("{}{path}", portal.url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(bytes.as_ref(), b"x,y\n");
     portal.shutdown().await;
 }
@@ -299,32 +486,59 @@ async fn open_canada_profile_checks_the_gc_schema() {
     let (portal, _dir) = start(Profile::OpenCanada).await;
     let created = ok(&portal, "package_create", gc_dataset()).await;
     assert_eq!(created["name"], created["id"]);
-    assert_eq!(created["owner_org"], ok(&portal, "organization_show", json!({"id": "csis-scrs"})).await["id"]);
-    assert_eq!(created["title_translated"]["fr"], "Volume des filtrages de sécurité");
-    assert_eq!(created["org_title_at_publication"]["en"], "Canadian Security Intelligence Service");
+    assert_eq!(
+        created["owner_org"],
+        ok(&portal, "organization_show", json!({"id": "csis-scrs"})).await["id"]
+    );
+    assert_eq!(
+        created["title_translated"]["fr"],
+        "Volume des filtrages de sécurité"
+    );
+    assert_eq!(
+        created["org_title_at_publication"]["en"],
+        "Canadian Security Intelligence Service"
+    );
 
     let mut no_french = gc_dataset();
     no_french["id"] = json!("0e7d1c62-93a3-4c8e-9b3f-0f2e5d6c7b8a");
     no_french["title_translated"] = json!({"en": "Only English"});
     let (code, body) = call(&portal, "package_create", no_french, Some(TOKEN)).await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"], json!({"__type": "Validation Error", "title_translated": ["Required language \"fr\" missing"]}));
+    assert_eq!(
+        body["error"],
+        json!({"__type": "Validation Error", "title_translated": ["Required language \"fr\" missing"]})
+    );
 
     let mut slug = gc_dataset();
     slug.as_object_mut().unwrap().remove("id");
     slug["name"] = json!("security-screening");
     let (code, body) = call(&portal, "package_create", slug, Some(TOKEN)).await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["name"], json!(["Badly formed hexadecimal UUID string"]));
+    assert_eq!(
+        body["error"]["name"],
+        json!(["Badly formed hexadecimal UUID string"])
+    );
 
     let id = created["id"].clone();
-    let (code, body) = call(&portal, "package_patch", json!({"id": id, "notes_translated": {"fr": "Seulement"}}), Some(TOKEN)).await;
+    let (code, body) = call(
+        &portal,
+        "package_patch",
+        json!({"id": id, "notes_translated": {"fr": "Seulement"}}),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"]["notes_translated"], json!(["Required language \"en\" missing"]));
+    assert_eq!(
+        body["error"]["notes_translated"],
+        json!(["Required language \"en\" missing"])
+    );
 
     let (code, body) = call(&portal, "resource_create", json!({"package_id": id, "name_translated": {"en": "a", "fr": "b"}, "resource_type": "guide"}), Some(TOKEN)).await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(body["error"], json!({"__type": "Validation Error", "language": ["Missing value"]}));
+    assert_eq!(
+        body["error"],
+        json!({"__type": "Validation Error", "language": ["Missing value"]})
+    );
 
     let form = multipart::Form::new()
         .text("package_id", id.as_str().unwrap().to_owned())
@@ -332,7 +546,10 @@ async fn open_canada_profile_checks_the_gc_schema() {
         .text("resource_type", "dataset")
         .text("language", "en")
         .text("language", "fr")
-        .part("upload", multipart::Part::bytes(b"{}".to_vec()).file_name("data.json"));
+        .part(
+            "upload",
+            multipart::Part::bytes(b"{}".to_vec()).file_name("data.json"),
+        );
     let (code, body) = upload(&portal, "resource_create", form).await;
     assert_eq!(code, StatusCode::OK, "{body}");
     assert_eq!(body["result"]["language"], json!(["en", "fr"]));
@@ -346,7 +563,12 @@ async fn fault_rules_inject_statuses_delays_and_hang_ups() {
     let (portal, _dir) = start(Profile::Ckan).await;
     let client = Client::new();
     let rules = json!([{"action": "status_show", "kind": "status", "status": 503, "retry_after_secs": 7, "times": 2}]);
-    let set = client.post(format!("{}/_mock/faults", portal.url)).json(&rules).send().await.unwrap();
+    let set = client
+        .post(format!("{}/_mock/faults", portal.url))
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(set.status(), StatusCode::OK);
     let status_url = format!("{}/api/3/action/status_show", portal.url);
     for _ in 0..2 {
@@ -355,20 +577,55 @@ async fn fault_rules_inject_statuses_delays_and_hang_ups() {
         assert_eq!(r.headers()["retry-after"], "7");
         assert_eq!(r.json::<Value>().await.unwrap()["success"], false);
     }
-    assert_eq!(client.get(&status_url).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        client.get(&status_url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
-    portal.set_faults(vec![FaultRule { action: None, kind: FaultKind::Delay { ms: 400 }, times: 1 }]);
-    let slow = client.get(&status_url).timeout(std::time::Duration::from_millis(100)).send().await;
+    portal.set_faults(vec![FaultRule {
+        action: None,
+        kind: FaultKind::Delay { ms: 400 },
+        times: 1,
+    }]);
+    let slow = client
+        .get(&status_url)
+        .timeout(std::time::Duration::from_millis(100))
+        .send()
+        .await;
     assert!(slow.unwrap_err().is_timeout());
 
-    portal.set_faults(vec![FaultRule { action: Some("package_create".into()), kind: FaultKind::DropConnection, times: 1 }]);
-    let dropped = client.post(format!("{}/api/3/action/package_create", portal.url)).header("Authorization", TOKEN).json(&ckan_dataset("budget")).send().await;
+    portal.set_faults(vec![FaultRule {
+        action: Some("package_create".into()),
+        kind: FaultKind::DropConnection,
+        times: 1,
+    }]);
+    let dropped = client
+        .post(format!("{}/api/3/action/package_create", portal.url))
+        .header("Authorization", TOKEN)
+        .json(&ckan_dataset("budget"))
+        .send()
+        .await;
     assert!(dropped.is_err(), "connection dropped without an answer");
-    let (code, _) = call(&portal, "package_show", json!({"id": "budget"}), Some(TOKEN)).await;
+    let (code, _) = call(
+        &portal,
+        "package_show",
+        json!({"id": "budget"}),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(code, StatusCode::NOT_FOUND, "dropped before applying");
 
-    portal.set_faults(vec![FaultRule { action: Some("package_create".into()), kind: FaultKind::DropAfterApply, times: 1 }]);
-    let dropped = client.post(format!("{}/api/3/action/package_create", portal.url)).header("Authorization", TOKEN).json(&ckan_dataset("budget")).send().await;
+    portal.set_faults(vec![FaultRule {
+        action: Some("package_create".into()),
+        kind: FaultKind::DropAfterApply,
+        times: 1,
+    }]);
+    let dropped = client
+        .post(format!("{}/api/3/action/package_create", portal.url))
+        .header("Authorization", TOKEN)
+        .json(&ckan_dataset("budget"))
+        .send()
+        .await;
     assert!(dropped.is_err());
     ok(&portal, "package_show", json!({"id": "budget"})).await;
     portal.shutdown().await;
@@ -378,12 +635,32 @@ async fn fault_rules_inject_statuses_delays_and_hang_ups() {
 async fn request_log_records_actions_in_order_without_secrets() {
     let (portal, _dir) = start(Profile::Ckan).await;
     ok(&portal, "package_create", ckan_dataset("budget")).await;
-    call(&portal, "package_create", ckan_dataset("budget"), Some(TOKEN)).await;
+    call(
+        &portal,
+        "package_create",
+        ckan_dataset("budget"),
+        Some(TOKEN),
+    )
+    .await;
     ok(&portal, "package_show", json!({"id": "budget"})).await;
-    let log: Vec<LoggedRequest> = Client::new().get(format!("{}/_mock/requests", portal.url)).send().await.unwrap().json().await.unwrap();
+    let log: Vec<LoggedRequest> = Client::new()
+        .get(format!("{}/_mock/requests", portal.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(log, portal.requests());
     let summary: Vec<(&str, u16)> = log.iter().map(|r| (r.action.as_str(), r.status)).collect();
-    assert_eq!(summary, [("package_create", 200), ("package_create", 409), ("package_show", 200)]);
+    assert_eq!(
+        summary,
+        [
+            ("package_create", 200),
+            ("package_create", 409),
+            ("package_show", 200)
+        ]
+    );
     assert!(log.iter().all(|r| r.method == "POST"));
     let raw = serde_json::to_string(&log).unwrap();
     assert!(!raw.contains(TOKEN));

@@ -69,7 +69,11 @@ pub(crate) async fn read(
             }
             file.flush().await.map_err(internal)?;
             drop(file);
-            received = Some(Received { temp, filename: munge_filename(file_name.as_deref().unwrap_or_default()), size });
+            received = Some(Received {
+                temp,
+                filename: munge_filename(file_name.as_deref().unwrap_or_default()),
+                size,
+            });
             continue;
         }
         let text = field.text().await.map_err(bad)?;
@@ -115,17 +119,27 @@ pub(crate) fn munge_filename(name: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         .collect();
     let munged = munged.trim_start_matches('.').to_owned();
-    if munged.is_empty() { "upload".to_owned() } else { munged }
+    if munged.is_empty() {
+        "upload".to_owned()
+    } else {
+        munged
+    }
 }
 
 /// Moves a received file to `files/<resource_id>/<filename>`, replacing earlier files.
-pub(crate) async fn commit(received: Received, state_dir: &Path, resource_id: &str) -> Result<(), ApiError> {
+pub(crate) async fn commit(
+    received: Received,
+    state_dir: &Path,
+    resource_id: &str,
+) -> Result<(), ApiError> {
     let dir = state::resource_dir(state_dir, resource_id);
     if tokio::fs::metadata(&dir).await.is_ok() {
         tokio::fs::remove_dir_all(&dir).await.map_err(internal)?;
     }
     tokio::fs::create_dir_all(&dir).await.map_err(internal)?;
-    tokio::fs::rename(&received.temp, dir.join(&received.filename)).await.map_err(internal)
+    tokio::fs::rename(&received.temp, dir.join(&received.filename))
+        .await
+        .map_err(internal)
 }
 
 #[cfg(test)]
@@ -134,7 +148,10 @@ mod tests {
 
     #[test]
     fn filenames_are_munged_like_ckan() {
-        assert_eq!(munge_filename("Screening Volumes 2024.CSV"), "screening-volumes-2024.csv");
+        assert_eq!(
+            munge_filename("Screening Volumes 2024.CSV"),
+            "screening-volumes-2024.csv"
+        );
         assert_eq!(munge_filename("C:\\data\\a b.json"), "a-b.json");
         assert_eq!(munge_filename("../../etc/passwd"), "passwd");
         assert_eq!(munge_filename(".."), "upload");
@@ -142,7 +159,10 @@ mod tests {
 
     #[test]
     fn json_looking_fields_are_parsed() {
-        assert_eq!(parse_field(r#"{"en": "a"}"#), serde_json::json!({"en": "a"}));
+        assert_eq!(
+            parse_field(r#"{"en": "a"}"#),
+            serde_json::json!({"en": "a"})
+        );
         assert_eq!(parse_field("{not json"), Value::String("{not json".into()));
         assert_eq!(parse_field("CSV"), Value::String("CSV".into()));
     }
