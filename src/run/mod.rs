@@ -1,0 +1,461 @@
+//! The orchestrator: one run is plan → (read, screen, validate, convert, checksum,
+//! package) → publish → journal, for every approved dataset in priority order.
+//!
+//! One dataset failing or being held never stops the others; it changes the exit code.
+//! Package building is CPU work and runs on the blocking pool; publishing overlaps up to
+//! `portal.concurrency` datasets.
+
+pub mod build;
+pub mod portal;
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use serde::Serialize;
+use tracing::{error, info, info_span, warn, Instrument};
+
+use crate::config::Pipeline;
+use crate::journal::{Event, Journal, JournalError, PublishedRecord};
+use crate::plan::{self, Approved};
+use crate::publish::{self, plan::LocalDataset, LocalResource, PublishPlan, SyncStatus};
+use crate::screen::Screen;
+use build::{BuildOutcome, Built, StageHold};
+pub use portal::Portal;
+
+/// Who or what started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Manual,
+    Scheduled,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+        }
+    }
+}
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    pub trigger: Trigger,
+    pub started_by: String,
+    /// Only these inventory references (all when empty).
+    pub only: Vec<String>,
+}
+
+/// What happened to one dataset.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Published {
+        status: SyncStatus,
+        url: String,
+        resources: Vec<publish::PublishedResource>,
+    },
+    Unchanged {
+        url: String,
+    },
+    /// The gate held it: a decision, not a problem.
+    NotDue {
+        reason: plan::HoldReason,
+    },
+    /// A stage held it, or its manifest is invalid: someone must look.
+    Held {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<StageHold>,
+    },
+    /// A dry run's plan.
+    Planned {
+        plan: PublishPlan,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetResult {
+    pub reference: Option<String>,
+    pub title: Option<String>,
+    pub manifest: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// A finished run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    pub portal: String,
+    pub datasets: Vec<DatasetResult>,
+}
+
+/// The run-level failures: nothing could be attempted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("{path}: cannot list the dataset manifests: {source}")]
+    Manifests {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Portal(#[from] portal::PortalConnectError),
+    #[error("screen configuration: {0}")]
+    Screen(#[from] crate::screen::ScreenError),
+}
+
+impl RunReport {
+    pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
+        self.datasets.iter().filter(|d| pred(&d.outcome)).count()
+    }
+    pub fn any_failed(&self) -> bool {
+        self.count(|o| matches!(o, Outcome::Failed { .. })) > 0
+    }
+    pub fn any_held(&self) -> bool {
+        self.count(|o| matches!(o, Outcome::Held { .. })) > 0
+    }
+}
+
+/// A sortable, readable run id: the UTC start time and a random suffix.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        fastrand::u16(..)
+    )
+}
+
+/// Runs the pipeline once.
+///
+/// # Errors
+/// Only what stops the whole run (the journal, the manifest folder, the portal cannot be
+/// reached). Per-dataset problems are in the report.
+pub async fn run_once(
+    pipeline: &Pipeline,
+    portal: &Portal,
+    opts: &RunOptions,
+) -> Result<RunReport, RunError> {
+    let run_id = new_run_id();
+    let span = info_span!("run", run_id = %run_id, as_of = %opts.as_of, dry_run = opts.dry_run);
+    async {
+        let journal = Journal::open(&pipeline.paths.journal)?;
+        journal.start_run(
+            &run_id,
+            opts.trigger.as_str(),
+            &opts.started_by,
+            &opts.as_of.to_string(),
+            opts.dry_run,
+        )?;
+        let journal = Mutex::new(journal);
+        let loaded = plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data).map_err(|source| {
+            RunError::Manifests {
+                path: pipeline.paths.datasets.clone(),
+                source,
+            }
+        })?;
+        let mut release = plan::gate(loaded, &pipeline.portal.organization, opts.as_of);
+        if !opts.only.is_empty() {
+            release.approved.retain(|a| opts.only.iter().any(|o| o == a.reference()));
+            release.held.retain(|h| h.reference.as_ref().is_some_and(|r| opts.only.contains(r)));
+        }
+        info!(approved = release.approved.len(), held = release.held.len(), "Release plan made.");
+
+        let mut results = Vec::new();
+        for h in &release.held {
+            let outcome = match &h.reason {
+                plan::HoldReason::InvalidManifest { problems } => Outcome::Held {
+                    reason: format!("invalid manifest: {}", problems.join("; ")),
+                    detail: None,
+                },
+                other => Outcome::NotDue {
+                    reason: other.clone(),
+                },
+            };
+            record(&journal, &run_id, h.reference.as_deref(), "plan", &outcome);
+            results.push(DatasetResult {
+                reference: h.reference.clone(),
+                title: h.title.clone(),
+                manifest: h.manifest_path.display().to_string(),
+                outcome,
+            });
+        }
+
+        let screen = Arc::new(Screen::new(&pipeline.screen)?);
+        let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved.into_iter())
+            .map(|a| {
+                let span = info_span!("dataset", dataset = %a.reference());
+                process(pipeline, portal, &screen, &journal, &run_id, &created_at, opts, a).instrument(span)
+            })
+            .buffered(pipeline.portal.concurrency)
+            .collect()
+            .await;
+        // Approved ones first, in priority order, then what was held.
+        let mut datasets = approved_results;
+        datasets.extend(results);
+
+        let report = RunReport {
+            run_id: run_id.clone(),
+            as_of: opts.as_of,
+            dry_run: opts.dry_run,
+            portal: portal.describe(),
+            datasets,
+        };
+        let counts = [
+            report.count(|o| matches!(o, Outcome::Published { .. })) as u64,
+            report.count(|o| matches!(o, Outcome::Unchanged { .. })) as u64,
+            report.count(|o| matches!(o, Outcome::Held { .. } | Outcome::NotDue { .. })) as u64,
+            report.count(|o| matches!(o, Outcome::Failed { .. })) as u64,
+        ];
+        let outcome = if report.any_failed() {
+            "failed"
+        } else if report.any_held() {
+            "held"
+        } else {
+            "ok"
+        };
+        journal
+            .lock()
+            .map_err(|_| poisoned())?
+            .end_run(&run_id, outcome, counts)?;
+        info!(outcome, published = counts[0], unchanged = counts[1], held = counts[2], failed = counts[3], "Run finished.");
+        Ok(report)
+    }
+    .instrument(span)
+    .await
+}
+
+fn poisoned() -> RunError {
+    RunError::Manifests {
+        path: "journal".into(),
+        source: std::io::Error::other("journal lock poisoned by a panic"),
+    }
+}
+
+fn record(journal: &Mutex<Journal>, run_id: &str, dataset: Option<&str>, stage: &str, outcome: &Outcome) {
+    let (name, message) = match outcome {
+        Outcome::Published { status, .. } => (
+            match status {
+                SyncStatus::Created => "created",
+                SyncStatus::Updated => "updated",
+                SyncStatus::Unchanged => "unchanged",
+            },
+            None,
+        ),
+        Outcome::Unchanged { .. } => ("unchanged", None),
+        Outcome::NotDue { reason } => ("not_due", Some(reason.to_string())),
+        Outcome::Held { reason, .. } => ("held", Some(reason.clone())),
+        Outcome::Planned { plan } => ("planned", Some(format!("{} steps", plan.steps.len()))),
+        Outcome::Failed { error } => ("failed", Some(error.clone())),
+    };
+    let event = Event {
+        dataset: dataset.map(str::to_string),
+        stage: stage.into(),
+        outcome: name.into(),
+        message,
+        ..Default::default()
+    };
+    if let Ok(j) = journal.lock() {
+        if let Err(e) = j.event(run_id, &event) {
+            error!(error = %e, "Could not write to the journal.");
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn process(
+    pipeline: &Pipeline,
+    portal: &Portal,
+    screen: &Arc<Screen>,
+    journal: &Mutex<Journal>,
+    run_id: &str,
+    created_at: &str,
+    opts: &RunOptions,
+    approved: Approved,
+) -> DatasetResult {
+    let reference = approved.reference().to_string();
+    let mut result = DatasetResult {
+        reference: Some(reference.clone()),
+        title: Some(approved.manifest().metadata.title.en.clone()),
+        manifest: approved.manifest_path().display().to_string(),
+        outcome: Outcome::Failed {
+            error: String::new(),
+        },
+    };
+    let built = {
+        let (p, s, a, r, c) = (
+            pipeline.clone(),
+            Arc::clone(screen),
+            approved.clone(),
+            run_id.to_string(),
+            created_at.to_string(),
+        );
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| build::build(&p, &s, &a, &r, &c))).await
+    };
+    let built = match built {
+        Ok(Ok(BuildOutcome::Ready(b))) => b,
+        Ok(Ok(BuildOutcome::Held(hold))) => {
+            warn!(resource = hold.resource(), reason = %hold.summary(), "Dataset held back.");
+            result.outcome = Outcome::Held {
+                reason: hold.summary(),
+                detail: Some(hold),
+            };
+            record(journal, run_id, Some(&reference), "build", &result.outcome);
+            return result;
+        }
+        Ok(Err(e)) => {
+            error!(error = %e, "Package could not be built.");
+            result.outcome = Outcome::Failed { error: e.to_string() };
+            record(journal, run_id, Some(&reference), "package", &result.outcome);
+            return result;
+        }
+        Err(e) => {
+            result.outcome = Outcome::Failed {
+                error: format!("package stage crashed: {e}"),
+            };
+            record(journal, run_id, Some(&reference), "package", &result.outcome);
+            return result;
+        }
+    };
+    if let Ok(j) = journal.lock() {
+        for f in &built.files {
+            let _ = j.event(
+                run_id,
+                &Event {
+                    dataset: Some(reference.clone()),
+                    resource: Some(f.name.clone()),
+                    stage: "package".into(),
+                    outcome: "written".into(),
+                    sha256: Some(f.sha256.hex()),
+                    bytes: Some(f.bytes),
+                    ..Default::default()
+                },
+            );
+        }
+        for w in &built.waived {
+            let _ = j.event(
+                run_id,
+                &Event {
+                    dataset: Some(reference.clone()),
+                    stage: "screen".into(),
+                    outcome: "waived".into(),
+                    message: Some(format!(
+                        "{} at {} waived by {}",
+                        w.rule,
+                        w.location,
+                        w.waived_by.as_deref().unwrap_or("?")
+                    )),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    result.outcome = publish_one(pipeline, portal, journal, run_id, opts, &approved, &built).await;
+    record(journal, run_id, Some(&reference), "publish", &result.outcome);
+    result
+}
+
+/// The dataset as the portal should hold it.
+pub fn local_dataset(pipeline: &Pipeline, approved: &Approved, built: &Built) -> LocalDataset {
+    let profile = pipeline.portal.profile;
+    LocalDataset {
+        lookup: match profile {
+            crate::vocab::Profile::OpenCanada => approved.id().to_string(),
+            crate::vocab::Profile::Ckan => approved.slug(),
+        },
+        fields: publish::request::dataset_fields(profile, approved, &pipeline.defaults, &pipeline.portal.organization),
+        resources: built
+            .files
+            .iter()
+            .map(|f| LocalResource {
+                key: publish::request::resource_key(f),
+                path: built.dir.join(&f.name),
+                file_name: f.name.clone(),
+                sha256: f.sha256,
+                bytes: f.bytes,
+                fields: publish::request::resource_fields(profile, f, &pipeline.defaults.languages),
+            })
+            .collect(),
+    }
+}
+
+async fn publish_one(
+    pipeline: &Pipeline,
+    portal: &Portal,
+    journal: &Mutex<Journal>,
+    run_id: &str,
+    opts: &RunOptions,
+    approved: &Approved,
+    built: &Built,
+) -> Outcome {
+    let local = local_dataset(pipeline, approved, built);
+    let recorded: BTreeMap<_, _> = journal
+        .lock()
+        .ok()
+        .and_then(|j| j.published_for(approved.reference()).ok())
+        .unwrap_or_default();
+    let profile = pipeline.portal.profile;
+    if opts.dry_run {
+        return match publish::dry_run(portal.client(), profile, &local, &recorded).await {
+            Ok(plan) => Outcome::Planned { plan },
+            Err(e) => Outcome::Failed { error: e.to_string() },
+        };
+    }
+    match publish::sync(portal.client(), profile, &local, &recorded).await {
+        Ok(out) => {
+            if let Ok(j) = journal.lock() {
+                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                for r in &out.resources {
+                    if let Err(e) = j.record_published(&PublishedRecord {
+                        dataset: approved.reference().to_string(),
+                        resource_key: r.key.clone(),
+                        dataset_id: out.dataset_id.clone(),
+                        resource_id: r.resource_id.clone(),
+                        sha256: r.sha256.hex(),
+                        bytes: r.bytes,
+                        url: r.url.clone(),
+                        published_at: now.clone(),
+                        run_id: run_id.to_string(),
+                    }) {
+                        error!(error = %e, "Could not record what was published.");
+                    }
+                }
+                let keep: Vec<String> = out.resources.iter().map(|r| r.key.clone()).collect();
+                let _ = j.forget_published(approved.reference(), &keep);
+            }
+            if out.status == SyncStatus::Unchanged {
+                info!(url = %out.dataset_url, "Dataset unchanged.");
+                Outcome::Unchanged { url: out.dataset_url }
+            } else {
+                info!(url = %out.dataset_url, steps = out.steps.len(), "Dataset published.");
+                Outcome::Published {
+                    status: out.status,
+                    url: out.dataset_url,
+                    resources: out.resources,
+                }
+            }
+        }
+        Err(e) => {
+            error!(error = %e, "Publishing failed.");
+            Outcome::Failed { error: e.to_string() }
+        }
+    }
+}
