@@ -30,6 +30,9 @@ pub enum ReadError {
     #[error("file \"{file}\", sheet \"{sheet}\": {detail}")]
     Sheet { file: String, sheet: String, detail: String },
 
+    #[error("file \"{file}\": read options: {detail}")]
+    Options { file: String, detail: String },
+
     #[error("file \"{file}\" is {format}, which has no sheets")]
     NotAWorkbook { file: String, format: super::Format },
 
