@@ -6,7 +6,8 @@
 //! - Dates: calamine marks a number as a date when its number format is a date format,
 //!   in either the 1900 or the 1904 date system (calamine applies the offset). It does
 //!   not tell a date format from a date-time or time format, so the serial number
-//!   decides: below 1 (no day part) → `Time`; whole → `Date`; otherwise `DateTime`. A
+//!   decides: below 1 (no day part) → `Time` (except serial 0 in the 1904 system,
+//!   which is 1904-01-01); whole → `Date`; otherwise `DateTime`. A
 //!   date-time format showing a value exactly at midnight therefore reads as a `Date`.
 //!   Duration formats (`[h]:mm`) → `Duration` as ISO 8601 (`PT36H30M`).
 //! - ods ISO values: `DateTimeIso` → `Date`/`DateTime`/`Time` by its shape;
@@ -20,7 +21,7 @@
 use std::io::{Read, Seek};
 
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
 use super::{guard, ErrorCellPolicy, Format, Limits, ReadError, ReadOptions, ReadSummary, SheetSelector};
@@ -237,7 +238,10 @@ fn excel_datetime(dt: &ExcelDateTime) -> Value {
         };
     }
     let Some(when) = dt.as_datetime() else { return number(serial) };
-    if (0.0..1.0).contains(&serial) {
+    // A serial below 1 has no day: a time of day. Serial 0 exactly is midnight in the
+    // 1900 system (day 0 is no date) but 1904-01-01 in the 1904 system.
+    let day_zero_is_a_date = serial == 0.0 && when.date().year() >= 1904;
+    if (0.0..1.0).contains(&serial) && !day_zero_is_a_date {
         Value::Time(when.time())
     } else if when.time() == NaiveTime::MIN {
         Value::Date(when.date())
