@@ -290,7 +290,7 @@ fn iso_datetime(s: &str) -> Value {
 fn iso_duration(s: &str) -> Value {
     let parsed = parse_iso_duration(s.trim());
     match parsed {
-        Some((0, secs)) if secs < 86_400.0 && secs >= 0.0 => {
+        Some((0, secs)) if (0.0..86_400.0).contains(&secs) => {
             let whole = secs.trunc() as u32;
             let nanos = ((secs.fract() * 1000.0).round() as u32) * 1_000_000;
             NaiveTime::from_num_seconds_from_midnight_opt(whole, nanos)
