@@ -1,12 +1,72 @@
-//! TEMPORARY interface stub, replaced by the read stage.
-use serde::Deserialize;
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format { Csv, Xlsx, Xlsm, Xlsb, Xls, Ods, Xml }
-impl Format {
-    pub fn from_extension(p: &std::path::Path) -> Option<Format> {
-        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() { "csv" => Some(Format::Csv), "xlsx" => Some(Format::Xlsx), "ods" => Some(Format::Ods), "xml" => Some(Format::Xml), "xls" => Some(Format::Xls), _ => None }
+//! The read stage: spreadsheets (calamine), XML (quick-xml) and CSV, pushed row by row
+//! into a [`TableSink`].
+//!
+//! # Contract
+//! - Pure over `Read + Seek`: no paths, no network, no clock. `source_name` is only used
+//!   in messages and in [`TableInfo::source`](crate::table::TableInfo).
+//! - The sink gets `begin` once (headers, header row, first column), then each data row
+//!   with its 1-based source row number, then `end`. An empty source still gets `begin`
+//!   (with no headers) and `end`.
+//! - Nothing here panics on input: corrupt, truncated, encrypted or hostile files come
+//!   back as a [`ReadError`] naming the file and what to do.
+//! - Memory does not grow with rows for xlsx/xlsm, XML and CSV (they stream); xls, xlsb
+//!   and ods load one sheet, bounded by [`Limits::max_cells`].
+//!
+//! Table shaping (spreadsheets) is described in [`shape`]; value typing in
+//! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
+
+mod error;
+mod format;
+mod guard;
+mod options;
+pub(crate) mod shape;
+
+pub mod csv;
+pub mod spreadsheet;
+pub mod xml;
+
+use std::io::{Read, Seek};
+
+pub use error::ReadError;
+pub use format::Format;
+pub use options::{ErrorCellPolicy, Limits, ReadOptions, SheetSelector, XmlField};
+
+use crate::table::TableSink;
+
+/// What a read produced, for the run's summary event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadSummary {
+    /// Data rows pushed (the header row not counted).
+    pub rows: u64,
+    pub columns: usize,
+    /// The sheet read, for workbooks.
+    pub sheet: Option<String>,
+}
+
+/// The names of a workbook's sheets, in workbook order (hidden ones included).
+///
+/// # Errors
+/// [`ReadError::NotAWorkbook`] for CSV and XML; otherwise the same errors as opening the
+/// workbook in [`read_table`] (limits, encryption, corruption).
+pub fn sheet_names<R: Read + Seek>(format: Format, reader: R) -> Result<Vec<String>, ReadError> {
+    spreadsheet::sheet_names(format, "", reader, &Limits::default())
+}
+
+/// Reads one table from `reader` and pushes it into `sink`.
+///
+/// # Errors
+/// Any [`ReadError`]: the input was over a limit, encrypted, corrupt, malformed, the sheet
+/// does not exist, or the sink failed ([`ReadError::Sink`]).
+pub fn read_table<R: Read + Seek>(
+    format: Format,
+    source_name: &str,
+    reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
+    match format {
+        Format::Csv => csv::read(source_name, reader, options, sink),
+        Format::Xml => xml::read(source_name, reader, options, sink),
+        _ => spreadsheet::read(format, source_name, reader, options, sink),
     }
 }
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Limits { pub max_input_bytes: u64 }

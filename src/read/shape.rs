@@ -1,0 +1,300 @@
+//! Turns a sheet's cells into a table: header row, range, trimmed edges, unique headers.
+//!
+//! Rules (the same for every spreadsheet format):
+//! - **Range**: `range = "B3:F200"` keeps only those cells; row numbers and
+//!   [`TableInfo::first_column`] stay those of the sheet.
+//! - **Header row**: `header_row` (1-based) if given, else the first row with a non-empty
+//!   cell. Rows above it are ignored.
+//! - **Edges**: the table spans from the leftmost to the rightmost column that has a
+//!   non-empty cell in or below the header row (or the range's own columns when a range
+//!   is given: then only trailing empty columns are cut). Trailing empty rows are dropped;
+//!   empty rows in the middle are kept, as empty rows.
+//! - **Headers** are trimmed; an empty one becomes `column_<LETTER>` (its sheet column);
+//!   a repeated one gets `_2`, `_3`… (`name`, `name` → `name`, `name_2`).
+//! - **Merged cells**: the value stays in the top-left cell; the other cells of the merge
+//!   are empty (that is what the file stores; nothing is copied).
+//!
+//! Cells must arrive in row-major order (row by row, left to right), which is how every
+//! workbook format stores them. Two passes are made: [`Scan`] finds the edges, then
+//! [`Assembler`] builds and pushes the rows, so nothing is held but the current row.
+
+use std::collections::HashSet;
+
+use crate::table::{column_letter, Row, TableInfo, TableSink, Value};
+
+use super::ReadError;
+
+/// A cell rectangle, 0-based and inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub first_row: u32,
+    pub last_row: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+impl Bounds {
+    pub(crate) const ALL: Bounds = Bounds { first_row: 0, last_row: u32::MAX, first_col: 0, last_col: u32::MAX };
+
+    fn contains(&self, row: u32, col: u32) -> bool {
+        (self.first_row..=self.last_row).contains(&row) && (self.first_col..=self.last_col).contains(&col)
+    }
+}
+
+/// Parses `B3:F200` (or a single cell `B3`) into 0-based bounds; `None` if malformed.
+pub(crate) fn parse_range(text: &str) -> Option<Bounds> {
+    let (a, b) = match text.trim().split_once(':') {
+        Some((a, b)) => (a, b),
+        None => (text.trim(), text.trim()),
+    };
+    let (r1, c1) = parse_cell(a)?;
+    let (r2, c2) = parse_cell(b)?;
+    Some(Bounds { first_row: r1.min(r2), last_row: r1.max(r2), first_col: c1.min(c2), last_col: c1.max(c2) })
+}
+
+fn parse_cell(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim().replace('$', "");
+    let split = text.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = text.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let col = letters.to_ascii_uppercase().bytes().try_fold(0u32, |acc, b| Some(acc * 26 + u32::from(b - b'A') + 1))? - 1;
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, col))
+}
+
+/// First pass: where the table is.
+#[derive(Debug, Clone)]
+pub(crate) struct Scan {
+    bounds: Bounds,
+    header_row: Option<u32>,
+    range_given: bool,
+    first_non_empty_row: Option<u32>,
+    last_row: Option<u32>,
+    min_col: Option<u32>,
+    max_col: Option<u32>,
+}
+
+/// What the first pass found: the table's rectangle, 0-based, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub header_row: u32,
+    pub last_row: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+impl Scan {
+    /// `header_row` is 1-based as configured.
+    pub(crate) fn new(bounds: Option<Bounds>, header_row: Option<u32>) -> Scan {
+        Scan {
+            bounds: bounds.unwrap_or(Bounds::ALL),
+            header_row: header_row.map(|h| h.saturating_sub(1)),
+            range_given: bounds.is_some(),
+            first_non_empty_row: None,
+            last_row: None,
+            min_col: None,
+            max_col: None,
+        }
+    }
+
+    pub(crate) fn cell(&mut self, row: u32, col: u32, value: &Value) {
+        if value.is_empty() || !self.bounds.contains(row, col) || self.header_row.is_some_and(|h| row < h) {
+            return;
+        }
+        self.first_non_empty_row.get_or_insert(row);
+        self.last_row = Some(self.last_row.map_or(row, |r| r.max(row)));
+        self.min_col = Some(self.min_col.map_or(col, |c| c.min(col)));
+        self.max_col = Some(self.max_col.map_or(col, |c| c.max(col)));
+    }
+
+    /// `None` when the table has no non-empty cell at all.
+    pub(crate) fn finish(self) -> Option<Shape> {
+        let header_row = self.header_row.or(self.first_non_empty_row)?;
+        let first_col = if self.range_given { self.bounds.first_col } else { self.min_col? };
+        Some(Shape { header_row, last_row: self.last_row?.max(header_row), first_col, last_col: self.max_col? })
+    }
+}
+
+/// Second pass: builds each row and pushes it.
+pub(crate) struct Assembler<'s> {
+    shape: Shape,
+    sink: &'s mut dyn TableSink,
+    info: TableInfo,
+    /// Row being built (0-based sheet row), or none before the header.
+    current: Option<u32>,
+    cells: Vec<Value>,
+    pub(crate) rows: u64,
+}
+
+impl<'s> Assembler<'s> {
+    pub(crate) fn new(shape: Shape, info: TableInfo, sink: &'s mut dyn TableSink) -> Self {
+        let width = (shape.last_col - shape.first_col + 1) as usize;
+        Assembler { shape, sink, info, current: None, cells: vec![Value::Empty; width], rows: 0 }
+    }
+
+    pub(crate) fn width(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub(crate) fn cell(&mut self, row: u32, col: u32, value: Value) -> Result<(), ReadError> {
+        let s = self.shape;
+        if row < s.header_row || row > s.last_row || col < s.first_col || col > s.last_col {
+            return Ok(());
+        }
+        if self.current.is_some_and(|cur| row < cur) {
+            return Err(ReadError::corrupt(&self.info.source, format!("row {} comes after row {}; the sheet's rows are out of order, re-save the file in its application", row + 1, self.current.map_or(0, |c| c + 1))));
+        }
+        self.advance_to(row)?;
+        self.cells[(col - s.first_col) as usize] = value;
+        Ok(())
+    }
+
+    /// Flushes rows until `row` is the current one; rows with no cells come out empty.
+    fn advance_to(&mut self, row: u32) -> Result<(), ReadError> {
+        loop {
+            match self.current {
+                Some(cur) if cur >= row => return Ok(()),
+                Some(cur) => {
+                    self.flush(cur)?;
+                    self.current = Some(cur + 1);
+                }
+                None => self.current = Some(self.shape.header_row),
+            }
+        }
+    }
+
+    fn flush(&mut self, row: u32) -> Result<(), ReadError> {
+        if row == self.shape.header_row {
+            self.info.headers = make_headers(&self.cells, self.shape.first_col as usize);
+            self.info.header_row = u64::from(row) + 1;
+            self.info.first_column = self.shape.first_col as usize;
+            self.sink.begin(&self.info).map_err(ReadError::Sink)?;
+        } else {
+            self.sink.row(Row { number: u64::from(row) + 1, cells: &self.cells }).map_err(ReadError::Sink)?;
+            self.rows += 1;
+        }
+        self.cells.iter_mut().for_each(|c| *c = Value::Empty);
+        Ok(())
+    }
+
+    /// Pushes what is left (through the last row) and ends the table.
+    pub(crate) fn finish(mut self) -> Result<u64, ReadError> {
+        self.advance_to(self.shape.last_row)?;
+        self.flush(self.shape.last_row)?;
+        self.sink.end().map_err(ReadError::Sink)?;
+        Ok(self.rows)
+    }
+}
+
+/// Pushes an empty table (no header found).
+pub(crate) fn empty_table(info: &TableInfo, sink: &mut dyn TableSink) -> Result<(), ReadError> {
+    sink.begin(info).map_err(ReadError::Sink)?;
+    sink.end().map_err(ReadError::Sink)
+}
+
+/// Trimmed header names; empty → `column_<LETTER>`; repeats → `_2`, `_3`…
+pub(crate) fn make_headers(cells: &[Value], first_col: usize) -> Vec<String> {
+    let raw = cells.iter().enumerate().map(|(i, v)| {
+        let text = v.display(crate::table::DecimalStyle::Excel).to_string();
+        let text = text.trim();
+        if text.is_empty() { format!("column_{}", column_letter(first_col + i)) } else { text.to_string() }
+    });
+    unique_names(raw)
+}
+
+/// Makes names unique: a repeat gets the first free `_2`, `_3`… suffix.
+pub(crate) fn unique_names(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let names: Vec<String> = names.into_iter().collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let mut candidate = name.clone();
+        let mut n = 2;
+        while seen.contains(&candidate) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        seen.insert(candidate.clone());
+        out.push(candidate);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Collect;
+
+    #[test]
+    fn ranges_parse_to_zero_based_bounds() {
+        for (text, want) in [
+            ("B3:F200", Some(Bounds { first_row: 2, last_row: 199, first_col: 1, last_col: 5 })),
+            ("$A$1:$C$2", Some(Bounds { first_row: 0, last_row: 1, first_col: 0, last_col: 2 })),
+            ("AA10", Some(Bounds { first_row: 9, last_row: 9, first_col: 26, last_col: 26 })),
+            ("A0:B2", None),
+            ("3B", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_range(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn headers_are_trimmed_filled_and_unique() {
+        let cells = [" a ", "", "a", "b", "a"].map(|s| if s.is_empty() { Value::Empty } else { Value::Text(s.into()) });
+        assert_eq!(make_headers(&cells, 1), ["a", "column_C", "a_2", "b", "a_3"]);
+    }
+
+    /// Feeds a grid (row-major, `None` = no cell) through both passes.
+    fn run(grid: &[&[Option<&str>]], range: Option<&str>, header: Option<u32>) -> Collect {
+        let cells: Vec<(u32, u32, Value)> = grid.iter().enumerate().flat_map(|(r, row)| {
+            row.iter().enumerate().filter_map(move |(c, v)| v.map(|v| (r as u32, c as u32, if v.is_empty() { Value::Empty } else { Value::Text(v.into()) })))
+        }).collect();
+        let mut scan = Scan::new(range.and_then(parse_range), header);
+        cells.iter().for_each(|(r, c, v)| scan.cell(*r, *c, v));
+        let mut sink = Collect::default();
+        let shape = scan.finish().expect("a table");
+        let mut asm = Assembler::new(shape, TableInfo::default(), &mut sink);
+        for (r, c, v) in cells {
+            asm.cell(r, c, v).expect("collect never fails");
+        }
+        asm.finish().expect("collect never fails");
+        sink
+    }
+
+    #[test]
+    fn header_is_first_non_empty_row_and_trailing_empties_go() {
+        let t = run(&[
+            &[],
+            &[None, Some("id"), Some("name"), Some("")],
+            &[None, Some("1"), Some("x")],
+            &[],
+            &[None, Some("2"), None, Some("")],
+            &[Some(""), Some("")],
+        ], None, None);
+        assert_eq!(t.info.header_row, 2);
+        assert_eq!(t.info.first_column, 1);
+        assert_eq!(t.info.headers, ["id", "name"]);
+        let numbers: Vec<u64> = t.rows.iter().map(|r| r.0).collect();
+        assert_eq!(numbers, [3, 4, 5]);
+        assert_eq!(t.rows[1].1, [Value::Empty, Value::Empty]);
+    }
+
+    #[test]
+    fn explicit_header_and_range_cut_the_table() {
+        let grid: &[&[Option<&str>]] = &[
+            &[Some("title")],
+            &[Some("a"), Some("b"), Some("c")],
+            &[Some("1"), Some("2"), Some("3")],
+            &[Some("4"), Some("5"), Some("6")],
+        ];
+        let t = run(grid, None, Some(2));
+        assert_eq!((t.info.header_row, t.rows.len()), (2, 2));
+        let t = run(grid, Some("B2:C3"), None);
+        assert_eq!(t.info.headers, ["b", "c"]);
+        assert_eq!(t.info.first_column, 1);
+        assert_eq!(t.rows, [(3, vec![Value::Text("2".into()), Value::Text("3".into())])]);
+    }
+}

@@ -1,0 +1,433 @@
+//! XML, streamed with quick-xml: one row per record element.
+//!
+//! - **Records**: `record_path` (`/publications/publication`) names the repeating
+//!   element from the root; without it, the root's children are the records. Row
+//!   numbers are the record's 1-based ordinal; errors also give the line.
+//! - **Fields** (`fields`): `title`, `author/name`, `@lang`, `title/@xml:lang`, relative
+//!   to the record. A step's prefix is looked up in `namespaces` (`xml` is built in) and
+//!   matches by namespace URI, whatever prefix the document uses; a step without a prefix
+//!   matches the local name in any namespace. An element's value is its own text
+//!   (children's text not included); a missing field is empty; a field found twice in one
+//!   record is an error (a list cannot fit in one cell silently).
+//! - **Automatic mode** (no `fields`): each record is flattened: leaf elements become
+//!   columns named by their path (`author/name`), attributes `@id`, `title/@xml:lang`.
+//!   The columns are those of the **first** record, so rows can stream; a later record
+//!   with a column the first did not have is an error naming the record and line (list
+//!   the columns in `fields` then). A repeated leaf is an error too.
+//! - **Safety**: no DTD processing. A `<!DOCTYPE` with an internal subset is refused, and
+//!   so is any entity other than XML's five and numeric character references, so
+//!   billion-laughs fails at once in constant memory. Nothing is ever fetched.
+//!   `max_xml_depth` bounds nesting; `max_cells` bounds the cells read.
+
+use std::io::{self, BufRead, BufReader, Read, Seek};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{QName, ResolveResult};
+use quick_xml::NsReader;
+
+use super::shape::unique_names;
+use super::{guard, ReadError, ReadOptions, ReadSummary};
+use crate::table::{Row, TableInfo, TableSink, Value};
+
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// One path step: a namespace URI (`None` = any) and a local name.
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    ns: Option<String>,
+    local: String,
+}
+
+/// An element as it appears in the document: its namespace, local and written name.
+#[derive(Debug, Clone)]
+struct Elem {
+    ns: Option<String>,
+    local: String,
+    qname: String,
+}
+
+impl Step {
+    fn matches(&self, e: &Elem) -> bool {
+        self.local == e.local && (self.ns.is_none() || self.ns == e.ns)
+    }
+}
+
+#[derive(Debug)]
+struct Field {
+    elements: Vec<Step>,
+    attribute: Option<Step>,
+}
+
+/// What an element collects while it is open inside a record.
+struct Frame {
+    text: String,
+    had_child: bool,
+}
+
+/// Counts lines as quick-xml consumes bytes, so errors can name a line without keeping
+/// the document.
+struct LineCounter<R> {
+    inner: R,
+    newlines: u64,
+}
+
+impl<R: BufRead> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.newlines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let amt = amt.min(buf.len());
+            self.newlines += buf[..amt].iter().filter(|b| **b == b'\n').count() as u64;
+        }
+        self.inner.consume(amt);
+    }
+}
+
+pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+    guard::check_input_size(file, &mut reader, &options.limits)?;
+    let opt_err = |detail: String| ReadError::Options { file: file.into(), detail };
+    let record: Option<Vec<Step>> = options
+        .record_path
+        .as_deref()
+        .map(|p| {
+            let p = p.trim().trim_start_matches('/');
+            p.split('/').map(|s| parse_step(s, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    if record.as_ref().is_some_and(|r| r.iter().any(|s| s.local.is_empty() || s.local.starts_with('@'))) {
+        return Err(opt_err(format!("record_path \"{}\" must be element names like /publications/publication", options.record_path.as_deref().unwrap_or_default())));
+    }
+    let fields = options.fields.iter().map(|f| parse_field(&f.path, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()?;
+    let mut st = State {
+        file,
+        options,
+        sink,
+        record,
+        fields,
+        headers: options.fields.iter().map(|f| f.name.clone()).collect(),
+        began: false,
+        auto_keys: Vec::new(),
+        values: Vec::new(),
+        record_depth: None,
+        frames: Vec::new(),
+        stack: Vec::new(),
+        records: 0,
+        cells: 0,
+    };
+    let mut xml = NsReader::from_reader(LineCounter { inner: BufReader::new(reader), newlines: 0 });
+    xml.config_mut().expand_empty_elements = true;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let line = |x: &NsReader<LineCounter<BufReader<R>>>| x.get_ref().newlines + 1;
+        let (resolved, event) = match xml.read_resolved_event_into(&mut buf) {
+            Ok(v) => v,
+            Err(e) => return Err(st.xml_err(line(&xml), format!("the XML is malformed: {e}"))),
+        };
+        let ns = match resolved {
+            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            _ => None,
+        };
+        let at = line(&xml);
+        match event {
+            Event::Start(e) => {
+                let elem = Elem { ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), qname: String::from_utf8_lossy(e.name().as_ref()).into_owned() };
+                if st.stack.len() as u32 >= options.limits.max_xml_depth {
+                    return Err(ReadError::Limit { file: file.into(), limit: "max_xml_depth", what: format!("line {at}: elements nest deeper than {} levels", options.limits.max_xml_depth), value: st.stack.len() as u64 + 1, max: u64::from(options.limits.max_xml_depth) });
+                }
+                st.stack.push(elem);
+                let attrs = attributes(&xml, &e).map_err(|d| st.xml_err(at, d))?;
+                st.start(attrs, at)?;
+            }
+            Event::End(_) => st.end(at)?,
+            Event::Text(t) => {
+                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                st.text(&text);
+            }
+            Event::CData(t) => {
+                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                st.text(&text);
+            }
+            Event::GeneralRef(r) => {
+                let ch = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    Ok(None) => {
+                        let name = String::from_utf8_lossy(&r).into_owned();
+                        match predefined(&name) {
+                            Some(c) => c,
+                            None => return Err(st.xml_err(at, format!("the entity &{name}; is not allowed (only &amp; &lt; &gt; &apos; &quot; and numeric references are; entities are never expanded)"))),
+                        }
+                    }
+                    Err(e) => return Err(st.xml_err(at, format!("bad character reference: {e}"))),
+                };
+                st.text(ch.encode_utf8(&mut [0; 4]));
+            }
+            // An external DTD is harmless here: nothing is ever fetched or expanded.
+            Event::DocType(d) if d.as_ref().contains(&b'[') => {
+                return Err(st.xml_err(at, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
+            }
+            Event::Eof => {
+                if let Some(open) = st.stack.last() {
+                    return Err(st.xml_err(at, format!("the document ends inside <{}>; the file is truncated or not well-formed", open.qname)));
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    if !st.began {
+        st.begin()?;
+    }
+    st.sink.end().map_err(ReadError::Sink)?;
+    Ok(ReadSummary { rows: st.records, columns: st.headers.len(), sheet: None })
+}
+
+fn predefined(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
+/// The element's attributes as (namespace, local name, written name, value), namespace
+/// declarations left out.
+fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(Elem, String)>, String> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|e| format!("bad attribute: {e}"))?;
+        let key = a.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            continue;
+        }
+        let value = a.decode_and_unescape_value(xml.decoder()).map_err(|e| format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))?;
+        let (res, local) = xml.resolve_attribute(QName(key));
+        let ns = match res {
+            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            _ => None,
+        };
+        out.push((Elem { ns, local: String::from_utf8_lossy(local.as_ref()).into_owned(), qname: String::from_utf8_lossy(key).into_owned() }, value.into_owned()));
+    }
+    Ok(out)
+}
+
+fn parse_step(s: &str, options: &ReadOptions) -> Result<Step, String> {
+    let s = s.trim();
+    match s.split_once(':') {
+        Some((prefix, local)) => {
+            let ns = if prefix == "xml" {
+                XML_NS.to_string()
+            } else {
+                options.namespaces.get(prefix).cloned().ok_or_else(|| format!("the prefix \"{prefix}\" in \"{s}\" is not in read.namespaces; add it with its URI"))?
+            };
+            Ok(Step { ns: Some(ns), local: local.to_string() })
+        }
+        None => Ok(Step { ns: None, local: s.to_string() }),
+    }
+}
+
+fn parse_field(path: &str, options: &ReadOptions) -> Result<Field, String> {
+    let mut elements = Vec::new();
+    let mut attribute = None;
+    for part in path.trim().trim_start_matches("./").split('/') {
+        if attribute.is_some() || part.is_empty() {
+            return Err(format!("field path \"{path}\" must be like title, author/name, @lang or title/@xml:lang"));
+        }
+        match part.strip_prefix('@') {
+            Some(a) => attribute = Some(parse_step(a, options)?),
+            None => elements.push(parse_step(part, options)?),
+        }
+    }
+    Ok(Field { elements, attribute })
+}
+
+struct State<'a> {
+    file: &'a str,
+    options: &'a ReadOptions,
+    sink: &'a mut dyn TableSink,
+    record: Option<Vec<Step>>,
+    fields: Vec<Field>,
+    headers: Vec<String>,
+    began: bool,
+    /// Automatic mode: the first record's keys (before uniquifying), in order.
+    auto_keys: Vec<String>,
+    /// The current record's values, by column; or (automatic, first record) by key.
+    values: Vec<(String, Value)>,
+    record_depth: Option<usize>,
+    frames: Vec<Frame>,
+    stack: Vec<Elem>,
+    records: u64,
+    cells: u64,
+}
+
+impl State<'_> {
+    fn xml_err(&self, line: u64, detail: String) -> ReadError {
+        let detail = match self.record_depth {
+            Some(_) => format!("record {}: {detail}", self.records + 1),
+            None => detail,
+        };
+        ReadError::Xml { file: self.file.into(), line, detail }
+    }
+
+    fn is_record(&self) -> bool {
+        match &self.record {
+            Some(steps) => steps.len() == self.stack.len() && steps.iter().zip(&self.stack).all(|(s, e)| s.matches(e)),
+            None => self.stack.len() == 2,
+        }
+    }
+
+    fn auto(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The path of the innermost open element relative to the record.
+    fn rel(&self) -> &[Elem] {
+        self.record_depth.map_or(&[][..], |d| &self.stack[d..])
+    }
+
+    fn start(&mut self, attrs: Vec<(Elem, String)>, line: u64) -> Result<(), ReadError> {
+        if self.record_depth.is_none() {
+            if !self.is_record() {
+                return Ok(());
+            }
+            self.record_depth = Some(self.stack.len());
+            self.values.clear();
+            self.frames.clear();
+        } else if let Some(parent) = self.frames.last_mut() {
+            parent.had_child = true;
+        }
+        self.frames.push(Frame { text: String::new(), had_child: false });
+        let path = self.rel().to_vec();
+        for (attr, value) in attrs {
+            if self.auto() {
+                let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
+                let key = if prefix.is_empty() { format!("@{}", attr.qname) } else { format!("{}/@{}", prefix.join("/"), attr.qname) };
+                self.put_auto(key, value, line)?;
+            } else {
+                let hits: Vec<usize> = (0..self.fields.len())
+                    .filter(|i| {
+                        let f = &self.fields[*i];
+                        f.attribute.as_ref().is_some_and(|a| a.matches(&attr)) && path_matches(&f.elements, &path)
+                    })
+                    .collect();
+                for i in hits {
+                    self.put_field(i, value.clone(), line)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(f) = self.frames.last_mut() {
+            f.text.push_str(text);
+        }
+    }
+
+    fn end(&mut self, line: u64) -> Result<(), ReadError> {
+        let Some(depth) = self.record_depth else {
+            self.stack.pop();
+            return Ok(());
+        };
+        let frame = self.frames.pop();
+        if self.stack.len() > depth {
+            if let Some(frame) = frame {
+                let path = self.rel().to_vec();
+                if self.auto() {
+                    if !frame.had_child {
+                        let key = path.iter().map(|e| e.qname.as_str()).collect::<Vec<_>>().join("/");
+                        self.put_auto(key, frame.text, line)?;
+                    }
+                } else {
+                    let hits: Vec<usize> = (0..self.fields.len()).filter(|i| self.fields[*i].attribute.is_none() && path_matches(&self.fields[*i].elements, &path)).collect();
+                    for i in hits {
+                        self.put_field(i, frame.text.clone(), line)?;
+                    }
+                }
+            }
+            self.stack.pop();
+            return Ok(());
+        }
+        self.stack.pop();
+        self.record_depth = None;
+        self.finish_record(line)
+    }
+
+    fn put_field(&mut self, i: usize, value: String, line: u64) -> Result<(), ReadError> {
+        if self.values.is_empty() {
+            self.values = self.headers.iter().map(|h| (h.clone(), Value::Empty)).collect();
+        }
+        if self.values[i].1 != Value::Empty {
+            return Err(self.xml_err(line, format!("field \"{}\" ({}) occurs more than once; make its path more specific", self.headers[i], self.options.fields[i].path)));
+        }
+        self.values[i].1 = text_value(value);
+        Ok(())
+    }
+
+    fn put_auto(&mut self, key: String, value: String, line: u64) -> Result<(), ReadError> {
+        if self.values.iter().any(|(k, _)| *k == key) {
+            return Err(self.xml_err(line, format!("\"{key}\" occurs more than once in the record; map the columns with read.fields")));
+        }
+        if self.began && !self.auto_keys.contains(&key) {
+            return Err(self.xml_err(line, format!("\"{key}\" is not in the first record, whose columns are {}; list every column in read.fields", self.auto_keys.join(", "))));
+        }
+        self.values.push((key, text_value(value)));
+        Ok(())
+    }
+
+    fn begin(&mut self) -> Result<(), ReadError> {
+        if self.auto() {
+            self.headers = unique_names(self.auto_keys.iter().cloned());
+        }
+        let info = TableInfo { source: self.file.into(), sheet: None, headers: self.headers.clone(), header_row: 0, first_column: 0 };
+        self.began = true;
+        self.sink.begin(&info).map_err(ReadError::Sink)
+    }
+
+    fn finish_record(&mut self, _line: u64) -> Result<(), ReadError> {
+        if self.auto() && !self.began {
+            self.auto_keys = self.values.iter().map(|(k, _)| k.clone()).collect();
+        }
+        if !self.began {
+            self.begin()?;
+        }
+        let row: Vec<Value> = if self.auto() {
+            self.auto_keys.iter().map(|k| self.values.iter().find(|(key, _)| key == k).map_or(Value::Empty, |(_, v)| v.clone())).collect()
+        } else if self.values.is_empty() {
+            vec![Value::Empty; self.headers.len()]
+        } else {
+            self.values.iter().map(|(_, v)| v.clone()).collect()
+        };
+        self.values.clear();
+        self.records += 1;
+        self.cells += row.len() as u64;
+        if self.cells > self.options.limits.max_cells {
+            return Err(ReadError::Limit { file: self.file.into(), limit: "max_cells", what: format!("the file has over {} cells", self.cells), value: self.cells, max: self.options.limits.max_cells });
+        }
+        self.sink.row(Row { number: self.records, cells: &row }).map_err(ReadError::Sink)
+    }
+}
+
+fn path_matches(steps: &[Step], path: &[Elem]) -> bool {
+    steps.len() == path.len() && steps.iter().zip(path).all(|(s, e)| s.matches(e))
+}
+
+fn text_value(s: String) -> Value {
+    if s.is_empty() { Value::Empty } else { Value::Text(s) }
+}
+
+#[cfg(test)]
+#[path = "xml_tests.rs"]
+mod tests;
