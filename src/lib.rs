@@ -24,3 +24,4 @@ pub mod plan;
 pub mod schedule;
 pub mod publish;
 pub mod journal;
+pub mod run;
