@@ -15,4 +15,5 @@ pub mod read;
 pub mod screen;
 pub mod portal;
 pub mod table;
+pub mod validate;
 pub mod vocab;

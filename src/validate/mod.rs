@@ -1,0 +1,1 @@
+//! Validation against open schemas. (Being written.)
