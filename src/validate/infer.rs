@@ -178,4 +178,37 @@ mod tests {
         let want: Vec<FieldType> = cases.iter().map(|(_, ty)| *ty).collect();
         assert_eq!(infer(&columns), want);
     }
+
+    #[test]
+    fn an_inferred_schema_validates_its_own_table() {
+        use crate::validate::Validator;
+        let info = TableInfo {
+            source: "s.csv".into(),
+            headers: vec!["code".into(), "n".into(), "when".into(), "flag".into()],
+            header_row: 1,
+            ..TableInfo::default()
+        };
+        let rows = [
+            vec![t("007"), t("1"), t("2024-02-29"), t("true")],
+            vec![t("12"), Value::Float(2.5), Value::Empty, Value::Bool(false)],
+            vec![t(""), t("-0"), t("2024-03-01"), t("")],
+        ];
+        let mut inf = Inferrer::new();
+        inf.begin(&info).unwrap();
+        for (i, cells) in rows.iter().enumerate() {
+            inf.row(Row { number: i as u64 + 2, cells }).unwrap();
+        }
+        let schema = inf.finish();
+        let types: Vec<FieldType> = schema.fields.iter().map(|f| f.field_type).collect();
+        assert_eq!(
+            types,
+            [FieldType::String, FieldType::Number, FieldType::Date, FieldType::Boolean]
+        );
+        let mut v = Validator::new(&schema, 10).unwrap();
+        v.begin(&info).unwrap();
+        for (i, cells) in rows.iter().enumerate() {
+            v.row(Row { number: i as u64 + 2, cells }).unwrap();
+        }
+        assert_eq!(v.finish().violations, []);
+    }
 }

@@ -286,4 +286,82 @@ mod tests {
         let s = TableSchema::from_json(json).unwrap();
         assert_eq!(s.to_json_pretty(), json);
     }
+
+    /// `schemas/table-schema.json` is the readable source of truth; this keeps its key
+    /// lists and these serde types from drifting apart.
+    #[test]
+    fn json_schema_file_lists_exactly_the_keys_serde_accepts() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/table-schema.json")).unwrap();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let constraints = Constraints {
+            required: true,
+            unique: true,
+            min_length: Some(1),
+            max_length: Some(1),
+            minimum: Some(1.into()),
+            maximum: Some(1.into()),
+            pattern: Some("x".into()),
+            r#enum: Some(vec![]),
+        };
+        let field = Field {
+            format: Some("x".into()),
+            title: Some("x".into()),
+            description: Some("x".into()),
+            constraints: constraints.clone(),
+            true_values: Some(vec![]),
+            false_values: Some(vec![]),
+            bare_number: Some(true),
+            example: Some(1.into()),
+            rdf_type: Some("x".into()),
+            ..Field::new("a", FieldType::Any)
+        };
+        let schema = TableSchema {
+            fields: vec![field.clone()],
+            primary_key: vec!["a".into()],
+            ..TableSchema::default()
+        };
+        fn ser<T: Serialize>(value: &T) -> Vec<String> {
+            let v = serde_json::to_value(value).unwrap();
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        }
+        assert_eq!(ser(&schema), keys(&file["properties"]));
+        assert_eq!(ser(&field), keys(&file["$defs"]["field"]["properties"]));
+        assert_eq!(ser(&constraints), keys(&file["$defs"]["constraints"]["properties"]));
+        let types: Vec<&str> = [
+            FieldType::String,
+            FieldType::Number,
+            FieldType::Integer,
+            FieldType::Boolean,
+            FieldType::Date,
+            FieldType::Datetime,
+            FieldType::Time,
+            FieldType::Year,
+            FieldType::Yearmonth,
+            FieldType::Duration,
+            FieldType::Any,
+        ]
+        .map(FieldType::as_str)
+        .to_vec();
+        let listed: Vec<&str> = file["$defs"]["field"]["properties"]["type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(types, listed);
+        for ty in types {
+            let parsed: FieldType = serde_json::from_value(ty.into()).unwrap();
+            assert_eq!(parsed.as_str(), ty);
+        }
+    }
+
+        }
+    }
 }
