@@ -15,6 +15,7 @@ pub mod read;
 pub mod screen;
 pub mod portal;
 pub mod table;
+pub mod validate;
 pub mod vocab;
 pub mod checksum;
 pub mod config;
