@@ -172,7 +172,7 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
                 st.text(ch.encode_utf8(&mut [0; 4]));
             }
             // An external DTD is harmless here: nothing is ever fetched or expanded.
-            Event::DocType(d) if d.as_ref().contains(&b'[') => {
+            Event::DocType(d) if d.iter().any(|b| *b == b'[') => {
                 return Err(st.xml_err(at, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
             }
             Event::Eof => {
