@@ -141,10 +141,10 @@ pub(crate) fn parse_iso_datetime(s: &str) -> Option<NaiveDateTime> {
     let date = parse_iso_date(&s[..10])?;
     let rest = &s[11..];
     let zone_at = rest
-        .find(|c| matches!(c, 'Z' | '+' | '-'))
+        .find(['Z', '+', '-'])
         .unwrap_or(rest.len());
     let time = parse_iso_time(&rest[..zone_at])?;
-    let offset_minutes: i64 = match rest[zone_at..].as_bytes() {
+    let offset_minutes: i64 = match &rest.as_bytes()[zone_at..] {
         [] | [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let h = i64::from(num(&[*h1, *h2])?);
