@@ -484,3 +484,46 @@ fn broken_schemas_list_every_problem() {
         schema(r#"{"fields":[{"name":"a","type":"date","format":"%d/%m/%Y"}],"primaryKey":"a"}"#);
     assert_eq!(ok.check(), Vec::<String>::new());
 }
+
+/// Throughput check for comparison with `qsv validate`; run with
+/// `cargo test --release --lib validate::table::tests::million -- --ignored --nocapture`.
+#[test]
+#[ignore = "slow: a 1M-row throughput check"]
+fn million_rows_throughput() {
+    let s = schema(
+        r#"{"fields":[
+            {"name":"id","type":"integer","constraints":{"required":true}},
+            {"name":"name","constraints":{"maxLength":40,"pattern":"[A-Za-z ]+"}},
+            {"name":"amount","type":"number","constraints":{"minimum":0}},
+            {"name":"when","type":"date"},
+            {"name":"code","constraints":{"enum":["ON","QC","BC"]}}
+        ],"primaryKey":"id"}"#,
+    );
+    let mut v = Validator::new(&s, 100).unwrap();
+    let headers = s.fields.iter().map(|f| f.name.clone()).collect();
+    v.begin(&TableInfo {
+        headers,
+        header_row: 1,
+        ..TableInfo::default()
+    })
+    .unwrap();
+    let mut cells = vec![
+        t(""),
+        t("Jane Smith"),
+        t("1234.50"),
+        t("2024-02-29"),
+        t("QC"),
+    ];
+    let start = std::time::Instant::now();
+    for i in 0..1_000_000u64 {
+        cells[0] = Value::Int(i as i64);
+        v.row(Row {
+            number: i + 2,
+            cells: &cells,
+        })
+        .unwrap();
+    }
+    let r = v.finish();
+    eprintln!("1M rows x 5 fields in {:?}", start.elapsed());
+    assert!(r.is_clean(), "{:?}", r.violations);
+}
