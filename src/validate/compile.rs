@@ -17,7 +17,9 @@ const DEFAULT_TRUE: [&str; 4] = ["true", "True", "TRUE", "1"];
 const DEFAULT_FALSE: [&str; 4] = ["false", "False", "FALSE", "0"];
 
 /// Formats `any` tries for dates, in order. Day-first, as Canadian forms write dates.
-const ANY_DATE: [&str; 6] = ["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y"];
+const ANY_DATE: [&str; 6] = [
+    "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y",
+];
 const ANY_DATETIME: [&str; 4] = [
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -92,7 +94,10 @@ enum Format {
     Binary,
     Any,
     /// A chrono strftime pattern; `zoned` when it reads an offset (`%z`).
-    Pattern { pattern: String, zoned: bool },
+    Pattern {
+        pattern: String,
+        zoned: bool,
+    },
 }
 
 /// A bound with the text it was written as, for messages.
@@ -142,7 +147,10 @@ pub(crate) fn compile(schema: &TableSchema) -> Result<CompiledSchema, Vec<String
         if f.name.is_empty() {
             problems.push("a field has an empty name; every field needs one".to_string());
         } else if !seen.insert(f.name.as_str()) {
-            problems.push(format!("field \"{}\" is defined twice; names must be unique", f.name));
+            problems.push(format!(
+                "field \"{}\" is defined twice; names must be unique",
+                f.name
+            ));
         }
     }
     let fields: Vec<CompiledField> = schema
@@ -176,7 +184,10 @@ pub(crate) fn compile(schema: &TableSchema) -> Result<CompiledSchema, Vec<String
 }
 
 fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items.map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn compile_field(f: &Field, problems: &mut Vec<String>) -> Option<CompiledField> {
@@ -275,15 +286,18 @@ fn compile_field(f: &Field, problems: &mut Vec<String>) -> Option<CompiledField>
             problem(format!("minLength {lo} is greater than maxLength {hi}"));
         }
     }
-    let pattern = c.pattern.as_ref().and_then(|p| {
-        match Regex::new(&format!("^(?:{p})$")) {
+    let pattern = c
+        .pattern
+        .as_ref()
+        .and_then(|p| match Regex::new(&format!("^(?:{p})$")) {
             Ok(re) => Some((re, p.clone())),
             Err(e) => {
-                problem(format!("pattern \"{p}\" is not a valid regular expression: {e}"));
+                problem(format!(
+                    "pattern \"{p}\" is not a valid regular expression: {e}"
+                ));
                 None
             }
-        }
-    });
+        });
     let mut field = CompiledField {
         name: f.name.clone(),
         ty,
@@ -301,11 +315,20 @@ fn compile_field(f: &Field, problems: &mut Vec<String>) -> Option<CompiledField>
         bare_number: f.bare_number.unwrap_or(true),
     };
     if ordered {
-        field.minimum = c.minimum.as_ref().and_then(|v| field.bound("minimum", v, &mut problem));
-        field.maximum = c.maximum.as_ref().and_then(|v| field.bound("maximum", v, &mut problem));
+        field.minimum = c
+            .minimum
+            .as_ref()
+            .and_then(|v| field.bound("minimum", v, &mut problem));
+        field.maximum = c
+            .maximum
+            .as_ref()
+            .and_then(|v| field.bound("maximum", v, &mut problem));
         if let (Some(lo), Some(hi)) = (&field.minimum, &field.maximum) {
             if lo.value.compare(&hi.value) == Some(Ordering::Greater) {
-                problem(format!("minimum {} is greater than maximum {}", lo.text, hi.text));
+                problem(format!(
+                    "minimum {} is greater than maximum {}",
+                    lo.text, hi.text
+                ));
             }
         }
     }
@@ -321,10 +344,7 @@ fn compile_field(f: &Field, problems: &mut Vec<String>) -> Option<CompiledField>
                     cast.write_key(&mut key);
                     keys.insert(key.into_boxed_str());
                 }
-                None => problem(format!(
-                    "enum value {v} is not {}",
-                    field.expected()
-                )),
+                None => problem(format!("enum value {v} is not {}", field.expected())),
             }
             texts.push(text);
         }
@@ -467,7 +487,13 @@ impl CompiledField {
 
     /// Casts cell text.
     pub(crate) fn parse<'a>(&self, s: &'a str) -> Option<Cast<'a>> {
-        let numeric = || if self.bare_number { s } else { lexical::strip_non_bare(s) };
+        let numeric = || {
+            if self.bare_number {
+                s
+            } else {
+                lexical::strip_non_bare(s)
+            }
+        };
         match self.ty {
             FieldType::Any => Some(Cast::Text(s)),
             FieldType::String => match self.format {
@@ -495,13 +521,18 @@ impl CompiledField {
             FieldType::Date => match &self.format {
                 Format::Pattern { pattern, .. } => NaiveDate::parse_from_str(s, pattern).ok(),
                 Format::Any => lexical::parse_iso_date(s).or_else(|| {
-                    ANY_DATE.iter().find_map(|p| NaiveDate::parse_from_str(s, p).ok())
+                    ANY_DATE
+                        .iter()
+                        .find_map(|p| NaiveDate::parse_from_str(s, p).ok())
                 }),
                 _ => lexical::parse_iso_date(s),
             }
             .map(Cast::Date),
             FieldType::Datetime => match &self.format {
-                Format::Pattern { pattern, zoned: true } => DateTime::parse_from_str(s, pattern)
+                Format::Pattern {
+                    pattern,
+                    zoned: true,
+                } => DateTime::parse_from_str(s, pattern)
                     .ok()
                     .map(|d| d.naive_utc()),
                 Format::Pattern { pattern, .. } => NaiveDateTime::parse_from_str(s, pattern).ok(),
@@ -516,7 +547,9 @@ impl CompiledField {
             FieldType::Time => match &self.format {
                 Format::Pattern { pattern, .. } => NaiveTime::parse_from_str(s, pattern).ok(),
                 Format::Any => lexical::parse_iso_time(s).or_else(|| {
-                    ANY_TIME.iter().find_map(|p| NaiveTime::parse_from_str(s, p).ok())
+                    ANY_TIME
+                        .iter()
+                        .find_map(|p| NaiveTime::parse_from_str(s, p).ok())
                 }),
                 _ => lexical::parse_iso_time(s),
             }

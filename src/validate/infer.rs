@@ -69,7 +69,10 @@ impl Inferrer {
                 Field::new(name, ty)
             })
             .collect();
-        TableSchema { fields, ..TableSchema::default() }
+        TableSchema {
+            fields,
+            ..TableSchema::default()
+        }
     }
 }
 
@@ -141,11 +144,21 @@ mod tests {
         inf.begin(&info).unwrap();
         let rows = columns.iter().map(|c| c.len()).max().unwrap_or(0);
         for r in 0..rows {
-            let cells: Vec<Value> =
-                columns.iter().map(|c| c.get(r).cloned().unwrap_or(Value::Empty)).collect();
-            inf.row(Row { number: r as u64 + 2, cells: &cells }).unwrap();
+            let cells: Vec<Value> = columns
+                .iter()
+                .map(|c| c.get(r).cloned().unwrap_or(Value::Empty))
+                .collect();
+            inf.row(Row {
+                number: r as u64 + 2,
+                cells: &cells,
+            })
+            .unwrap();
         }
-        inf.finish().fields.into_iter().map(|f| f.field_type).collect()
+        inf.finish()
+            .fields
+            .into_iter()
+            .map(|f| f.field_type)
+            .collect()
     }
 
     fn t(s: &str) -> Value {
@@ -159,20 +172,35 @@ mod tests {
             (vec![t("1"), t("-2"), Value::Int(3)], FieldType::Integer),
             (vec![t("1"), t("2.5"), Value::Empty], FieldType::Number),
             (vec![Value::Int(1), Value::Float(2.5)], FieldType::Number),
-            (vec![Value::Float(1.0), Value::Float(2.0)], FieldType::Integer),
+            (
+                vec![Value::Float(1.0), Value::Float(2.0)],
+                FieldType::Integer,
+            ),
             (vec![t("1e3"), t("2")], FieldType::Number),
             (vec![t("007"), t("12")], FieldType::String),
-            (vec![t("true"), t("FALSE"), Value::Bool(true)], FieldType::Boolean),
+            (
+                vec![t("true"), t("FALSE"), Value::Bool(true)],
+                FieldType::Boolean,
+            ),
             (vec![t("1"), t("0")], FieldType::Integer),
             (vec![t("2024-02-29"), Value::Date(d)], FieldType::Date),
             (vec![t("2023-02-29")], FieldType::String),
-            (vec![t("2024-01-01T10:00:00Z"), t("2024-01-01T11:00:00")], FieldType::Datetime),
-            (vec![t("2024-01-01"), t("2024-01-01T11:00:00")], FieldType::String),
+            (
+                vec![t("2024-01-01T10:00:00Z"), t("2024-01-01T11:00:00")],
+                FieldType::Datetime,
+            ),
+            (
+                vec![t("2024-01-01"), t("2024-01-01T11:00:00")],
+                FieldType::String,
+            ),
             (vec![t("12:30:00")], FieldType::Time),
             (vec![t("1"), t("abc"), t("2")], FieldType::String),
             (vec![t("NaN"), t("1.5")], FieldType::String),
             (vec![Value::Empty, t("")], FieldType::String),
-            (vec![Value::Error("#N/A".into()), Value::Int(4)], FieldType::Integer),
+            (
+                vec![Value::Error("#N/A".into()), Value::Int(4)],
+                FieldType::Integer,
+            ),
         ];
         let columns: Vec<&[Value]> = cases.iter().map(|(c, _)| c.as_slice()).collect();
         let want: Vec<FieldType> = cases.iter().map(|(_, ty)| *ty).collect();
@@ -196,18 +224,31 @@ mod tests {
         let mut inf = Inferrer::new();
         inf.begin(&info).unwrap();
         for (i, cells) in rows.iter().enumerate() {
-            inf.row(Row { number: i as u64 + 2, cells }).unwrap();
+            inf.row(Row {
+                number: i as u64 + 2,
+                cells,
+            })
+            .unwrap();
         }
         let schema = inf.finish();
         let types: Vec<FieldType> = schema.fields.iter().map(|f| f.field_type).collect();
         assert_eq!(
             types,
-            [FieldType::String, FieldType::Number, FieldType::Date, FieldType::Boolean]
+            [
+                FieldType::String,
+                FieldType::Number,
+                FieldType::Date,
+                FieldType::Boolean
+            ]
         );
         let mut v = Validator::new(&schema, 10).unwrap();
         v.begin(&info).unwrap();
         for (i, cells) in rows.iter().enumerate() {
-            v.row(Row { number: i as u64 + 2, cells }).unwrap();
+            v.row(Row {
+                number: i as u64 + 2,
+                cells,
+            })
+            .unwrap();
         }
         assert_eq!(v.finish().violations, []);
     }

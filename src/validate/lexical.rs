@@ -140,11 +140,9 @@ pub(crate) fn parse_iso_datetime(s: &str) -> Option<NaiveDateTime> {
     }
     let date = parse_iso_date(&s[..10])?;
     let rest = &s[11..];
-    let zone_at = rest
-        .find(|c| matches!(c, 'Z' | '+' | '-'))
-        .unwrap_or(rest.len());
+    let zone_at = rest.find(['Z', '+', '-']).unwrap_or(rest.len());
     let time = parse_iso_time(&rest[..zone_at])?;
-    let offset_minutes: i64 = match rest[zone_at..].as_bytes() {
+    let offset_minutes: i64 = match &rest.as_bytes()[zone_at..] {
         [] | [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let h = i64::from(num(&[*h1, *h2])?);
@@ -167,7 +165,10 @@ pub(crate) fn parse_iso_datetime(s: &str) -> Option<NaiveDateTime> {
 
 /// `YYYY`.
 pub(crate) fn parse_year(s: &str) -> Option<i32> {
-    (s.len() == 4).then(|| num(s.as_bytes())).flatten().map(|y| y as i32)
+    (s.len() == 4)
+        .then(|| num(s.as_bytes()))
+        .flatten()
+        .map(|y| y as i32)
 }
 
 /// `YYYY-MM`.
@@ -183,8 +184,10 @@ pub(crate) fn parse_yearmonth(s: &str) -> Option<(i32, u32)> {
 }
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?$")
-        .expect("constant regex")
+    Regex::new(
+        r"^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?$",
+    )
+    .expect("constant regex")
 });
 
 /// ISO 8601 `PnYnMnDTnHnMnS` (and `PnW`), with at least one part and no bare `T`.
@@ -297,14 +300,25 @@ mod tests {
 
     #[test]
     fn leading_zeros_are_detected() {
-        for (s, want) in [("007", true), ("-01", true), ("0", false), ("0.5", false), ("10", false)] {
+        for (s, want) in [
+            ("007", true),
+            ("-01", true),
+            ("0", false),
+            ("0.5", false),
+            ("10", false),
+        ] {
             assert_eq!(has_leading_zero(s), want, "{s:?}");
         }
     }
 
     #[test]
     fn non_bare_numbers_lose_currency_and_percent() {
-        for (s, want) in [("€95", "95"), ("95%", "95"), ("EUR 95.5 ", "95.5"), ("-3 $", "-3")] {
+        for (s, want) in [
+            ("€95", "95"),
+            ("95%", "95"),
+            ("EUR 95.5 ", "95.5"),
+            ("-3 $", "-3"),
+        ] {
             assert_eq!(strip_non_bare(s), want);
         }
     }
@@ -329,10 +343,22 @@ mod tests {
     #[test]
     fn datetimes_take_fractions_and_zones() {
         let utc = |s| parse_iso_datetime(s).map(|d| d.to_string());
-        assert_eq!(utc("2024-01-01T12:00:00").as_deref(), Some("2024-01-01 12:00:00"));
-        assert_eq!(utc("2024-01-01T12:00:00Z").as_deref(), Some("2024-01-01 12:00:00"));
-        assert_eq!(utc("2024-01-01T12:00:00.5").as_deref(), Some("2024-01-01 12:00:00.500"));
-        assert_eq!(utc("2024-01-01T12:00:00-05:00").as_deref(), Some("2024-01-01 17:00:00"));
+        assert_eq!(
+            utc("2024-01-01T12:00:00").as_deref(),
+            Some("2024-01-01 12:00:00")
+        );
+        assert_eq!(
+            utc("2024-01-01T12:00:00Z").as_deref(),
+            Some("2024-01-01 12:00:00")
+        );
+        assert_eq!(
+            utc("2024-01-01T12:00:00.5").as_deref(),
+            Some("2024-01-01 12:00:00.500")
+        );
+        assert_eq!(
+            utc("2024-01-01T12:00:00-05:00").as_deref(),
+            Some("2024-01-01 17:00:00")
+        );
         for s in [
             "2024-01-01",
             "2024-01-01 12:00:00",

@@ -9,6 +9,10 @@
 //! Contract: pure and synchronous, no files, clocks or network; reports are written to
 //! any `Write`. Data that breaks the schema is a result (a [`Violation`] in the report);
 //! `Err` means the stage could not run, as with a broken schema.
+//!
+//! Where the spec leaves a choice, the choice is documented where it is made: lexical
+//! forms in `lexical.rs` (leading zeros, `NaN`, zones), cell-to-field matching and
+//! memory in `table.rs`, inference rules in `infer.rs`, accepted keys in `schema.rs`.
 
 mod compile;
 mod infer;

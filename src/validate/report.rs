@@ -139,7 +139,9 @@ impl Report {
     /// Only those of the writer.
     pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
         let mut out = csv::Writer::from_writer(w);
-        out.write_record(["file", "sheet", "row", "column", "field", "value", "rule", "message"])?;
+        out.write_record([
+            "file", "sheet", "row", "column", "field", "value", "rule", "message",
+        ])?;
         let sheet = self.sheet.as_deref().unwrap_or("");
         for v in &self.violations {
             out.write_record([
@@ -222,10 +224,17 @@ mod tests {
 
     #[test]
     fn clean_text_report_says_so() {
-        let r = Report { source: "a.csv".into(), rows_checked: 1, ..Report::default() };
+        let r = Report {
+            source: "a.csv".into(),
+            rows_checked: 1,
+            ..Report::default()
+        };
         let mut out = Vec::new();
         r.write_text(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a.csv\nno violations in 1 row\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a.csv\nno violations in 1 row\n"
+        );
         assert!(r.is_clean());
     }
 

@@ -118,7 +118,6 @@ impl Validator {
         }
         self.info.headers = headers;
     }
-
 }
 
 /// Counts a violation and keeps it while under the limit; `make` runs only then, so a
@@ -194,10 +193,23 @@ impl TableSink for Validator {
         let mut pk_complete = true;
         for (i, field) in schema.fields.iter().enumerate() {
             let value = row.cells.get(i).unwrap_or(&empty);
-            let place = Place { info: &*info, row: row.number, column: i, field };
+            let place = Place {
+                info: &*info,
+                row: row.number,
+                column: i,
+                field,
+            };
             key_buf.clear();
             let state = check_cell(
-                schema, field, value, &place, report, max, text_buf, key_buf, unique[i].as_mut(),
+                schema,
+                field,
+                value,
+                &place,
+                report,
+                max,
+                text_buf,
+                key_buf,
+                unique[i].as_mut(),
             );
             if schema.primary_key.contains(&i) {
                 match state {
@@ -209,7 +221,10 @@ impl TableSink for Validator {
                             place.violation(
                                 value,
                                 ViolationRule::PrimaryKey,
-                                format!("\"{}\" is part of the primary key and must have a value", field.name),
+                                format!(
+                                    "\"{}\" is part of the primary key and must have a value",
+                                    field.name
+                                ),
                             )
                         });
                     }
@@ -228,8 +243,11 @@ impl TableSink for Validator {
             }
             if let Some(&first) = primary_key.get(pk_buf.as_str()) {
                 push(report, max, || {
-                    let names: Vec<&str> =
-                        schema.primary_key.iter().map(|&i| schema.fields[i].name.as_str()).collect();
+                    let names: Vec<&str> = schema
+                        .primary_key
+                        .iter()
+                        .map(|&i| schema.fields[i].name.as_str())
+                        .collect();
                     let values: Vec<String> = schema
                         .primary_key
                         .iter()
@@ -316,7 +334,10 @@ fn check_cell(
     if let Value::Error(e) = value {
         violate(
             ViolationRule::ErrorCell,
-            format!("cell holds the spreadsheet error \"{e}\"; expected {}", field.expected()),
+            format!(
+                "cell holds the spreadsheet error \"{e}\"; expected {}",
+                field.expected()
+            ),
         );
         return CellState::Invalid;
     }
@@ -357,13 +378,21 @@ fn check_cell(
         }
     }
     let shown = || value.display(DecimalStyle::Excel);
-    if let Some(min) = field.minimum.as_ref().filter(|b| cast.outside(b, Ordering::Less)) {
+    if let Some(min) = field
+        .minimum
+        .as_ref()
+        .filter(|b| cast.outside(b, Ordering::Less))
+    {
         violate(
             ViolationRule::Minimum,
             format!("{} is less than the minimum {}", shown(), min.text),
         );
     }
-    if let Some(max) = field.maximum.as_ref().filter(|b| cast.outside(b, Ordering::Greater)) {
+    if let Some(max) = field
+        .maximum
+        .as_ref()
+        .filter(|b| cast.outside(b, Ordering::Greater))
+    {
         violate(
             ViolationRule::Maximum,
             format!("{} is more than the maximum {}", shown(), max.text),

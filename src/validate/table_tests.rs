@@ -30,7 +30,11 @@ fn validate_with(s: &TableSchema, headers: Vec<String>, rows: &[Vec<Value>], max
     };
     v.begin(&info).unwrap();
     for (i, cells) in rows.iter().enumerate() {
-        v.row(Row { number: i as u64 + 2, cells }).unwrap();
+        v.row(Row {
+            number: i as u64 + 2,
+            cells,
+        })
+        .unwrap();
     }
     v.end().unwrap();
     v.finish()
@@ -38,14 +42,24 @@ fn validate_with(s: &TableSchema, headers: Vec<String>, rows: &[Vec<Value>], max
 
 /// The rules broken by one cell in a one-field table with this field descriptor.
 fn rules(field: &str, missing: &str, value: Value) -> Vec<ViolationRule> {
-    let s = schema(&format!(r#"{{"fields":[{field}],"missingValues":{missing}}}"#));
-    validate(&s, &[vec![value]], 100).violations.iter().map(|v| v.rule).collect()
+    let s = schema(&format!(
+        r#"{{"fields":[{field}],"missingValues":{missing}}}"#
+    ));
+    validate(&s, &[vec![value]], 100)
+        .violations
+        .iter()
+        .map(|v| v.rule)
+        .collect()
 }
 
 /// (field descriptor, cell, rules broken); missingValues default.
 fn check_cases(cases: &[(&str, Value, &[ViolationRule])]) {
     for (field, value, want) in cases {
-        assert_eq!(rules(field, r#"[""]"#, value.clone()), *want, "{field} with {value:?}");
+        assert_eq!(
+            rules(field, r#"[""]"#, value.clone()),
+            *want,
+            "{field} with {value:?}"
+        );
     }
 }
 
@@ -68,9 +82,21 @@ fn numbers_accept_the_spec_grammar_and_typed_cells() {
         (NUMBER, t(" 1"), &[R::Type]),
         (NUMBER, t("1,000"), &[R::Type]),
         (NUMBER, Value::Bool(true), &[R::Type]),
-        (r#"{"name":"n","type":"number","bareNumber":false}"#, t("€95"), &[]),
-        (r#"{"name":"n","type":"number","bareNumber":false}"#, t("95 %"), &[]),
-        (r#"{"name":"n","type":"number","bareNumber":false}"#, t("n/a"), &[R::Type]),
+        (
+            r#"{"name":"n","type":"number","bareNumber":false}"#,
+            t("€95"),
+            &[],
+        ),
+        (
+            r#"{"name":"n","type":"number","bareNumber":false}"#,
+            t("95 %"),
+            &[],
+        ),
+        (
+            r#"{"name":"n","type":"number","bareNumber":false}"#,
+            t("n/a"),
+            &[R::Type],
+        ),
     ]);
 }
 
@@ -117,12 +143,20 @@ fn dates_times_and_periods() {
         (date, t("2023-02-29"), &[R::Type]),
         (date, t("29/02/2024"), &[R::Type]),
         (date, Value::Date(day), &[]),
-        (date, Value::DateTime(day.and_hms_opt(0, 0, 0).unwrap()), &[]),
+        (
+            date,
+            Value::DateTime(day.and_hms_opt(0, 0, 0).unwrap()),
+            &[],
+        ),
         (date, Value::DateTime(noon), &[R::Type]),
         (dmy, t("29/02/2024"), &[]),
         (dmy, t("29/02/2023"), &[R::Type]),
         (dmy, t("2024-02-29"), &[R::Type]),
-        (r#"{"name":"d","type":"date","format":"any"}"#, t("29.02.2024"), &[]),
+        (
+            r#"{"name":"d","type":"date","format":"any"}"#,
+            t("29.02.2024"),
+            &[],
+        ),
         (dt, t("2024-02-29T12:00:00"), &[]),
         (dt, t("2024-02-29T12:00:00.25+05:30"), &[]),
         (dt, t("2024-02-29 12:00:00"), &[R::Type]),
@@ -134,9 +168,21 @@ fn dates_times_and_periods() {
         (r#"{"name":"d","type":"year"}"#, Value::Int(2024), &[]),
         (r#"{"name":"d","type":"year"}"#, t("24"), &[R::Type]),
         (r#"{"name":"d","type":"yearmonth"}"#, t("2024-02"), &[]),
-        (r#"{"name":"d","type":"yearmonth"}"#, t("2024-13"), &[R::Type]),
-        (r#"{"name":"d","type":"duration"}"#, t("P1Y2M3DT4H5M6S"), &[]),
-        (r#"{"name":"d","type":"duration"}"#, Value::Duration("PT1H30M".into()), &[]),
+        (
+            r#"{"name":"d","type":"yearmonth"}"#,
+            t("2024-13"),
+            &[R::Type],
+        ),
+        (
+            r#"{"name":"d","type":"duration"}"#,
+            t("P1Y2M3DT4H5M6S"),
+            &[],
+        ),
+        (
+            r#"{"name":"d","type":"duration"}"#,
+            Value::Duration("PT1H30M".into()),
+            &[],
+        ),
         (r#"{"name":"d","type":"duration"}"#, t("1 day"), &[R::Type]),
     ]);
 }
@@ -161,7 +207,10 @@ fn string_formats_and_any() {
 fn error_cells_are_violations_unless_listed_as_missing() {
     let na = Value::Error("#N/A".into());
     assert_eq!(rules(NUMBER, r#"[""]"#, na.clone()), [R::ErrorCell]);
-    assert_eq!(rules(r#"{"name":"s"}"#, r#"[""]"#, na.clone()), [R::ErrorCell]);
+    assert_eq!(
+        rules(r#"{"name":"s"}"#, r#"[""]"#, na.clone()),
+        [R::ErrorCell]
+    );
     assert_eq!(rules(NUMBER, r##"["", "#N/A"]"##, na.clone()), []);
     let required = r#"{"name":"n","type":"number","constraints":{"required":true}}"#;
     assert_eq!(rules(required, r##"["", "#N/A"]"##, na), [R::Required]);
@@ -179,11 +228,25 @@ fn missing_values_are_empty_and_fail_required() {
         (NUMBER, r#"["NA"]"#, t("NA"), &[]),
         // "" is a value once missingValues leaves it out: not a number, but a string.
         (NUMBER, r#"["NA"]"#, Value::Empty, &[R::Type]),
-        (r#"{"name":"s","constraints":{"required":true}}"#, r#"["NA"]"#, t(""), &[]),
+        (
+            r#"{"name":"s","constraints":{"required":true}}"#,
+            r#"["NA"]"#,
+            t(""),
+            &[],
+        ),
         (NUMBER, r#"[""]"#, Value::Empty, &[]),
-        (r#"{"name":"s","constraints":{"minLength":2}}"#, r#"[""]"#, t(""), &[]),
+        (
+            r#"{"name":"s","constraints":{"minLength":2}}"#,
+            r#"[""]"#,
+            t(""),
+            &[],
+        ),
     ] {
-        assert_eq!(rules(field, missing, value.clone()), want, "{field} {missing} {value:?}");
+        assert_eq!(
+            rules(field, missing, value.clone()),
+            want,
+            "{field} {missing} {value:?}"
+        );
     }
 }
 
@@ -198,7 +261,8 @@ fn constraints_each_catch_their_own_breach() {
     let num_max = c("number", r#"{"maximum":1.5}"#);
     let num_min = c("number", r#"{"minimum":0}"#);
     let date_min = c("date", r#"{"minimum":"2024-01-01"}"#);
-    let dmy_min = r#"{"name":"f","type":"date","format":"%d/%m/%Y","constraints":{"minimum":"2024-01-01"}}"#;
+    let dmy_min =
+        r#"{"name":"f","type":"date","format":"%d/%m/%Y","constraints":{"minimum":"2024-01-01"}}"#;
     let year_max = c("year", r#"{"maximum":2024}"#);
     let ym_min = c("yearmonth", r#"{"minimum":"2024-02"}"#);
     let time_max = c("time", r#"{"maximum":"17:00:00"}"#);
@@ -244,11 +308,23 @@ fn constraints_each_catch_their_own_breach() {
 #[test]
 fn unique_compares_values_not_spellings_and_names_the_first_row() {
     let s = schema(r#"{"fields":[{"name":"n","type":"number","constraints":{"unique":true}}]}"#);
-    let rows = [t("1"), Value::Int(2), t(""), Value::Float(1.0), t(""), t("-0"), t("0"), t("2e0")];
+    let rows = [
+        t("1"),
+        Value::Int(2),
+        t(""),
+        Value::Float(1.0),
+        t(""),
+        t("-0"),
+        t("0"),
+        t("2e0"),
+    ];
     let r = validate(&s, &rows.map(|v| vec![v]), 100);
     let found: Vec<(u64, ViolationRule)> = r.violations.iter().map(|v| (v.row, v.rule)).collect();
     assert_eq!(found, [(5, R::Unique), (8, R::Unique), (9, R::Unique)]);
-    assert_eq!(r.violations[0].message, "\"1\" repeats row 2; values must be unique");
+    assert_eq!(
+        r.violations[0].message,
+        "\"1\" repeats row 2; values must be unique"
+    );
 }
 
 #[test]
@@ -266,11 +342,18 @@ fn composite_primary_keys_must_be_unique_and_complete() {
         vec![t("x"), t("2024"), t("f")],
     ];
     let r = validate(&s, &rows, 100);
-    let found: Vec<(u64, Option<&str>, ViolationRule)> =
-        r.violations.iter().map(|v| (v.row, v.column.as_deref(), v.rule)).collect();
+    let found: Vec<(u64, Option<&str>, ViolationRule)> = r
+        .violations
+        .iter()
+        .map(|v| (v.row, v.column.as_deref(), v.rule))
+        .collect();
     assert_eq!(
         found,
-        [(5, None, R::PrimaryKey), (6, Some("B"), R::PrimaryKey), (7, Some("A"), R::Type)]
+        [
+            (5, None, R::PrimaryKey),
+            (6, Some("B"), R::PrimaryKey),
+            (7, Some("A"), R::Type)
+        ]
     );
     assert_eq!(
         r.violations[0].message,
@@ -292,7 +375,10 @@ fn headers_must_match_names_and_order() {
     assert_eq!(found(h(&["a", "b", "c"])), []);
     assert_eq!(
         found(h(&["a", "x"])),
-        [(1, "B".into(), R::HeaderMismatch), (1, "C".into(), R::MissingHeader)]
+        [
+            (1, "B".into(), R::HeaderMismatch),
+            (1, "C".into(), R::MissingHeader)
+        ]
     );
     assert_eq!(
         found(h(&["b", "a", "c", "d"])),
@@ -302,7 +388,10 @@ fn headers_must_match_names_and_order() {
             (1, "D".into(), R::ExtraHeader)
         ]
     );
-    assert_eq!(found(h(&["a", "b", "c "])), [(1, "C".into(), R::HeaderMismatch)]);
+    assert_eq!(
+        found(h(&["a", "b", "c "])),
+        [(1, "C".into(), R::HeaderMismatch)]
+    );
 }
 
 #[test]
@@ -317,7 +406,11 @@ fn column_letters_follow_the_table_offset_and_extra_cells_are_reported() {
         first_column: 2,
     };
     v.begin(&info).unwrap();
-    v.row(Row { number: 4, cells: &[t("x"), t(""), t("stray")] }).unwrap();
+    v.row(Row {
+        number: 4,
+        cells: &[t("x"), t(""), t("stray")],
+    })
+    .unwrap();
     let r = v.finish();
     let found: Vec<(u64, &str, ViolationRule)> = r
         .violations
@@ -334,7 +427,10 @@ fn truncation_keeps_the_first_and_counts_them_all() {
     let rows: Vec<Vec<Value>> = (0..5).map(|i| vec![t(&format!("x{i}"))]).collect();
     let r = validate(&s, &rows, 2);
     assert!(r.truncated);
-    assert_eq!((r.total_violations, r.violations.len(), r.rows_checked), (5, 2, 5));
+    assert_eq!(
+        (r.total_violations, r.violations.len(), r.rows_checked),
+        (5, 2, 5)
+    );
     assert!(!r.is_clean());
     let r = validate(&s, &rows, 5);
     assert!(!r.truncated);
@@ -346,7 +442,14 @@ fn text_report_reads_as_a_person_would_want() {
         r#"{"fields":[{"name":"amount","type":"number"},
             {"name":"when","type":"date","constraints":{"required":true}}]}"#,
     );
-    let r = validate(&s, &[vec![t("abc"), t("2023-02-29")], vec![Value::Int(3), Value::Empty]], 10);
+    let r = validate(
+        &s,
+        &[
+            vec![t("abc"), t("2023-02-29")],
+            vec![Value::Int(3), Value::Empty],
+        ],
+        10,
+    );
     let mut out = Vec::new();
     r.write_text(&mut out).unwrap();
     assert_eq!(
@@ -373,7 +476,54 @@ fn broken_schemas_list_every_problem() {
     );
     let problems = s.check();
     assert_eq!(problems.len(), 9, "{problems:#?}");
-    assert!(matches!(Validator::new(&s, 10), Err(ValidateError::Schema { .. })));
-    let ok = schema(r#"{"fields":[{"name":"a","type":"date","format":"%d/%m/%Y"}],"primaryKey":"a"}"#);
+    assert!(matches!(
+        Validator::new(&s, 10),
+        Err(ValidateError::Schema { .. })
+    ));
+    let ok =
+        schema(r#"{"fields":[{"name":"a","type":"date","format":"%d/%m/%Y"}],"primaryKey":"a"}"#);
     assert_eq!(ok.check(), Vec::<String>::new());
+}
+
+/// Throughput check for comparison with `qsv validate`; run with
+/// `cargo test --release --lib validate::table::tests::million -- --ignored --nocapture`.
+#[test]
+#[ignore = "slow: a 1M-row throughput check"]
+fn million_rows_throughput() {
+    let s = schema(
+        r#"{"fields":[
+            {"name":"id","type":"integer","constraints":{"required":true}},
+            {"name":"name","constraints":{"maxLength":40,"pattern":"[A-Za-z ]+"}},
+            {"name":"amount","type":"number","constraints":{"minimum":0}},
+            {"name":"when","type":"date"},
+            {"name":"code","constraints":{"enum":["ON","QC","BC"]}}
+        ],"primaryKey":"id"}"#,
+    );
+    let mut v = Validator::new(&s, 100).unwrap();
+    let headers = s.fields.iter().map(|f| f.name.clone()).collect();
+    v.begin(&TableInfo {
+        headers,
+        header_row: 1,
+        ..TableInfo::default()
+    })
+    .unwrap();
+    let mut cells = vec![
+        t(""),
+        t("Jane Smith"),
+        t("1234.50"),
+        t("2024-02-29"),
+        t("QC"),
+    ];
+    let start = std::time::Instant::now();
+    for i in 0..1_000_000u64 {
+        cells[0] = Value::Int(i as i64);
+        v.row(Row {
+            number: i + 2,
+            cells: &cells,
+        })
+        .unwrap();
+    }
+    let r = v.finish();
+    eprintln!("1M rows x 5 fields in {:?}", start.elapsed());
+    assert!(r.is_clean(), "{:?}", r.violations);
 }
