@@ -26,3 +26,6 @@ pub mod schedule;
 pub mod publish;
 pub mod journal;
 pub mod run;
+pub mod cli;
+pub mod cmd;
+pub mod telemetry;

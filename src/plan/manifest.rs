@@ -158,9 +158,9 @@ pub struct ResourceSpec {
     pub range: Option<String>,
     #[serde(default)]
     pub record_path: Option<String>,
-    /// XML field mapping: column name → path inside the record.
+    /// XML field mapping: column name → path inside the record, in column order.
     #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: indexmap::IndexMap<String, String>,
     #[serde(default)]
     pub namespaces: BTreeMap<String, String>,
     #[serde(default = "default_outputs")]

@@ -130,7 +130,7 @@ pub async fn sync(
                         created = true;
                         dataset_id = result.get("id").and_then(Json::as_str).map(str::to_string);
                     }
-                    info!(step = step_name(&step), "Portal updated.");
+                    tracing::debug!(step = step_name(&step), "Portal updated.");
                     done.push(step);
                 }
                 Err(Failure::Ambiguous(e)) if replans < MAX_REPLANS => {

@@ -1,0 +1,209 @@
+//! Command-line flags. Pipeline semantics live in `pipeline.toml`; flags choose what to
+//! run now and how to show it.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::telemetry::LogFormat;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  everything asked for was done (datasets not yet due or withheld by decision count as done)
+  1  data held back or rejected: a screen finding, a schema violation, an unreadable
+     source or an invalid manifest; the rest of the run went on
+  2  configuration or usage error: nothing was attempted
+  3  portal or I/O failure: some work could not be done; run again once fixed";
+
+/// Publishes a department's approved open data to a CKAN open-government portal.
+#[derive(Debug, Parser)]
+#[command(name = "ogpipe", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The pipeline configuration.
+    #[arg(long, global = true, default_value = "pipeline.toml", env = "OGPIPE_CONFIG")]
+    pub config: PathBuf,
+    /// How log lines (on stderr) are written.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More log detail (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log detail (-q warnings only, -qq errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the pipeline: plan, read, screen, validate, convert, package, publish.
+    Run(RunArgs),
+    /// Shows which datasets the release gate lets through on a date, and why others wait.
+    Plan(PlanArgs),
+    /// Converts one spreadsheet, XML or CSV file to CSV, JSON or NDJSON.
+    Convert(ConvertArgs),
+    /// Screens files for markings, personal identifiers and hidden content.
+    Screen(ScreenArgs),
+    /// Validates a file against a Table Schema.
+    Validate(ValidateArgs),
+    /// Infers a Table Schema from a file, for a person to review and commit.
+    InferSchema(InferArgs),
+    /// Re-hashes a package and checks it against SHA256SUMS and datapackage.json.
+    Verify(VerifyArgs),
+    /// Lists past runs, or shows one.
+    History(HistoryArgs),
+    /// The mock CKAN portal.
+    #[command(subcommand)]
+    Portal(PortalCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The run date for the release gate (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// Reads the portal and prints what would change, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Prints the run report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Only these inventory references (repeatable).
+    #[arg(long = "only", value_name = "REFERENCE")]
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The run date (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToFormat {
+    Csv,
+    Json,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    pub input: PathBuf,
+    /// A sheet by name or 0-based index, or `all` for one output per sheet.
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[arg(long, value_enum, default_value_t = ToFormat::Csv)]
+    pub to: ToFormat,
+    /// Output file (or folder with --sheet all). Default: stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// XML: the path of the repeating record element, e.g. /publications/publication.
+    #[arg(long)]
+    pub record_path: Option<String>,
+    /// The 1-based header row. Default: the first non-empty row.
+    #[arg(long)]
+    pub header_row: Option<u32>,
+    /// A cell range such as B3:F200.
+    #[arg(long)]
+    pub range: Option<String>,
+    /// Decimals in their shortest round-trip form instead of Excel's 15 digits.
+    #[arg(long)]
+    pub round_trip: bool,
+    /// Starts CSV output with a UTF-8 byte-order mark, for Excel users.
+    #[arg(long)]
+    pub bom: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    pub input: PathBuf,
+    /// The Table Schema (JSON).
+    #[arg(long)]
+    pub schema: PathBuf,
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[arg(long)]
+    pub record_path: Option<String>,
+    /// Prints the report as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Prints the violations as CSV, for a business owner's spreadsheet.
+    #[arg(long)]
+    pub csv: bool,
+    /// Violations kept before the report says "truncated".
+    #[arg(long, default_value_t = 1000)]
+    pub max_violations: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    pub input: PathBuf,
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[arg(long)]
+    pub record_path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A package folder (output/packages/<name>).
+    pub package: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A run id (or a unique prefix) to show.
+    pub run: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Serves the mock portal until interrupted, printing its URL and token.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Loopback port. Default: any free port.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Where datasets and files are kept.
+    #[arg(long, default_value = "out/portal")]
+    pub state: PathBuf,
+    #[arg(long, value_enum, default_value_t = ProfileArg::OpenCanada)]
+    pub profile: ProfileArg,
+    /// The API token clients must send. Default: from OGPIPE_PORTAL_TOKEN, else random.
+    #[arg(long, env = "OGPIPE_MOCK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    Ckan,
+    OpenCanada,
+}

@@ -1,0 +1,105 @@
+//! `ogpipe run` and `ogpipe plan`.
+
+use anyhow::Context;
+
+use super::{print_json, tokio_runtime, Exit};
+use crate::cli::{PlanArgs, RunArgs};
+use crate::config::Pipeline;
+use crate::plan;
+use crate::run::{self, Portal, RunOptions, Trigger};
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn run(pipeline: &Pipeline, args: &RunArgs) -> anyhow::Result<Exit> {
+    let rt = tokio_runtime()?;
+    let opts = RunOptions {
+        as_of: args.as_of.unwrap_or_else(today),
+        dry_run: args.dry_run,
+        trigger: Trigger::Manual,
+        started_by: whoami(),
+        only: args.only.clone(),
+    };
+    let report = rt.block_on(async {
+        let portal = Portal::connect(pipeline).await?;
+        let report = run::run_once(pipeline, &portal, &opts).await;
+        portal.close().await;
+        report
+    })?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        run::summary::write_text(&report, std::io::stdout().lock())?;
+    }
+    Ok(if report.any_failed() {
+        Exit::Failure
+    } else if report.any_held() {
+        Exit::Held
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Who started a manual run, for the journal: the login name if the OS says.
+fn whoami() -> String {
+    std::env::var("OGPIPE_STARTED_BY")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
+    let as_of = args.as_of.unwrap_or_else(today);
+    let loaded = plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data)
+        .with_context(|| format!("cannot list {}", pipeline.paths.datasets.display()))?;
+    let release = plan::gate(loaded, &pipeline.portal.organization, as_of);
+    let invalid = release
+        .held
+        .iter()
+        .any(|h| matches!(h.reason, plan::HoldReason::InvalidManifest { .. }));
+    if args.json {
+        let approved: Vec<_> = release
+            .approved
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "reference": a.reference(),
+                    "dataset_id": a.id().to_string(),
+                    "title": a.manifest().metadata.title.en,
+                    "priority": a.manifest().release.priority,
+                    "release_date": a.manifest().release.date,
+                    "manifest": a.manifest_path().display().to_string(),
+                })
+            })
+            .collect();
+        print_json(&serde_json::json!({ "as_of": as_of, "approved": approved, "held": release.held }))?;
+    } else {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "Release plan as of {as_of}")?;
+        writeln!(out, "\nTo publish, in priority order ({})", release.approved.len())?;
+        for a in &release.approved {
+            let m = a.manifest();
+            writeln!(
+                out,
+                "  {}. {}  {}  (due {})",
+                m.release.priority,
+                a.reference(),
+                m.metadata.title.en,
+                m.release.date
+            )?;
+        }
+        writeln!(out, "\nHeld ({})", release.held.len())?;
+        for h in &release.held {
+            writeln!(
+                out,
+                "  {}  {}\n      {}",
+                h.reference.as_deref().unwrap_or("?"),
+                h.title.as_deref().unwrap_or(&h.manifest_path.display().to_string()),
+                h.reason
+            )?;
+        }
+    }
+    Ok(if invalid { Exit::Held } else { Exit::Ok })
+}

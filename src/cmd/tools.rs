@@ -1,0 +1,199 @@
+//! The stages on their own, with no manifest and no portal: `convert`, `screen`,
+//! `validate`, `infer-schema`, `verify`.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::{print_json, Exit, UsageError};
+use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs, VerifyArgs};
+use crate::config::Pipeline;
+use crate::convert::{ConvertOptions, OutputSink};
+use crate::plan::manifest::OutputFormat;
+use crate::read::{self, Format, ReadOptions, SheetSelector};
+use crate::screen::{ContainerFormat, Screen, ScreenConfig};
+use crate::table::{DecimalStyle, TableSink, Tee};
+use crate::validate::{Inferrer, TableSchema, Validator};
+
+fn format_of(path: &Path) -> anyhow::Result<Format> {
+    Format::from_extension(path).ok_or_else(|| {
+        UsageError(format!(
+            "{}: cannot tell the format from the extension; supported: csv, xlsx, xlsm, xlsb, xls, ods, xml",
+            path.display()
+        ))
+        .into()
+    })
+}
+
+fn open(path: &Path) -> anyhow::Result<BufReader<File>> {
+    Ok(BufReader::new(
+        File::open(path).with_context(|| format!("{}: cannot open", path.display()))?,
+    ))
+}
+
+fn options(sheet: Option<&str>, record_path: Option<&str>) -> ReadOptions {
+    ReadOptions {
+        sheet: sheet.map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string()))),
+        record_path: record_path.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
+    let format = format_of(&a.input)?;
+    let to = match a.to {
+        ToFormat::Csv => OutputFormat::Csv,
+        ToFormat::Json => OutputFormat::Json,
+        ToFormat::Ndjson => OutputFormat::Ndjson,
+    };
+    let opts = ConvertOptions {
+        decimals: if a.round_trip {
+            DecimalStyle::RoundTrip
+        } else {
+            DecimalStyle::Excel
+        },
+        csv_bom: a.bom,
+        ..Default::default()
+    };
+    let mut read_opts = options(None, a.record_path.as_deref());
+    read_opts.header_row = a.header_row;
+    read_opts.range = a.range.clone();
+    let sheets: Vec<Option<String>> = match a.sheet.as_deref() {
+        Some("all") => {
+            let names = read::sheet_names(format, open(&a.input)?)
+                .with_context(|| format!("{}: cannot list sheets", a.input.display()))?;
+            if a.output.is_none() {
+                return Err(UsageError("--sheet all writes one file per sheet: give a folder with -o".into()).into());
+            }
+            names.into_iter().map(Some).collect()
+        }
+        other => vec![other.map(str::to_string)],
+    };
+    let all = sheets.len() > 1 || a.sheet.as_deref() == Some("all");
+    for sheet in sheets {
+        let mut ro = read_opts.clone();
+        ro.sheet = sheet.as_deref().map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string())));
+        let out: Box<dyn Write> = match (&a.output, all) {
+            (Some(dir), true) => {
+                std::fs::create_dir_all(dir)?;
+                let name = format!("{}.{}", sheet.as_deref().unwrap_or("sheet"), to.extension());
+                Box::new(create(&dir.join(crate::plan::slug(&name).replace(&format!("-{}", to.extension()), &format!(".{}", to.extension()))))?)
+            }
+            (Some(file), false) => Box::new(create(file)?),
+            (None, _) => Box::new(io::stdout().lock()),
+        };
+        let mut sink = OutputSink::new(to, BufWriter::new(out), &opts)?;
+        read::read_table(format, &name_of(&a.input), open(&a.input)?, &ro, &mut sink)?;
+        let written = sink.finish()?;
+        tracing::info!(sha256 = %written.sha256, bytes = written.bytes, neutralised = written.neutralised_count, "Converted.");
+    }
+    Ok(Exit::Ok)
+}
+
+fn create(path: &PathBuf) -> anyhow::Result<File> {
+    File::create(path).with_context(|| format!("{}: cannot create", path.display()))
+}
+
+pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exit> {
+    let cfg = pipeline.map(|p| p.screen.clone()).unwrap_or_else(ScreenConfig::default);
+    let screen = Screen::new(&cfg)?;
+    let mut all = Vec::new();
+    let mut exit = Exit::Ok;
+    for path in &a.files {
+        let format = format_of(path)?;
+        let name = name_of(path);
+        let mut found = match format {
+            Format::Xml => screen.screen_xml(&name, open(path)?)?,
+            Format::Csv => Vec::new(),
+            f => {
+                let cf = match f {
+                    Format::Xlsx => ContainerFormat::Xlsx,
+                    Format::Xlsm => ContainerFormat::Xlsm,
+                    Format::Xlsb => ContainerFormat::Xlsb,
+                    Format::Xls => ContainerFormat::Xls,
+                    _ => ContainerFormat::Ods,
+                };
+                screen.screen_container(cf, &name, open(path)?)?
+            }
+        };
+        if format == Format::Csv {
+            let mut cells = screen.cell_sink();
+            read::read_table(format, &name, open(path)?, &ReadOptions::default(), &mut cells)?;
+            found.extend(cells.finish());
+        }
+        let (holding, _released) = crate::screen::apply_waivers(found, &[]);
+        if !holding.is_empty() {
+            exit = Exit::Held;
+        }
+        all.extend(holding);
+    }
+    if a.json {
+        print_json(&all)?;
+    } else {
+        let mut out = io::stdout().lock();
+        for f in &all {
+            writeln!(out, "{}: {} ({})", f.location, f.rule, f.excerpt)?;
+        }
+        writeln!(out, "{} finding{} in {} file{}", all.len(), if all.len() == 1 { "" } else { "s" }, a.files.len(), if a.files.len() == 1 { "" } else { "s" })?;
+    }
+    Ok(exit)
+}
+
+pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
+    let format = format_of(&a.input)?;
+    let text = std::fs::read_to_string(&a.schema)
+        .with_context(|| format!("{}: cannot read the schema", a.schema.display()))?;
+    let schema = TableSchema::from_json(&text).map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
+    let mut v = Validator::new(&schema, a.max_violations).map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
+    read::read_table(format, &name_of(&a.input), open(&a.input)?, &options(a.sheet.as_deref(), a.record_path.as_deref()), &mut v)?;
+    let report = v.finish();
+    let out = io::stdout().lock();
+    if a.json {
+        report.write_json(out)?;
+    } else if a.csv {
+        report.write_csv(out)?;
+    } else {
+        report.write_text(out)?;
+    }
+    Ok(if report.is_clean() { Exit::Ok } else { Exit::Held })
+}
+
+pub fn infer_schema(a: &InferArgs) -> anyhow::Result<Exit> {
+    let format = format_of(&a.input)?;
+    let mut inferrer = Inferrer::new();
+    read::read_table(format, &name_of(&a.input), open(&a.input)?, &options(a.sheet.as_deref(), a.record_path.as_deref()), &mut inferrer)?;
+    println!("{}", inferrer.finish().to_json_pretty());
+    Ok(Exit::Ok)
+}
+
+pub fn verify(a: &VerifyArgs) -> anyhow::Result<Exit> {
+    let v = crate::package::verify::verify_dir(&a.package).map_err(anyhow::Error::msg)?;
+    if a.json {
+        print_json(&v)?;
+    } else {
+        let mut out = io::stdout().lock();
+        for p in &v.problems {
+            writeln!(out, "{}: {}", p.file, p.detail)?;
+        }
+        writeln!(
+            out,
+            "{}: {} files, {} bytes checked, {}",
+            a.package.display(),
+            v.files_checked,
+            v.bytes_hashed,
+            if v.is_ok() { "all match".to_string() } else { format!("{} problem(s)", v.problems.len()) }
+        )?;
+    }
+    Ok(if v.is_ok() { Exit::Ok } else { Exit::Held })
+}
+
+#[allow(dead_code)]
+fn _sink_is_object_safe(_: &mut dyn TableSink, _: Tee<'_>) {}
