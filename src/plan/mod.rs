@@ -93,6 +93,7 @@ pub struct Held {
     /// The inventory reference, when the manifest could be read that far.
     pub reference: Option<String>,
     pub title: Option<String>,
+    #[serde(flatten)]
     pub reason: HoldReason,
 }
 

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{json, Value as Json};
-use tracing::info;
 
 pub use client::{Client, Failure, Safety};
 pub use error::{CkanError, PublishError};

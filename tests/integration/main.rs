@@ -1,1 +1,9 @@
+//! One integration binary: each module drives the real `ogpipe` binary.
 
+mod support;
+
+mod cli;
+mod config;
+mod plan;
+mod run;
+mod screen;
