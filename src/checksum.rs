@@ -68,7 +68,11 @@ impl<W: Write> HashingWriter<W> {
     /// The final flush failed.
     pub fn finish(mut self) -> io::Result<(W, Sha256Digest, u64)> {
         self.inner.flush()?;
-        Ok((self.inner, Sha256Digest(self.hasher.finalize().into()), self.bytes))
+        Ok((
+            self.inner,
+            Sha256Digest(self.hasher.finalize().into()),
+            self.bytes,
+        ))
     }
 }
 

@@ -29,7 +29,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The pipeline configuration.
-    #[arg(long, global = true, default_value = "pipeline.toml", env = "OGPIPE_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "pipeline.toml",
+        env = "OGPIPE_CONFIG"
+    )]
     pub config: PathBuf,
     /// How log lines (on stderr) are written.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]

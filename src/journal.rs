@@ -127,7 +127,9 @@ pub struct Journal {
 }
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 impl Journal {
@@ -147,9 +149,12 @@ impl Journal {
             source,
         };
         let conn = Connection::open(path).map_err(wrap)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(wrap)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(wrap)?;
         conn.execute_batch(SCHEMA).map_err(wrap)?;
         Ok(Journal {
             conn,
@@ -207,12 +212,7 @@ impl Journal {
     ///
     /// # Errors
     /// The write failed.
-    pub fn end_run(
-        &self,
-        id: &str,
-        outcome: &str,
-        counts: [u64; 4],
-    ) -> Result<(), JournalError> {
+    pub fn end_run(&self, id: &str, outcome: &str, counts: [u64; 4]) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "UPDATE runs SET ended_at = ?2, outcome = ?3, published = ?4, unchanged = ?5, held = ?6, failed = ?7 WHERE id = ?1",
@@ -263,21 +263,34 @@ impl Journal {
     ///
     /// # Errors
     /// The read failed.
-    pub fn published_for(&self, dataset: &str) -> Result<BTreeMap<String, RecordedResource>, JournalError> {
+    pub fn published_for(
+        &self,
+        dataset: &str,
+    ) -> Result<BTreeMap<String, RecordedResource>, JournalError> {
         let mut stmt = self
             .conn
             .prepare("SELECT resource_key, resource_id, sha256 FROM published WHERE dataset = ?1")
             .map_err(self.err())?;
         let rows = stmt
             .query_map(params![dataset], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .map_err(self.err())?;
         let mut out = BTreeMap::new();
         for row in rows {
             let (key, resource_id, sha) = row.map_err(self.err())?;
             if let Some(sha256) = Sha256Digest::parse(&sha) {
-                out.insert(key, RecordedResource { resource_id, sha256 });
+                out.insert(
+                    key,
+                    RecordedResource {
+                        resource_id,
+                        sha256,
+                    },
+                );
             }
         }
         Ok(out)
@@ -315,7 +328,10 @@ impl Journal {
     /// # Errors
     /// The read failed.
     pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, JournalError> {
-        self.query_runs("ORDER BY started_at DESC, rowid DESC LIMIT ?1", params![limit as i64])
+        self.query_runs(
+            "ORDER BY started_at DESC, rowid DESC LIMIT ?1",
+            params![limit as i64],
+        )
     }
 
     /// One run, by id or unique id prefix.
@@ -324,11 +340,18 @@ impl Journal {
     /// The read failed.
     pub fn run(&self, id: &str) -> Result<Option<RunRecord>, JournalError> {
         let like = format!("{}%", id.replace(['%', '_'], ""));
-        let mut found = self.query_runs("WHERE id LIKE ?1 ORDER BY started_at LIMIT 2", params![like])?;
+        let mut found = self.query_runs(
+            "WHERE id LIKE ?1 ORDER BY started_at LIMIT 2",
+            params![like],
+        )?;
         Ok(if found.len() == 1 { found.pop() } else { None })
     }
 
-    fn query_runs(&self, tail: &str, p: impl rusqlite::Params) -> Result<Vec<RunRecord>, JournalError> {
+    fn query_runs(
+        &self,
+        tail: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<RunRecord>, JournalError> {
         let sql = format!(
             "SELECT id, trigger, started_by, as_of, dry_run, started_at, ended_at, outcome, published, unchanged, held, failed FROM runs {tail}"
         );
@@ -402,7 +425,8 @@ mod tests {
     fn runs_events_and_published_state_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(&dir.path().join("sub/journal.sqlite")).unwrap();
-        j.start_run("r1", "manual", "tester", "2026-11-28", false).unwrap();
+        j.start_run("r1", "manual", "tester", "2026-11-28", false)
+            .unwrap();
         j.event(
             "r1",
             &Event {

@@ -11,21 +11,21 @@
 //! The stages from read to package are synchronous and pure over `Read`/`Write`; files,
 //! the network, clocks and the journal stay at the edges.
 
-pub mod read;
-pub mod screen;
-pub mod portal;
-pub mod table;
-pub mod validate;
-pub mod vocab;
 pub mod checksum;
-pub mod config;
-pub mod convert;
-pub mod package;
-pub mod plan;
-pub mod schedule;
-pub mod publish;
-pub mod journal;
-pub mod run;
 pub mod cli;
 pub mod cmd;
+pub mod config;
+pub mod convert;
+pub mod journal;
+pub mod package;
+pub mod plan;
+pub mod portal;
+pub mod publish;
+pub mod read;
+pub mod run;
+pub mod schedule;
+pub mod screen;
+pub mod table;
 pub mod telemetry;
+pub mod validate;
+pub mod vocab;

@@ -261,7 +261,9 @@ mod tests {
             "0"
         );
         assert_eq!(
-            Value::Float(1234.5).display(DecimalStyle::Excel).to_string(),
+            Value::Float(1234.5)
+                .display(DecimalStyle::Excel)
+                .to_string(),
             "1234.5"
         );
     }

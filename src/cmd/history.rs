@@ -16,7 +16,11 @@ pub fn history(pipeline: &Pipeline, a: &HistoryArgs) -> anyhow::Result<Exit> {
             if a.json {
                 return print_json(&runs).map(|_| Exit::Ok);
             }
-            writeln!(out, "{:<26} {:<9} {:<10} {:<7} pub unch held fail", "run", "trigger", "as of", "outcome")?;
+            writeln!(
+                out,
+                "{:<26} {:<9} {:<10} {:<7} pub unch held fail",
+                "run", "trigger", "as of", "outcome"
+            )?;
             for r in runs {
                 writeln!(
                     out,
@@ -34,15 +38,28 @@ pub fn history(pipeline: &Pipeline, a: &HistoryArgs) -> anyhow::Result<Exit> {
             }
         }
         Some(id) => {
-            let run = journal
-                .run(id)?
-                .ok_or_else(|| UsageError(format!("no single run matches \"{id}\"; see `ogpipe history`")))?;
+            let run = journal.run(id)?.ok_or_else(|| {
+                UsageError(format!(
+                    "no single run matches \"{id}\"; see `ogpipe history`"
+                ))
+            })?;
             let events = journal.events(&run.id)?;
             if a.json {
-                return print_json(&serde_json::json!({ "run": run, "events": events })).map(|_| Exit::Ok);
+                return print_json(&serde_json::json!({ "run": run, "events": events }))
+                    .map(|_| Exit::Ok);
             }
-            writeln!(out, "run {} ({}, started by {}, as of {})", run.id, run.trigger, run.started_by, run.as_of)?;
-            writeln!(out, "started {}  ended {}  outcome {}", run.started_at, run.ended_at.as_deref().unwrap_or("-"), run.outcome.as_deref().unwrap_or("running"))?;
+            writeln!(
+                out,
+                "run {} ({}, started by {}, as of {})",
+                run.id, run.trigger, run.started_by, run.as_of
+            )?;
+            writeln!(
+                out,
+                "started {}  ended {}  outcome {}",
+                run.started_at,
+                run.ended_at.as_deref().unwrap_or("-"),
+                run.outcome.as_deref().unwrap_or("running")
+            )?;
             for e in events {
                 writeln!(
                     out,

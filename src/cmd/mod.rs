@@ -36,10 +36,16 @@ impl Exit {
 
 /// Which exit code an error earns.
 pub fn exit_for(error: &anyhow::Error) -> Exit {
-    if error.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
+    if error
+        .chain()
+        .any(|c| c.downcast_ref::<ConfigError>().is_some())
+    {
         return Exit::Usage;
     }
-    if error.chain().any(|c| c.downcast_ref::<UsageError>().is_some()) {
+    if error
+        .chain()
+        .any(|c| c.downcast_ref::<UsageError>().is_some())
+    {
         return Exit::Usage;
     }
     Exit::Failure
@@ -107,7 +113,10 @@ mod tests {
 
     #[test]
     fn config_errors_are_usage_errors_and_the_rest_failures() {
-        let e: anyhow::Error = ConfigError::Invalid { problems: vec!["x".into()] }.into();
+        let e: anyhow::Error = ConfigError::Invalid {
+            problems: vec!["x".into()],
+        }
+        .into();
         assert_eq!(exit_for(&e), Exit::Usage);
         let e = anyhow::Error::from(e).context("loading");
         assert_eq!(exit_for(&e), Exit::Usage);

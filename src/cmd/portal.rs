@@ -12,12 +12,18 @@ pub fn portal(cmd: &PortalCommand) -> anyhow::Result<Exit> {
         ProfileArg::OpenCanada => Profile::OpenCanada,
     };
     let generated = a.token.is_none();
-    let token = a.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let token = a
+        .token
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let rt = tokio_runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port)).await?;
         let addr = listener.local_addr()?;
-        println!("mock CKAN portal at http://{addr} (state in {})", a.state.display());
+        println!(
+            "mock CKAN portal at http://{addr} (state in {})",
+            a.state.display()
+        );
         if generated {
             // Printed once for the person who started it; never logged.
             println!("API token: {token}");
@@ -25,7 +31,13 @@ pub fn portal(cmd: &PortalCommand) -> anyhow::Result<Exit> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        portal::serve(listener, a.state.clone(), PortalConfig::new(token, profile), shutdown).await?;
+        portal::serve(
+            listener,
+            a.state.clone(),
+            PortalConfig::new(token, profile),
+            shutdown,
+        )
+        .await?;
         anyhow::Ok(())
     })?;
     Ok(Exit::Ok)

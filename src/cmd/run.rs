@@ -73,12 +73,18 @@ pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
                 })
             })
             .collect();
-        print_json(&serde_json::json!({ "as_of": as_of, "approved": approved, "held": release.held }))?;
+        print_json(
+            &serde_json::json!({ "as_of": as_of, "approved": approved, "held": release.held }),
+        )?;
     } else {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         writeln!(out, "Release plan as of {as_of}")?;
-        writeln!(out, "\nTo publish, in priority order ({})", release.approved.len())?;
+        writeln!(
+            out,
+            "\nTo publish, in priority order ({})",
+            release.approved.len()
+        )?;
         for a in &release.approved {
             let m = a.manifest();
             writeln!(
@@ -96,7 +102,9 @@ pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
                 out,
                 "  {}  {}\n      {}",
                 h.reference.as_deref().unwrap_or("?"),
-                h.title.as_deref().unwrap_or(&h.manifest_path.display().to_string()),
+                h.title
+                    .as_deref()
+                    .unwrap_or(&h.manifest_path.display().to_string()),
                 h.reason
             )?;
         }

@@ -28,9 +28,9 @@ fn format_of(path: &Path) -> anyhow::Result<Format> {
 }
 
 fn open(path: &Path) -> anyhow::Result<BufReader<File>> {
-    Ok(BufReader::new(
-        File::open(path).with_context(|| format!("{}: cannot open", path.display()))?,
-    ))
+    Ok(BufReader::new(File::open(path).with_context(|| {
+        format!("{}: cannot open", path.display())
+    })?))
 }
 
 fn options(sheet: Option<&str>, record_path: Option<&str>) -> ReadOptions {
@@ -71,7 +71,10 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
             let names = read::sheet_names(format, open(&a.input)?)
                 .with_context(|| format!("{}: cannot list sheets", a.input.display()))?;
             if a.output.is_none() {
-                return Err(UsageError("--sheet all writes one file per sheet: give a folder with -o".into()).into());
+                return Err(UsageError(
+                    "--sheet all writes one file per sheet: give a folder with -o".into(),
+                )
+                .into());
             }
             names.into_iter().map(Some).collect()
         }
@@ -80,12 +83,17 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
     let all = sheets.len() > 1 || a.sheet.as_deref() == Some("all");
     for sheet in sheets {
         let mut ro = read_opts.clone();
-        ro.sheet = sheet.as_deref().map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string())));
+        ro.sheet = sheet
+            .as_deref()
+            .map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string())));
         let out: Box<dyn Write> = match (&a.output, all) {
             (Some(dir), true) => {
                 std::fs::create_dir_all(dir)?;
                 let name = format!("{}.{}", sheet.as_deref().unwrap_or("sheet"), to.extension());
-                Box::new(create(&dir.join(crate::plan::slug(&name).replace(&format!("-{}", to.extension()), &format!(".{}", to.extension()))))?)
+                Box::new(create(&dir.join(crate::plan::slug(&name).replace(
+                    &format!("-{}", to.extension()),
+                    &format!(".{}", to.extension()),
+                )))?)
             }
             (Some(file), false) => Box::new(create(file)?),
             (None, _) => Box::new(io::stdout().lock()),
@@ -103,7 +111,9 @@ fn create(path: &PathBuf) -> anyhow::Result<File> {
 }
 
 pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exit> {
-    let cfg = pipeline.map(|p| p.screen.clone()).unwrap_or_else(ScreenConfig::default);
+    let cfg = pipeline
+        .map(|p| p.screen.clone())
+        .unwrap_or_else(ScreenConfig::default);
     let screen = Screen::new(&cfg)?;
     let mut all = Vec::new();
     let mut exit = Exit::Ok;
@@ -126,7 +136,13 @@ pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exi
         };
         if format == Format::Csv {
             let mut cells = screen.cell_sink();
-            read::read_table(format, &name, open(path)?, &ReadOptions::default(), &mut cells)?;
+            read::read_table(
+                format,
+                &name,
+                open(path)?,
+                &ReadOptions::default(),
+                &mut cells,
+            )?;
             found.extend(cells.finish());
         }
         let (holding, _released) = crate::screen::apply_waivers(found, &[]);
@@ -142,7 +158,14 @@ pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exi
         for f in &all {
             writeln!(out, "{}: {} ({})", f.location, f.rule, f.excerpt)?;
         }
-        writeln!(out, "{} finding{} in {} file{}", all.len(), if all.len() == 1 { "" } else { "s" }, a.files.len(), if a.files.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "{} finding{} in {} file{}",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" },
+            a.files.len(),
+            if a.files.len() == 1 { "" } else { "s" }
+        )?;
     }
     Ok(exit)
 }
@@ -151,9 +174,17 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
     let format = format_of(&a.input)?;
     let text = std::fs::read_to_string(&a.schema)
         .with_context(|| format!("{}: cannot read the schema", a.schema.display()))?;
-    let schema = TableSchema::from_json(&text).map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    let mut v = Validator::new(&schema, a.max_violations).map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    read::read_table(format, &name_of(&a.input), open(&a.input)?, &options(a.sheet.as_deref(), a.record_path.as_deref()), &mut v)?;
+    let schema = TableSchema::from_json(&text)
+        .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
+    let mut v = Validator::new(&schema, a.max_violations)
+        .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
+    read::read_table(
+        format,
+        &name_of(&a.input),
+        open(&a.input)?,
+        &options(a.sheet.as_deref(), a.record_path.as_deref()),
+        &mut v,
+    )?;
     let report = v.finish();
     let out = io::stdout().lock();
     if a.json {
@@ -163,13 +194,23 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
     } else {
         report.write_text(out)?;
     }
-    Ok(if report.is_clean() { Exit::Ok } else { Exit::Held })
+    Ok(if report.is_clean() {
+        Exit::Ok
+    } else {
+        Exit::Held
+    })
 }
 
 pub fn infer_schema(a: &InferArgs) -> anyhow::Result<Exit> {
     let format = format_of(&a.input)?;
     let mut inferrer = Inferrer::new();
-    read::read_table(format, &name_of(&a.input), open(&a.input)?, &options(a.sheet.as_deref(), a.record_path.as_deref()), &mut inferrer)?;
+    read::read_table(
+        format,
+        &name_of(&a.input),
+        open(&a.input)?,
+        &options(a.sheet.as_deref(), a.record_path.as_deref()),
+        &mut inferrer,
+    )?;
     println!("{}", inferrer.finish().to_json_pretty());
     Ok(Exit::Ok)
 }
@@ -189,7 +230,11 @@ pub fn verify(a: &VerifyArgs) -> anyhow::Result<Exit> {
             a.package.display(),
             v.files_checked,
             v.bytes_hashed,
-            if v.is_ok() { "all match".to_string() } else { format!("{} problem(s)", v.problems.len()) }
+            if v.is_ok() {
+                "all match".to_string()
+            } else {
+                format!("{} problem(s)", v.problems.len())
+            }
         )?;
     }
     Ok(if v.is_ok() { Exit::Ok } else { Exit::Held })

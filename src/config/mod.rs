@@ -25,7 +25,9 @@ pub const TOKEN_ENV_DEFAULT: &str = "OGPIPE_PORTAL_TOKEN";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    #[error("{file}: cannot read the configuration: {source}; pass another file with --config PATH")]
+    #[error(
+        "{file}: cannot read the configuration: {source}; pass another file with --config PATH"
+    )]
     Read {
         file: PathBuf,
         #[source]
@@ -179,16 +181,25 @@ impl Pipeline {
             PortalTarget::Embedded
         };
         if p.organization.trim().is_empty() {
-            problem("portal.organization", "must name the organization that owns the datasets".into());
+            problem(
+                "portal.organization",
+                "must name the organization that owns the datasets".into(),
+            );
         }
         if p.timeout_secs == 0 {
             problem("portal.timeout_secs", "must be at least 1".into());
         }
         if p.concurrency == 0 || p.concurrency > 64 {
-            problem("portal.concurrency", format!("{} is out of range; use 1 to 64", p.concurrency));
+            problem(
+                "portal.concurrency",
+                format!("{} is out of range; use 1 to 64", p.concurrency),
+            );
         }
         if p.retry_max_attempts == 0 {
-            problem("portal.retry_max_attempts", "must be at least 1 (the first attempt counts)".into());
+            problem(
+                "portal.retry_max_attempts",
+                "must be at least 1 (the first attempt counts)".into(),
+            );
         }
         let (token, token_source) = find_token(p, root, env, &mut problem);
 
@@ -204,14 +215,20 @@ impl Pipeline {
         if !datasets.is_dir() {
             problem(
                 "paths.datasets",
-                format!("{} is not a folder; create it or point to the folder of dataset manifests", datasets.display()),
+                format!(
+                    "{} is not a folder; create it or point to the folder of dataset manifests",
+                    datasets.display()
+                ),
             );
         }
         let data = resolve(&raw.paths.data);
         if !data.is_dir() {
             problem(
                 "paths.data",
-                format!("{} is not a folder; point it to the folder that holds the source files", data.display()),
+                format!(
+                    "{} is not a folder; point it to the folder that holds the source files",
+                    data.display()
+                ),
             );
         }
         let output = resolve(&raw.paths.output);
@@ -223,11 +240,35 @@ impl Pipeline {
             .unwrap_or_else(|| output.join("journal.sqlite"));
 
         let d = &raw.defaults;
-        check_choice(&mut problem, "defaults.license_id", &d.license_id, vocab::LICENSES, p.profile);
-        check_choice(&mut problem, "defaults.jurisdiction", &d.jurisdiction, vocab::JURISDICTIONS, p.profile);
-        check_choice(&mut problem, "defaults.collection", &d.collection, vocab::COLLECTIONS, p.profile);
+        check_choice(
+            &mut problem,
+            "defaults.license_id",
+            &d.license_id,
+            vocab::LICENSES,
+            p.profile,
+        );
+        check_choice(
+            &mut problem,
+            "defaults.jurisdiction",
+            &d.jurisdiction,
+            vocab::JURISDICTIONS,
+            p.profile,
+        );
+        check_choice(
+            &mut problem,
+            "defaults.collection",
+            &d.collection,
+            vocab::COLLECTIONS,
+            p.profile,
+        );
         for (i, lang) in d.languages.iter().enumerate() {
-            check_choice(&mut problem, &format!("defaults.languages[{i}]"), lang, vocab::LANGUAGES, p.profile);
+            check_choice(
+                &mut problem,
+                &format!("defaults.languages[{i}]"),
+                lang,
+                vocab::LANGUAGES,
+                p.profile,
+            );
         }
 
         let schedule = raw.schedule.as_ref().map(|s| Schedule {
@@ -249,7 +290,11 @@ impl Pipeline {
         if !problems.is_empty() {
             return Err(ConfigError::Invalid { problems });
         }
-        let RawPipeline { portal: p, defaults: d, .. } = raw;
+        let RawPipeline {
+            portal: p,
+            defaults: d,
+            ..
+        } = raw;
         Ok(Pipeline {
             file: file.to_path_buf(),
             portal: PortalSettings {
@@ -310,7 +355,10 @@ fn check_choice(
 ) {
     // Core CKAN accepts any value here; only the Government of Canada schema constrains it.
     if profile == Profile::OpenCanada && !choices.contains(&value) {
-        problem(key, format!("\"{value}\" is not one of: {}", choices.join(", ")));
+        problem(
+            key,
+            format!("\"{value}\" is not one of: {}", choices.join(", ")),
+        );
     }
 }
 
@@ -340,16 +388,26 @@ fn apply_env(
             "OGPIPE_PORTAL_PROFILE" => match v.as_str() {
                 "ckan" => p.profile = Profile::Ckan,
                 "open-canada" => p.profile = Profile::OpenCanada,
-                _ => problem(var, format!("\"{v}\" is not a profile; use `ckan` or `open-canada`")),
+                _ => problem(
+                    var,
+                    format!("\"{v}\" is not a profile; use `ckan` or `open-canada`"),
+                ),
             },
             "OGPIPE_PORTAL_TIMEOUT_SECS" => num(var, v, &mut p.timeout_secs, problem),
-            "OGPIPE_PORTAL_CONNECT_TIMEOUT_SECS" => num(var, v, &mut p.connect_timeout_secs, problem),
+            "OGPIPE_PORTAL_CONNECT_TIMEOUT_SECS" => {
+                num(var, v, &mut p.connect_timeout_secs, problem)
+            }
             "OGPIPE_PORTAL_CONCURRENCY" => num(var, v, &mut p.concurrency, problem),
             "OGPIPE_PORTAL_RETRY_MAX_ATTEMPTS" => num(var, v, &mut p.retry_max_attempts, problem),
-            "OGPIPE_PORTAL_RETRY_MAX_BACKOFF_SECS" => num(var, v, &mut p.retry_max_backoff_secs, problem),
+            "OGPIPE_PORTAL_RETRY_MAX_BACKOFF_SECS" => {
+                num(var, v, &mut p.retry_max_backoff_secs, problem)
+            }
             // The token itself is read in find_token; never echo it.
             TOKEN_ENV_DEFAULT => {}
-            _ => problem(var, "is not a portal setting ogpipe knows; check its spelling".into()),
+            _ => problem(
+                var,
+                "is not a portal setting ogpipe knows; check its spelling".into(),
+            ),
         }
     }
 }
@@ -386,7 +444,10 @@ fn find_token(
             }
         };
     }
-    (None, format!("environment variable {} (unset)", p.token_env))
+    (
+        None,
+        format!("environment variable {} (unset)", p.token_env),
+    )
 }
 
 #[cfg(test)]

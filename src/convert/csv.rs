@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_but_numbers_are_not() {
         let (out, n) = write(
-            &[vec![Value::Text("=HYPERLINK(\"x\")".into()), Value::Text("-12.5".into())]],
+            &[vec![
+                Value::Text("=HYPERLINK(\"x\")".into()),
+                Value::Text("-12.5".into()),
+            ]],
             FormulaPolicy::Prefix,
         );
         assert_eq!(n, 1);

@@ -192,7 +192,11 @@ mod tests {
         };
         sink.begin(&info).unwrap();
         for r in rows {
-            sink.row(Row { number: 2, cells: r }).unwrap();
+            sink.row(Row {
+                number: 2,
+                cells: r,
+            })
+            .unwrap();
         }
         sink.end().unwrap();
         String::from_utf8(sink.into_inner()).unwrap()
@@ -219,9 +223,11 @@ mod tests {
         let out = write(
             JsonLayout::Lines,
             vec![JsonType::Integer, JsonType::Number, JsonType::Boolean],
-            &[
-                vec![Value::Text("12".into()), Value::Text("007".into()), Value::Text("true".into())],
-            ],
+            &[vec![
+                Value::Text("12".into()),
+                Value::Text("007".into()),
+                Value::Text("true".into()),
+            ]],
         );
         assert_eq!(out, "{\"n\":12,\"d\":\"007\",\"t\":true}\n");
     }

@@ -91,7 +91,8 @@ pub fn datapackage(approved: &Approved, license_id: &str, files: &[DataFile]) ->
                 r["schema"] = schema.clone();
             }
             if f.format == OutputFormat::Csv {
-                r["dialect"] = json!({ "delimiter": ",", "lineTerminator": "\r\n", "header": true });
+                r["dialect"] =
+                    json!({ "delimiter": ",", "lineTerminator": "\r\n", "header": true });
             }
             r
         })
@@ -149,7 +150,13 @@ pub fn csvw(file: &DataFile) -> Json {
 fn csvw_name(header: &str) -> String {
     header
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -203,10 +210,7 @@ mod tests {
     fn sha256sums_is_sorted_in_coreutils_format() {
         let d = Sha256Digest::of(b"abc");
         let s = sha256sums(&[("b.csv".into(), d), ("a.json".into(), d)]);
-        assert_eq!(
-            s,
-            format!("{}  a.json\n{}  b.csv\n", d.hex(), d.hex())
-        );
+        assert_eq!(s, format!("{}  a.json\n{}  b.csv\n", d.hex(), d.hex()));
     }
 
     #[test]
@@ -217,7 +221,10 @@ mod tests {
             format: OutputFormat::Csv,
             sha256: Sha256Digest::of(b""),
             bytes: 0,
-            title: Bilingual { en: "T".into(), fr: "T".into() },
+            title: Bilingual {
+                en: "T".into(),
+                fr: "T".into(),
+            },
             schema: Some(json!({ "fields": [{ "name": "délai moyen", "type": "number" }] })),
             rows: 0,
         };

@@ -35,10 +35,7 @@ pub enum PackageError {
     },
 }
 
-fn io_err<'a>(
-    path: &'a Path,
-    action: &'static str,
-) -> impl FnOnce(io::Error) -> PackageError + 'a {
+fn io_err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(io::Error) -> PackageError + 'a {
     move |source| PackageError::Io {
         path: path.to_path_buf(),
         action,

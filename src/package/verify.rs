@@ -105,7 +105,9 @@ fn check_datapackage(
         return;
     };
     for r in dp["resources"].as_array().into_iter().flatten() {
-        let Some(path) = r["path"].as_str() else { continue };
+        let Some(path) = r["path"].as_str() else {
+            continue;
+        };
         let Some((digest, bytes)) = actual.get(path) else {
             v.problems.push(Problem {
                 file: path.into(),
@@ -116,13 +118,19 @@ fn check_datapackage(
         if r["hash"].as_str().and_then(Sha256Digest::parse) != Some(*digest) {
             v.problems.push(Problem {
                 file: path.into(),
-                detail: format!("datapackage.json hash {} differs from the file's", r["hash"]),
+                detail: format!(
+                    "datapackage.json hash {} differs from the file's",
+                    r["hash"]
+                ),
             });
         }
         if r["bytes"].as_u64() != Some(*bytes) {
             v.problems.push(Problem {
                 file: path.into(),
-                detail: format!("datapackage.json says {} bytes, the file has {bytes}", r["bytes"]),
+                detail: format!(
+                    "datapackage.json says {} bytes, the file has {bytes}",
+                    r["bytes"]
+                ),
             });
         }
     }

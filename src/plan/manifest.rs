@@ -198,7 +198,9 @@ impl Manifest {
                 out.push("decision.grounds: a withheld resource must name its exemption grounds (e.g. \"ATIA s. 15(1)\")".into());
             }
             if self.decision.justification.trim().is_empty() {
-                out.push("decision.justification: a withheld resource must give a justification".into());
+                out.push(
+                    "decision.justification: a withheld resource must give a justification".into(),
+                );
             }
         }
         for (field, b) in [
@@ -231,9 +233,14 @@ impl Manifest {
                 out.push(format!("{at}.source: {e}"));
             }
             if r.outputs.is_empty() {
-                out.push(format!("{at}.outputs: must list at least one of csv, json, ndjson"));
+                out.push(format!(
+                    "{at}.outputs: must list at least one of csv, json, ndjson"
+                ));
             }
-            if r.format.or_else(|| crate::read::Format::from_extension(Path::new(&r.source))).is_none() {
+            if r.format
+                .or_else(|| crate::read::Format::from_extension(Path::new(&r.source)))
+                .is_none()
+            {
                 out.push(format!(
                     "{at}.format: cannot tell the format of \"{}\" from its extension; set format to one of csv, xlsx, xlsm, xlsb, xls, ods, xml",
                     r.source
@@ -247,7 +254,8 @@ impl Manifest {
 fn valid_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 60
-        && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && k.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Resolves a manifest's source path inside the data folder.
@@ -274,11 +282,17 @@ pub fn resolve_source(data_dir: &Path, source: &str) -> Result<PathBuf, String> 
     }
     let joined = data_dir.join(rel);
     let real = joined.canonicalize().map_err(|e| {
-        format!("\"{source}\" cannot be opened in the data folder {}: {e}", data_dir.display())
+        format!(
+            "\"{source}\" cannot be opened in the data folder {}: {e}",
+            data_dir.display()
+        )
     })?;
-    let root = data_dir
-        .canonicalize()
-        .map_err(|e| format!("the data folder {} cannot be opened: {e}", data_dir.display()))?;
+    let root = data_dir.canonicalize().map_err(|e| {
+        format!(
+            "the data folder {} cannot be opened: {e}",
+            data_dir.display()
+        )
+    })?;
     if !real.starts_with(&root) {
         return Err(format!(
             "\"{source}\" is a link that leads out of the data folder {}; copy the file in instead",
@@ -328,13 +342,22 @@ mod tests {
         std::fs::write(data.join("ok.csv"), "a\n1\n").unwrap();
         std::fs::write(dir.path().join("secret.csv"), "a\n1\n").unwrap();
         assert!(resolve_source(&data, "ok.csv").is_ok());
-        assert!(resolve_source(&data, "../secret.csv").unwrap_err().contains("leaves the data folder"));
-        assert!(resolve_source(&data, "/etc/passwd").unwrap_err().contains("leaves the data folder"));
-        assert!(resolve_source(&data, "missing.csv").unwrap_err().contains("cannot be opened"));
+        assert!(resolve_source(&data, "../secret.csv")
+            .unwrap_err()
+            .contains("leaves the data folder"));
+        assert!(resolve_source(&data, "/etc/passwd")
+            .unwrap_err()
+            .contains("leaves the data folder"));
+        assert!(resolve_source(&data, "missing.csv")
+            .unwrap_err()
+            .contains("cannot be opened"));
         #[cfg(unix)]
         {
-            std::os::unix::fs::symlink(dir.path().join("secret.csv"), data.join("link.csv")).unwrap();
-            assert!(resolve_source(&data, "link.csv").unwrap_err().contains("leads out"));
+            std::os::unix::fs::symlink(dir.path().join("secret.csv"), data.join("link.csv"))
+                .unwrap();
+            assert!(resolve_source(&data, "link.csv")
+                .unwrap_err()
+                .contains("leads out"));
         }
     }
 }

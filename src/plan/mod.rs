@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use manifest::{Manifest, ResourceSpec};
 use manifest::DecisionStatus;
+pub use manifest::{Manifest, ResourceSpec};
 
 /// A manifest file as found on disk: parsed and checked, or the reason it is not usable.
 #[derive(Debug, Clone)]
@@ -216,11 +216,16 @@ pub fn gate(loaded: Vec<Loaded>, organization: &str, as_of: NaiveDate) -> Releas
         }
     }
     approved.sort_by(|a, b| {
-        (a.manifest.release.priority, a.manifest.release.date, a.reference()).cmp(&(
-            b.manifest.release.priority,
-            b.manifest.release.date,
-            b.reference(),
-        ))
+        (
+            a.manifest.release.priority,
+            a.manifest.release.date,
+            a.reference(),
+        )
+            .cmp(&(
+                b.manifest.release.priority,
+                b.manifest.release.date,
+                b.reference(),
+            ))
     });
     // Two manifests claiming one inventory reference would publish over each other.
     let mut seen = std::collections::BTreeMap::new();

@@ -141,17 +141,28 @@ fn unknown_manifest_key_is_held() {
 fn bad_date_is_held() {
     let text = BASE.replace("date = 2026-03-01", "date = \"next spring\"");
     let plan = plan_one(&text, "2026-12-01");
-    assert!(matches!(plan.held[0].reason, HoldReason::InvalidManifest { .. }));
+    assert!(matches!(
+        plan.held[0].reason,
+        HoldReason::InvalidManifest { .. }
+    ));
 }
 
 #[test]
 fn approved_come_in_priority_order_and_duplicates_are_held() {
     let d = data_dir();
-    let a = BASE.replace("REF-1", "REF-A").replace("priority = 2", "priority = 3");
-    let b = BASE.replace("REF-1", "REF-B").replace("priority = 2", "priority = 1");
+    let a = BASE
+        .replace("REF-1", "REF-A")
+        .replace("priority = 2", "priority = 3");
+    let b = BASE
+        .replace("REF-1", "REF-B")
+        .replace("priority = 2", "priority = 1");
     let c = BASE.replace("REF-1", "REF-B");
     let plan = gate(
-        vec![loaded(&a, d.path()), loaded(&b, d.path()), loaded(&c, d.path())],
+        vec![
+            loaded(&a, d.path()),
+            loaded(&b, d.path()),
+            loaded(&c, d.path()),
+        ],
         "org",
         date("2026-06-01"),
     );

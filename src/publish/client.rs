@@ -119,7 +119,15 @@ impl Client {
     /// # Errors
     /// See [`Failure`].
     pub async fn action(&self, action: &str, body: &Json, safety: Safety) -> Result<Json, Failure> {
-        let write = !matches!(action, "package_show" | "resource_show" | "package_search" | "organization_show" | "status_show" | "organization_list_for_user");
+        let write = !matches!(
+            action,
+            "package_show"
+                | "resource_show"
+                | "package_search"
+                | "organization_show"
+                | "status_show"
+                | "organization_list_for_user"
+        );
         self.send(action, write, safety, || {
             Ok(self.authorize(self.http.post(self.url(action)).json(body)))
         })
@@ -167,13 +175,16 @@ impl Client {
                 })?
                 .len();
             let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
-                .file_name(file_name.to_string())
-                .mime_str(mime)
-                .map_err(|e| PublishError::Protocol {
-                    action: action.into(),
-                    detail: e.to_string(),
-                })?;
+            let part = reqwest::multipart::Part::stream_with_length(
+                reqwest::Body::wrap_stream(stream),
+                len,
+            )
+            .file_name(file_name.to_string())
+            .mime_str(mime)
+            .map_err(|e| PublishError::Protocol {
+                action: action.into(),
+                detail: e.to_string(),
+            })?;
             form = form.part("upload", part);
             Ok(self.authorize(self.http.post(self.url(action)).multipart(form)))
         })
@@ -193,7 +204,8 @@ impl Client {
             attempt += 1;
             let req = build()?;
             if write {
-                self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.writes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             let started = std::time::Instant::now();
             let resp = match req.send().await {
@@ -206,13 +218,19 @@ impl Client {
                         url: self.url(action),
                         detail: describe(&e),
                     };
-                    if (unsent || safety == Safety::Idempotent) && attempt < self.policy.max_attempts {
+                    if (unsent || safety == Safety::Idempotent)
+                        && attempt < self.policy.max_attempts
+                    {
                         let wait = self.policy.backoff(attempt, None, fastrand::f64());
                         warn!(attempt, error = %error, wait_ms = wait.as_millis() as u64, "Portal request failed; retrying.");
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    return Err(if unsent { Failure::Final(error) } else { Failure::Ambiguous(error) });
+                    return Err(if unsent {
+                        Failure::Final(error)
+                    } else {
+                        Failure::Ambiguous(error)
+                    });
                 }
             };
             let status = resp.status().as_u16();
@@ -230,13 +248,18 @@ impl Client {
                         detail: describe(&e),
                     };
                     if safety == Safety::Idempotent && attempt < self.policy.max_attempts {
-                        tokio::time::sleep(self.policy.backoff(attempt, None, fastrand::f64())).await;
+                        tokio::time::sleep(self.policy.backoff(attempt, None, fastrand::f64()))
+                            .await;
                         continue;
                     }
                     return Err(Failure::Ambiguous(error));
                 }
             };
-            debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "Portal answered.");
+            debug!(
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "Portal answered."
+            );
             if status == 200 {
                 return parse_success(action, &body).map_err(Failure::Final);
             }
@@ -246,7 +269,12 @@ impl Client {
                 let safe = safety == Safety::Idempotent || status == 429;
                 if safe && attempt < self.policy.max_attempts {
                     let wait = self.policy.backoff(attempt, retry_after, fastrand::f64());
-                    warn!(attempt, status, wait_ms = wait.as_millis() as u64, "Portal busy or failing; retrying.");
+                    warn!(
+                        attempt,
+                        status,
+                        wait_ms = wait.as_millis() as u64,
+                        "Portal busy or failing; retrying."
+                    );
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -256,7 +284,11 @@ impl Client {
                     attempts: attempt,
                     error,
                 };
-                return Err(if safe { Failure::Final(e) } else { Failure::Ambiguous(e) });
+                return Err(if safe {
+                    Failure::Final(e)
+                } else {
+                    Failure::Ambiguous(e)
+                });
             }
             let hint = match (&error, status) {
                 (CkanError::Authorization(_), _) | (_, 401 | 403) => format!(

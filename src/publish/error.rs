@@ -11,7 +11,10 @@ pub enum CkanError {
     Authorization(String),
     NotFound(String),
     /// Anything else, with CKAN's type and message, or the body when it was not JSON.
-    Other { kind: String, message: String },
+    Other {
+        kind: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for CkanError {
@@ -50,7 +53,10 @@ impl CkanError {
             // CKAN answers some bad requests with a bare JSON string.
             return CkanError::Other {
                 kind: "bad request".into(),
-                message: v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+                message: v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
             };
         };
         let kind = err.get("__type").and_then(|t| t.as_str()).unwrap_or("");
@@ -67,7 +73,11 @@ impl CkanError {
                         let msgs = match v {
                             serde_json::Value::Array(a) => a
                                 .iter()
-                                .map(|m| m.as_str().map(str::to_string).unwrap_or_else(|| m.to_string()))
+                                .map(|m| {
+                                    m.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| m.to_string())
+                                })
                                 .collect(),
                             serde_json::Value::String(s) => vec![s.clone()],
                             other => vec![other.to_string()],
@@ -148,6 +158,9 @@ mod tests {
     fn bare_string_bodies_are_kept() {
         let e = CkanError::from_body(r#""Bad request - JSON Error: No request body data""#);
         assert!(e.to_string().contains("JSON Error"));
-        assert!(matches!(CkanError::from_body("<html>"), CkanError::Other { .. }));
+        assert!(matches!(
+            CkanError::from_body("<html>"),
+            CkanError::Other { .. }
+        ));
     }
 }

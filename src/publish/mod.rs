@@ -170,17 +170,25 @@ async fn execute(
         })
     };
     let resource = |key: &str| {
-        local.resources.iter().find(|r| r.key == key).ok_or_else(|| {
-            Failure::Final(PublishError::Inconsistent {
-                dataset: local.lookup.clone(),
-                detail: format!("the plan names resource {key}, which the package lacks"),
+        local
+            .resources
+            .iter()
+            .find(|r| r.key == key)
+            .ok_or_else(|| {
+                Failure::Final(PublishError::Inconsistent {
+                    dataset: local.lookup.clone(),
+                    detail: format!("the plan names resource {key}, which the package lacks"),
+                })
             })
-        })
     };
     match step {
         Step::CreateDataset { fields } => {
             client
-                .action("package_create", &Json::Object(fields.clone()), Safety::Once)
+                .action(
+                    "package_create",
+                    &Json::Object(fields.clone()),
+                    Safety::Once,
+                )
                 .await
         }
         Step::PatchDataset { fields, .. } | Step::MakePublic { fields } => {
@@ -226,7 +234,11 @@ async fn execute(
         }
         Step::DeleteResource { resource_id, .. } => {
             client
-                .action("resource_delete", &json!({ "id": resource_id }), Safety::Idempotent)
+                .action(
+                    "resource_delete",
+                    &json!({ "id": resource_id }),
+                    Safety::Idempotent,
+                )
                 .await
         }
     }
@@ -257,7 +269,13 @@ fn outcome(
     status: SyncStatus,
     steps: Vec<Step>,
 ) -> Result<SyncOutcome, PublishError> {
-    let s = |k: &str| remote.get(k).and_then(Json::as_str).unwrap_or_default().to_string();
+    let s = |k: &str| {
+        remote
+            .get(k)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let remote_resources = remote.get("resources").and_then(Json::as_array);
     let resources = local
         .resources
@@ -268,8 +286,16 @@ fn outcome(
                 .find(|rr| rr.get(request::KEY_FIELD).and_then(Json::as_str) == Some(&r.key))?;
             Some(PublishedResource {
                 key: r.key.clone(),
-                resource_id: rr.get("id").and_then(Json::as_str).unwrap_or_default().into(),
-                url: rr.get("url").and_then(Json::as_str).unwrap_or_default().into(),
+                resource_id: rr
+                    .get("id")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .into(),
+                url: rr
+                    .get("url")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .into(),
                 sha256: r.sha256,
                 bytes: r.bytes,
             })

@@ -47,10 +47,26 @@ pub enum Step {
     /// A new dataset, created as a draft.
     CreateDataset { fields: Map<String, Json> },
     /// Changed metadata of an existing dataset (only the changed keys are sent).
-    PatchDataset { changed: Vec<String>, fields: Map<String, Json> },
-    UploadResource { key: String, bytes: u64, sha256: Sha256Digest },
-    ReplaceFile { key: String, resource_id: String, bytes: u64, sha256: Sha256Digest },
-    PatchResource { key: String, resource_id: String, changed: Vec<String> },
+    PatchDataset {
+        changed: Vec<String>,
+        fields: Map<String, Json>,
+    },
+    UploadResource {
+        key: String,
+        bytes: u64,
+        sha256: Sha256Digest,
+    },
+    ReplaceFile {
+        key: String,
+        resource_id: String,
+        bytes: u64,
+        sha256: Sha256Digest,
+    },
+    PatchResource {
+        key: String,
+        resource_id: String,
+        changed: Vec<String>,
+    },
     /// A resource ogpipe created that the manifest no longer lists (or a duplicate).
     DeleteResource { key: String, resource_id: String },
     /// The last step: make the dataset visible once every file is in place.
@@ -153,11 +169,19 @@ pub fn plan(
             });
             continue;
         };
-        let id = found.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
+        let id = found
+            .get("id")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
         claimed.insert(id.clone());
         // A crash between an upload and its record can leave twins: keep the first.
         for twin in matches {
-            let tid = twin.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
+            let tid = twin
+                .get("id")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string();
             claimed.insert(tid.clone());
             steps.push(Step::DeleteResource {
                 key: r.key.clone(),
@@ -175,7 +199,11 @@ pub fn plan(
         }
         let changed: Vec<String> = RESOURCE_FIELDS
             .iter()
-            .filter(|f| r.fields.get(**f).is_some_and(|want| !same_value(f, found.get(**f), want)))
+            .filter(|f| {
+                r.fields
+                    .get(**f)
+                    .is_some_and(|want| !same_value(f, found.get(**f), want))
+            })
             .map(|f| f.to_string())
             .collect();
         if changed.is_empty() {
@@ -223,7 +251,10 @@ fn file_changed(
     recorded: Option<&RecordedResource>,
     remote_id: &str,
 ) -> bool {
-    let size_ok = remote.get("size").and_then(Json::as_u64).is_none_or(|s| s == local.bytes);
+    let size_ok = remote
+        .get("size")
+        .and_then(Json::as_u64)
+        .is_none_or(|s| s == local.bytes);
     match request::remote_sha256(remote) {
         Some(d) => d != local.sha256 || !size_ok,
         None => !recorded.is_some_and(|rec| {

@@ -26,7 +26,10 @@ pub fn dataset_fields(
 ) -> Map<String, Json> {
     let m = approved.manifest();
     let md = &m.metadata;
-    let license = md.license_id.clone().unwrap_or_else(|| defaults.license_id.clone());
+    let license = md
+        .license_id
+        .clone()
+        .unwrap_or_else(|| defaults.license_id.clone());
     let maintainer = md
         .maintainer_email
         .clone()
@@ -61,7 +64,10 @@ pub fn dataset_fields(
                 "date_published".into(),
                 json!(m.release.date.format("%Y-%m-%d").to_string()),
             );
-            let jurisdiction = md.jurisdiction.clone().unwrap_or_else(|| defaults.jurisdiction.clone());
+            let jurisdiction = md
+                .jurisdiction
+                .clone()
+                .unwrap_or_else(|| defaults.jurisdiction.clone());
             f.insert("jurisdiction".into(), json!(jurisdiction));
             f.insert("restrictions".into(), json!(defaults.restrictions));
             // Only datasets the gate approved reach this point, with an IMSO approval.
@@ -81,7 +87,10 @@ pub fn visibility(profile: Profile, public: bool) -> Map<String, Json> {
     let mut f = Map::new();
     f.insert("private".into(), json!(!public));
     if profile == Profile::OpenCanada {
-        f.insert("ready_to_publish".into(), json!(if public { "true" } else { "false" }));
+        f.insert(
+            "ready_to_publish".into(),
+            json!(if public { "true" } else { "false" }),
+        );
     }
     f
 }
@@ -91,7 +100,9 @@ pub fn is_public(profile: Profile, remote: &Json) -> bool {
     let open = remote.get("private").and_then(Json::as_bool) == Some(false);
     match profile {
         Profile::Ckan => open,
-        Profile::OpenCanada => open && remote.get("ready_to_publish").and_then(Json::as_str) == Some("true"),
+        Profile::OpenCanada => {
+            open && remote.get("ready_to_publish").and_then(Json::as_str) == Some("true")
+        }
     }
 }
 
@@ -109,7 +120,11 @@ fn format_label(f: OutputFormat) -> &'static str {
 }
 
 /// The resource's fields, without the file.
-pub fn resource_fields(profile: Profile, file: &DataFile, languages: &[String]) -> Map<String, Json> {
+pub fn resource_fields(
+    profile: Profile,
+    file: &DataFile,
+    languages: &[String],
+) -> Map<String, Json> {
     let mut f = Map::new();
     let label = format_label(file.format);
     match profile {
@@ -130,7 +145,10 @@ pub fn resource_fields(profile: Profile, file: &DataFile, languages: &[String]) 
         }
     }
     f.insert("format".into(), json!(label));
-    f.insert("mimetype".into(), json!(crate::package::descriptor::media_type(file.format)));
+    f.insert(
+        "mimetype".into(),
+        json!(crate::package::descriptor::media_type(file.format)),
+    );
     f.insert("hash".into(), json!(file.sha256.prefixed()));
     f.insert(KEY_FIELD.into(), json!(resource_key(file)));
     f.insert(SHA256_FIELD.into(), json!(file.sha256.hex()));

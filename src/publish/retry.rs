@@ -77,10 +77,19 @@ mod tests {
             cap: Duration::from_secs(1),
         };
         assert_eq!(p.backoff(1, None, 0.5), Duration::from_millis(100));
-        assert_eq!(p.backoff(10, None, 0.999), Duration::from_secs(1).mul_f64(0.999));
+        assert_eq!(
+            p.backoff(10, None, 0.999),
+            Duration::from_secs(1).mul_f64(0.999)
+        );
         assert_eq!(p.backoff(10, None, 0.0), Duration::ZERO);
-        assert_eq!(p.backoff(1, Some(Duration::from_secs(2)), 0.0), Duration::from_secs(2));
-        assert_eq!(p.backoff(1, Some(Duration::from_secs(3600)), 0.0), Duration::from_secs(4));
+        assert_eq!(
+            p.backoff(1, Some(Duration::from_secs(2)), 0.0),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.backoff(1, Some(Duration::from_secs(3600)), 0.0),
+            Duration::from_secs(4)
+        );
     }
 
     #[test]

@@ -23,23 +23,47 @@ use crate::table::{column_letter, Row, TableInfo, TableSink, Value};
 const SNIFF_BYTES: usize = 64 * 1024;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
-pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+pub(crate) fn read<R: Read + Seek>(
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
     guard::check_input_size(file, &mut reader, &options.limits)?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(|e| ReadError::io(file, e))?;
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| ReadError::io(file, e))?;
     let (encoding, bom) = detect_encoding(&head);
     let text_head = encoding.decode_without_bom_handling(&head[bom..]).0;
     let delimiter = detect_delimiter(&text_head);
     let decoded = DecodeReader::new(io::Cursor::new(head).chain(reader), encoding, bom);
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(decoded);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(decoded);
 
     let mut record = csv::StringRecord::new();
-    let mut info = TableInfo { source: file.into(), header_row: 1, ..TableInfo::default() };
+    let mut info = TableInfo {
+        source: file.into(),
+        header_row: 1,
+        ..TableInfo::default()
+    };
     let mut number = 0u64;
     let csv_err = |row: u64, e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidData => ReadError::Csv { file: file.into(), row, detail: format!("{e}; save the file as UTF-8") },
+        csv::ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidData => ReadError::Csv {
+            file: file.into(),
+            row,
+            detail: format!("{e}; save the file as UTF-8"),
+        },
         csv::ErrorKind::Io(e) => ReadError::io(file, e),
-        other => ReadError::Csv { file: file.into(), row, detail: format!("{other:?}") },
+        other => ReadError::Csv {
+            file: file.into(),
+            row,
+            detail: format!("{other:?}"),
+        },
     };
     if !csv.read_record(&mut record).map_err(|e| csv_err(1, e))? {
         sink.begin(&info).map_err(ReadError::Sink)?;
@@ -49,19 +73,37 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
     number += 1;
     info.headers = unique_names(record.iter().enumerate().map(|(i, h)| {
         let h = h.trim();
-        if h.is_empty() { format!("column_{}", column_letter(i)) } else { h.to_string() }
+        if h.is_empty() {
+            format!("column_{}", column_letter(i))
+        } else {
+            h.to_string()
+        }
     }));
     let width = info.headers.len();
     sink.begin(&info).map_err(ReadError::Sink)?;
     let mut cells = vec![Value::Empty; width];
     let mut cell_count = width as u64;
-    while csv.read_record(&mut record).map_err(|e| csv_err(number + 1, e))? {
+    while csv
+        .read_record(&mut record)
+        .map_err(|e| csv_err(number + 1, e))?
+    {
         number += 1;
         cell_count += width as u64;
         if cell_count > options.limits.max_cells {
-            return Err(ReadError::Limit { file: file.into(), limit: "max_cells", what: format!("the file has over {cell_count} cells"), value: cell_count, max: options.limits.max_cells });
+            return Err(ReadError::Limit {
+                file: file.into(),
+                limit: "max_cells",
+                what: format!("the file has over {cell_count} cells"),
+                value: cell_count,
+                max: options.limits.max_cells,
+            });
         }
-        if let Some((i, _)) = record.iter().enumerate().skip(width).find(|(_, v)| !v.is_empty()) {
+        if let Some((i, _)) = record
+            .iter()
+            .enumerate()
+            .skip(width)
+            .find(|(_, v)| !v.is_empty())
+        {
             return Err(ReadError::Csv {
                 file: file.into(),
                 row: number,
@@ -74,10 +116,18 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
                 _ => Value::Empty,
             };
         }
-        sink.row(Row { number, cells: &cells }).map_err(ReadError::Sink)?;
+        sink.row(Row {
+            number,
+            cells: &cells,
+        })
+        .map_err(ReadError::Sink)?;
     }
     sink.end().map_err(ReadError::Sink)?;
-    Ok(ReadSummary { rows: number - 1, columns: width, sheet: None })
+    Ok(ReadSummary {
+        rows: number - 1,
+        columns: width,
+        sheet: None,
+    })
 }
 
 /// The encoding and the BOM's length.
@@ -120,7 +170,11 @@ fn detect_delimiter(text: &str) -> u8 {
         lines.push(counts);
     }
     let consistent = |i: usize| lines[0][i] > 0 && lines.iter().all(|l| l[i] == lines[0][i]);
-    let best = |pred: &dyn Fn(usize) -> bool| (0..3).filter(|i| pred(*i)).max_by_key(|i| (lines[0][*i], std::cmp::Reverse(*i)));
+    let best = |pred: &dyn Fn(usize) -> bool| {
+        (0..3)
+            .filter(|i| pred(*i))
+            .max_by_key(|i| (lines[0][*i], std::cmp::Reverse(*i)))
+    };
     best(&consistent)
         .or_else(|| best(&|i| lines[0][i] > 0))
         .map_or(b',', |i| DELIMITERS[i])
@@ -164,12 +218,20 @@ impl<R: Read> DecodeReader<R> {
         self.eof = last;
         self.out.clear();
         self.pos = 0;
-        let need = self.decoder.max_utf8_buffer_length(input.len()).unwrap_or(input.len() * 3 + 16);
+        let need = self
+            .decoder
+            .max_utf8_buffer_length(input.len())
+            .unwrap_or(input.len() * 3 + 16);
         self.out.resize(need, 0);
         let written = if self.strict {
-            let (res, _, w) = self.decoder.decode_to_utf8_without_replacement(input, &mut self.out, last);
+            let (res, _, w) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(input, &mut self.out, last);
             if let encoding_rs::DecoderResult::Malformed(..) = res {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "the text is not valid UTF-8"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the text is not valid UTF-8",
+                ));
             }
             w
         } else {
@@ -203,7 +265,12 @@ mod tests {
 
     fn read_bytes(bytes: &[u8]) -> Result<Collect, ReadError> {
         let mut sink = Collect::default();
-        read("t.csv", io::Cursor::new(bytes.to_vec()), &ReadOptions::default(), &mut sink)?;
+        read(
+            "t.csv",
+            io::Cursor::new(bytes.to_vec()),
+            &ReadOptions::default(),
+            &mut sink,
+        )?;
         Ok(sink)
     }
 
@@ -226,9 +293,14 @@ mod tests {
 
     #[test]
     fn utf8_with_bom_keeps_text_intact() {
-        let t = read_bytes("\u{feff}id,name\n007,\" Zoë \"\"the\"\" one, \nline2\"\n8,\n".as_bytes()).expect("valid csv");
+        let t =
+            read_bytes("\u{feff}id,name\n007,\" Zoë \"\"the\"\" one, \nline2\"\n8,\n".as_bytes())
+                .expect("valid csv");
         assert_eq!(t.info.headers, ["id", "name"]);
-        assert_eq!(t.rows[0], (2, vec![text("007"), text(" Zoë \"the\" one, \nline2")]));
+        assert_eq!(
+            t.rows[0],
+            (2, vec![text("007"), text(" Zoë \"the\" one, \nline2")])
+        );
         assert_eq!(t.rows[1], (3, vec![text("8"), Value::Empty]));
     }
 
@@ -241,7 +313,10 @@ mod tests {
 
     #[test]
     fn bad_rows_are_errors_naming_the_row() {
-        for (input, row) in [(&b"a,b\n1,2,3\n"[..], 2), (b"a,b\n1,2\n1,2,,\n\"x\n\"y,2,3\n", 4)] {
+        for (input, row) in [
+            (&b"a,b\n1,2,3\n"[..], 2),
+            (b"a,b\n1,2\n1,2,,\n\"x\n\"y,2,3\n", 4),
+        ] {
             match read_bytes(input) {
                 Err(ReadError::Csv { row: r, .. }) => assert_eq!(r, row, "{input:?}"),
                 other => panic!("{input:?}: {other:?}"),

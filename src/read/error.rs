@@ -8,27 +8,51 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
-    #[error("file \"{file}\": {detail}; check that the file opens in its application and re-export it")]
+    #[error(
+        "file \"{file}\": {detail}; check that the file opens in its application and re-export it"
+    )]
     Corrupt { file: String, detail: String },
 
     #[error("file \"{file}\" is password-protected or encrypted; remove the password (save an unprotected copy) and publish that")]
     Encrypted { file: String },
 
     #[error("file \"{file}\" has no sheet {sheet}; the sheets are {}", available.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "))]
-    UnknownSheet { file: String, sheet: String, available: Vec<String> },
+    UnknownSheet {
+        file: String,
+        sheet: String,
+        available: Vec<String>,
+    },
 
     /// `what` says which thing is over the limit, e.g. `workbook part xl/worksheets/sheet1.xml expands to 3 GiB`.
     #[error("file \"{file}\": {what}, over the limit limits.{limit} = {}; raise it in pipeline.toml if the file is trusted", show_limit(limit, *max))]
-    Limit { file: String, limit: &'static str, what: String, value: u64, max: u64 },
+    Limit {
+        file: String,
+        limit: &'static str,
+        what: String,
+        value: u64,
+        max: u64,
+    },
 
     #[error("file \"{file}\", line {line}: {detail}")]
-    Xml { file: String, line: u64, detail: String },
+    Xml {
+        file: String,
+        line: u64,
+        detail: String,
+    },
 
     #[error("file \"{file}\", row {row}: {detail}")]
-    Csv { file: String, row: u64, detail: String },
+    Csv {
+        file: String,
+        row: u64,
+        detail: String,
+    },
 
     #[error("file \"{file}\", sheet \"{sheet}\": {detail}")]
-    Sheet { file: String, sheet: String, detail: String },
+    Sheet {
+        file: String,
+        sheet: String,
+        detail: String,
+    },
 
     #[error("file \"{file}\": read options: {detail}")]
     Options { file: String, detail: String },
@@ -40,15 +64,25 @@ pub enum ReadError {
     Sink(#[source] io::Error),
 
     #[error("could not read file \"{file}\": {source}")]
-    Io { file: String, #[source] source: io::Error },
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
 }
 
 impl ReadError {
     pub(crate) fn io(file: &str, source: io::Error) -> Self {
-        ReadError::Io { file: file.to_string(), source }
+        ReadError::Io {
+            file: file.to_string(),
+            source,
+        }
     }
     pub(crate) fn corrupt(file: &str, detail: impl Into<String>) -> Self {
-        ReadError::Corrupt { file: file.to_string(), detail: detail.into() }
+        ReadError::Corrupt {
+            file: file.to_string(),
+            detail: detail.into(),
+        }
     }
 }
 

@@ -59,7 +59,9 @@ impl Format {
         let trimmed = text.trim_ascii_start();
         if trimmed.starts_with(b"<?xml")
             || (trimmed.starts_with(b"<")
-                && trimmed.get(1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'!' || *c == b'_'))
+                && trimmed
+                    .get(1)
+                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'!' || *c == b'_'))
         {
             return Some(Format::Xml);
         }
@@ -93,7 +95,9 @@ impl Format {
         if mimetype.starts_with(ODS_MIME) {
             return Ok(Some(Format::Ods));
         }
-        Ok(sniff_zip_names(&head, |needle| names.iter().any(|n| n == needle)))
+        Ok(sniff_zip_names(&head, |needle| {
+            names.iter().any(|n| n == needle)
+        }))
     }
 
     pub fn is_spreadsheet(self) -> bool {
@@ -101,7 +105,10 @@ impl Format {
     }
 
     pub fn is_zip(self) -> bool {
-        matches!(self, Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Ods)
+        matches!(
+            self,
+            Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Ods
+        )
     }
 }
 

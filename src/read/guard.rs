@@ -12,9 +12,16 @@ use super::{Format, Limits, ReadError};
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Refuses an input over `max_input_bytes`; leaves the reader at the start.
-pub(crate) fn check_input_size<R: Seek>(file: &str, r: &mut R, limits: &Limits) -> Result<u64, ReadError> {
-    let len = r.seek(SeekFrom::End(0)).map_err(|e| ReadError::io(file, e))?;
-    r.seek(SeekFrom::Start(0)).map_err(|e| ReadError::io(file, e))?;
+pub(crate) fn check_input_size<R: Seek>(
+    file: &str,
+    r: &mut R,
+    limits: &Limits,
+) -> Result<u64, ReadError> {
+    let len = r
+        .seek(SeekFrom::End(0))
+        .map_err(|e| ReadError::io(file, e))?;
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::io(file, e))?;
     if len > limits.max_input_bytes {
         return Err(ReadError::Limit {
             file: file.into(),
@@ -35,7 +42,8 @@ pub(crate) fn check_not_encrypted<R: Read + Seek>(file: &str, r: &mut R) -> Resu
     let n = read_up_to(r, &mut magic).map_err(|e| ReadError::io(file, e))?;
     let is_cfb = n == 8 && magic == CFB_MAGIC;
     let found = is_cfb && scan_for_encryption_streams(r).map_err(|e| ReadError::io(file, e))?;
-    r.seek(SeekFrom::Start(0)).map_err(|e| ReadError::io(file, e))?;
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::io(file, e))?;
     if found {
         return Err(ReadError::Encrypted { file: file.into() });
     }
@@ -71,7 +79,10 @@ fn scan_for_encryption_streams<R: Read + Seek>(r: &mut R) -> std::io::Result<boo
         let n = read_up_to(r, &mut buf[kept..])?;
         let filled = kept + n;
         let window = &buf[..filled];
-        if needles.iter().any(|nd| window.windows(nd.len()).any(|w| w == nd.as_slice())) {
+        if needles
+            .iter()
+            .any(|nd| window.windows(nd.len()).any(|w| w == nd.as_slice()))
+        {
             return Ok(true);
         }
         if n == 0 || filled < buf.len() {
@@ -84,25 +95,42 @@ fn scan_for_encryption_streams<R: Read + Seek>(r: &mut R) -> std::io::Result<boo
 
 /// Walks the zip central directory and refuses a part or a total that would expand
 /// past the limits. Leaves the reader at the start.
-pub(crate) fn check_zip<R: Read + Seek>(file: &str, format: Format, r: &mut R, limits: &Limits) -> Result<(), ReadError> {
+pub(crate) fn check_zip<R: Read + Seek>(
+    file: &str,
+    format: Format,
+    r: &mut R,
+    limits: &Limits,
+) -> Result<(), ReadError> {
     let result = walk_zip(file, format, r, limits);
-    r.seek(SeekFrom::Start(0)).map_err(|e| ReadError::io(file, e))?;
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::io(file, e))?;
     result
 }
 
-fn walk_zip<R: Read + Seek>(file: &str, format: Format, r: &mut R, limits: &Limits) -> Result<(), ReadError> {
+fn walk_zip<R: Read + Seek>(
+    file: &str,
+    format: Format,
+    r: &mut R,
+    limits: &Limits,
+) -> Result<(), ReadError> {
     let mut zip = zip::ZipArchive::new(&mut *r).map_err(|e| {
         ReadError::corrupt(file, format!("not a readable {format} file (its zip directory is damaged or the file is truncated: {e})"))
     })?;
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let part = zip
-            .by_index_raw(i)
-            .map_err(|e| ReadError::corrupt(file, format!("zip entry {} is damaged: {e}", i + 1)))?;
+        let part = zip.by_index_raw(i).map_err(|e| {
+            ReadError::corrupt(file, format!("zip entry {} is damaged: {e}", i + 1))
+        })?;
         let (name, size, packed) = (part.name().to_string(), part.size(), part.compressed_size());
         let what = |s: u64| format!("workbook part {name} expands to {}", human_bytes(s));
         if size > limits.max_uncompressed_bytes {
-            return Err(ReadError::Limit { file: file.into(), limit: "max_uncompressed_bytes", what: what(size), value: size, max: limits.max_uncompressed_bytes });
+            return Err(ReadError::Limit {
+                file: file.into(),
+                limit: "max_uncompressed_bytes",
+                what: what(size),
+                value: size,
+                max: limits.max_uncompressed_bytes,
+            });
         }
         let ratio = size / packed.max(1);
         // Tiny parts compress absurdly well (a run of zeros) yet cannot hurt; only a
@@ -111,7 +139,11 @@ fn walk_zip<R: Read + Seek>(file: &str, format: Format, r: &mut R, limits: &Limi
             return Err(ReadError::Limit {
                 file: file.into(),
                 limit: "max_compression_ratio",
-                what: format!("workbook part {name} expands {ratio} times ({} from {})", human_bytes(size), human_bytes(packed)),
+                what: format!(
+                    "workbook part {name} expands {ratio} times ({} from {})",
+                    human_bytes(size),
+                    human_bytes(packed)
+                ),
                 value: ratio,
                 max: u64::from(limits.max_compression_ratio),
             });
@@ -121,7 +153,10 @@ fn walk_zip<R: Read + Seek>(file: &str, format: Format, r: &mut R, limits: &Limi
             return Err(ReadError::Limit {
                 file: file.into(),
                 limit: "max_uncompressed_bytes",
-                what: format!("the workbook's parts expand to over {} in all", human_bytes(total)),
+                what: format!(
+                    "the workbook's parts expand to over {} in all",
+                    human_bytes(total)
+                ),
                 value: total,
                 max: limits.max_uncompressed_bytes,
             });

@@ -143,10 +143,20 @@ mod tests {
         let o: ReadOptions = serde_json::from_str(r#"{"sheet": 2, "range": "B3:F200", "error_cells": "text", "limits": {"max_cells": 10}}"#).expect("valid options");
         assert_eq!(o.sheet, Some(SheetSelector::Index(2)));
         assert_eq!(o.error_cells, ErrorCellPolicy::Text);
-        assert_eq!(o.limits, Limits { max_cells: 10, ..Limits::default() });
+        assert_eq!(
+            o.limits,
+            Limits {
+                max_cells: 10,
+                ..Limits::default()
+            }
+        );
         let o: ReadOptions = serde_json::from_str(r#"{"sheet": "Budget"}"#).expect("valid options");
         assert_eq!(o.sheet, Some(SheetSelector::Name("Budget".into())));
-        for bad in [r#"{"shet": 1}"#, r#"{"limits": {"max_rows": 1}}"#, r#"{"error_cells": "ignore"}"#] {
+        for bad in [
+            r#"{"shet": 1}"#,
+            r#"{"limits": {"max_rows": 1}}"#,
+            r#"{"error_cells": "ignore"}"#,
+        ] {
             assert!(serde_json::from_str::<ReadOptions>(bad).is_err(), "{bad}");
         }
     }

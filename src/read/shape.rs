@@ -34,10 +34,16 @@ pub(crate) struct Bounds {
 }
 
 impl Bounds {
-    pub(crate) const ALL: Bounds = Bounds { first_row: 0, last_row: u32::MAX, first_col: 0, last_col: u32::MAX };
+    pub(crate) const ALL: Bounds = Bounds {
+        first_row: 0,
+        last_row: u32::MAX,
+        first_col: 0,
+        last_col: u32::MAX,
+    };
 
     fn contains(&self, row: u32, col: u32) -> bool {
-        (self.first_row..=self.last_row).contains(&row) && (self.first_col..=self.last_col).contains(&col)
+        (self.first_row..=self.last_row).contains(&row)
+            && (self.first_col..=self.last_col).contains(&col)
     }
 }
 
@@ -49,17 +55,27 @@ pub(crate) fn parse_range(text: &str) -> Option<Bounds> {
     };
     let (r1, c1) = parse_cell(a)?;
     let (r2, c2) = parse_cell(b)?;
-    Some(Bounds { first_row: r1.min(r2), last_row: r1.max(r2), first_col: c1.min(c2), last_col: c1.max(c2) })
+    Some(Bounds {
+        first_row: r1.min(r2),
+        last_row: r1.max(r2),
+        first_col: c1.min(c2),
+        last_col: c1.max(c2),
+    })
 }
 
 fn parse_cell(text: &str) -> Option<(u32, u32)> {
     let text = text.trim().replace('$', "");
     let split = text.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = text.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic())
+    {
         return None;
     }
-    let col = letters.to_ascii_uppercase().bytes().try_fold(0u32, |acc, b| Some(acc * 26 + u32::from(b - b'A') + 1))? - 1;
+    let col = letters
+        .to_ascii_uppercase()
+        .bytes()
+        .try_fold(0u32, |acc, b| Some(acc * 26 + u32::from(b - b'A') + 1))?
+        - 1;
     let row: u32 = digits.parse().ok()?;
     Some((row.checked_sub(1)?, col))
 }
@@ -100,7 +116,10 @@ impl Scan {
     }
 
     pub(crate) fn cell(&mut self, row: u32, col: u32, value: &Value) {
-        if value.is_empty() || !self.bounds.contains(row, col) || self.header_row.is_some_and(|h| row < h) {
+        if value.is_empty()
+            || !self.bounds.contains(row, col)
+            || self.header_row.is_some_and(|h| row < h)
+        {
             return;
         }
         self.first_non_empty_row.get_or_insert(row);
@@ -112,8 +131,17 @@ impl Scan {
     /// `None` when the table has no non-empty cell at all.
     pub(crate) fn finish(self) -> Option<Shape> {
         let header_row = self.header_row.or(self.first_non_empty_row)?;
-        let first_col = if self.range_given { self.bounds.first_col } else { self.min_col? };
-        Some(Shape { header_row, last_row: self.last_row?.max(header_row), first_col, last_col: self.max_col? })
+        let first_col = if self.range_given {
+            self.bounds.first_col
+        } else {
+            self.min_col?
+        };
+        Some(Shape {
+            header_row,
+            last_row: self.last_row?.max(header_row),
+            first_col,
+            last_col: self.max_col?,
+        })
     }
 }
 
@@ -131,7 +159,14 @@ pub(crate) struct Assembler<'s> {
 impl<'s> Assembler<'s> {
     pub(crate) fn new(shape: Shape, info: TableInfo, sink: &'s mut dyn TableSink) -> Self {
         let width = (shape.last_col - shape.first_col + 1) as usize;
-        Assembler { shape, sink, info, current: None, cells: vec![Value::Empty; width], rows: 0 }
+        Assembler {
+            shape,
+            sink,
+            info,
+            current: None,
+            cells: vec![Value::Empty; width],
+            rows: 0,
+        }
     }
 
     pub(crate) fn width(&self) -> usize {
@@ -172,7 +207,12 @@ impl<'s> Assembler<'s> {
             self.info.first_column = self.shape.first_col as usize;
             self.sink.begin(&self.info).map_err(ReadError::Sink)?;
         } else {
-            self.sink.row(Row { number: u64::from(row) + 1, cells: &self.cells }).map_err(ReadError::Sink)?;
+            self.sink
+                .row(Row {
+                    number: u64::from(row) + 1,
+                    cells: &self.cells,
+                })
+                .map_err(ReadError::Sink)?;
             self.rows += 1;
         }
         self.cells.iter_mut().for_each(|c| *c = Value::Empty);
@@ -199,7 +239,11 @@ pub(crate) fn make_headers(cells: &[Value], first_col: usize) -> Vec<String> {
     let raw = cells.iter().enumerate().map(|(i, v)| {
         let text = v.display(crate::table::DecimalStyle::Excel).to_string();
         let text = text.trim();
-        if text.is_empty() { format!("column_{}", column_letter(first_col + i)) } else { text.to_string() }
+        if text.is_empty() {
+            format!("column_{}", column_letter(first_col + i))
+        } else {
+            text.to_string()
+        }
     });
     unique_names(raw)
 }
@@ -230,9 +274,33 @@ mod tests {
     #[test]
     fn ranges_parse_to_zero_based_bounds() {
         for (text, want) in [
-            ("B3:F200", Some(Bounds { first_row: 2, last_row: 199, first_col: 1, last_col: 5 })),
-            ("$A$1:$C$2", Some(Bounds { first_row: 0, last_row: 1, first_col: 0, last_col: 2 })),
-            ("AA10", Some(Bounds { first_row: 9, last_row: 9, first_col: 26, last_col: 26 })),
+            (
+                "B3:F200",
+                Some(Bounds {
+                    first_row: 2,
+                    last_row: 199,
+                    first_col: 1,
+                    last_col: 5,
+                }),
+            ),
+            (
+                "$A$1:$C$2",
+                Some(Bounds {
+                    first_row: 0,
+                    last_row: 1,
+                    first_col: 0,
+                    last_col: 2,
+                }),
+            ),
+            (
+                "AA10",
+                Some(Bounds {
+                    first_row: 9,
+                    last_row: 9,
+                    first_col: 26,
+                    last_col: 26,
+                }),
+            ),
             ("A0:B2", None),
             ("3B", None),
             ("", None),
@@ -243,15 +311,40 @@ mod tests {
 
     #[test]
     fn headers_are_trimmed_filled_and_unique() {
-        let cells = [" a ", "", "a", "b", "a"].map(|s| if s.is_empty() { Value::Empty } else { Value::Text(s.into()) });
-        assert_eq!(make_headers(&cells, 1), ["a", "column_C", "a_2", "b", "a_3"]);
+        let cells = [" a ", "", "a", "b", "a"].map(|s| {
+            if s.is_empty() {
+                Value::Empty
+            } else {
+                Value::Text(s.into())
+            }
+        });
+        assert_eq!(
+            make_headers(&cells, 1),
+            ["a", "column_C", "a_2", "b", "a_3"]
+        );
     }
 
     /// Feeds a grid (row-major, `None` = no cell) through both passes.
     fn run(grid: &[&[Option<&str>]], range: Option<&str>, header: Option<u32>) -> Collect {
-        let cells: Vec<(u32, u32, Value)> = grid.iter().enumerate().flat_map(|(r, row)| {
-            row.iter().enumerate().filter_map(move |(c, v)| v.map(|v| (r as u32, c as u32, if v.is_empty() { Value::Empty } else { Value::Text(v.into()) })))
-        }).collect();
+        let cells: Vec<(u32, u32, Value)> = grid
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| {
+                row.iter().enumerate().filter_map(move |(c, v)| {
+                    v.map(|v| {
+                        (
+                            r as u32,
+                            c as u32,
+                            if v.is_empty() {
+                                Value::Empty
+                            } else {
+                                Value::Text(v.into())
+                            },
+                        )
+                    })
+                })
+            })
+            .collect();
         let mut scan = Scan::new(range.and_then(parse_range), header);
         cells.iter().for_each(|(r, c, v)| scan.cell(*r, *c, v));
         let mut sink = Collect::default();
@@ -266,14 +359,18 @@ mod tests {
 
     #[test]
     fn header_is_first_non_empty_row_and_trailing_empties_go() {
-        let t = run(&[
-            &[],
-            &[None, Some("id"), Some("name"), Some("")],
-            &[None, Some("1"), Some("x")],
-            &[],
-            &[None, Some("2"), None, Some("")],
-            &[Some(""), Some("")],
-        ], None, None);
+        let t = run(
+            &[
+                &[],
+                &[None, Some("id"), Some("name"), Some("")],
+                &[None, Some("1"), Some("x")],
+                &[],
+                &[None, Some("2"), None, Some("")],
+                &[Some(""), Some("")],
+            ],
+            None,
+            None,
+        );
         assert_eq!(t.info.header_row, 2);
         assert_eq!(t.info.first_column, 1);
         assert_eq!(t.info.headers, ["id", "name"]);
@@ -295,6 +392,9 @@ mod tests {
         let t = run(grid, Some("B2:C3"), None);
         assert_eq!(t.info.headers, ["b", "c"]);
         assert_eq!(t.info.first_column, 1);
-        assert_eq!(t.rows, [(3, vec![Value::Text("2".into()), Value::Text("3".into())])]);
+        assert_eq!(
+            t.rows,
+            [(3, vec![Value::Text("2".into()), Value::Text("3".into())])]
+        );
     }
 }

@@ -20,38 +20,68 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
+};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
-use super::{guard, ErrorCellPolicy, Format, Limits, ReadError, ReadOptions, ReadSummary, SheetSelector};
+use super::{
+    guard, ErrorCellPolicy, Format, Limits, ReadError, ReadOptions, ReadSummary, SheetSelector,
+};
 use crate::table::{TableInfo, TableSink, Value};
 
 const MAX_EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
 
-pub(crate) fn sheet_names<R: Read + Seek>(format: Format, file: &str, mut reader: R, limits: &Limits) -> Result<Vec<String>, ReadError> {
+pub(crate) fn sheet_names<R: Read + Seek>(
+    format: Format,
+    file: &str,
+    mut reader: R,
+    limits: &Limits,
+) -> Result<Vec<String>, ReadError> {
     guard_input(format, file, &mut reader, limits)?;
     Ok(match format {
         Format::Xlsx | Format::Xlsm => open::<_, Xlsx<_>>(file, reader)?.sheet_names(),
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
         Format::Xls => open::<_, Xls<_>>(file, reader)?.sheet_names(),
         Format::Ods => open::<_, Ods<_>>(file, reader)?.sheet_names(),
-        Format::Csv | Format::Xml => return Err(ReadError::NotAWorkbook { file: file.into(), format }),
+        Format::Csv | Format::Xml => {
+            return Err(ReadError::NotAWorkbook {
+                file: file.into(),
+                format,
+            })
+        }
     })
 }
 
-pub(crate) fn read<R: Read + Seek>(format: Format, file: &str, mut reader: R, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+pub(crate) fn read<R: Read + Seek>(
+    format: Format,
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
     guard_input(format, file, &mut reader, &options.limits)?;
     match format {
-        Format::Xlsx | Format::Xlsm => read_xlsx(file, open::<_, Xlsx<_>>(file, reader)?, options, sink),
+        Format::Xlsx | Format::Xlsm => {
+            read_xlsx(file, open::<_, Xlsx<_>>(file, reader)?, options, sink)
+        }
         Format::Xlsb => read_loaded(file, open::<_, Xlsb<_>>(file, reader)?, options, sink),
         Format::Xls => read_loaded(file, open::<_, Xls<_>>(file, reader)?, options, sink),
         Format::Ods => read_loaded(file, open::<_, Ods<_>>(file, reader)?, options, sink),
-        Format::Csv | Format::Xml => Err(ReadError::NotAWorkbook { file: file.into(), format }),
+        Format::Csv | Format::Xml => Err(ReadError::NotAWorkbook {
+            file: file.into(),
+            format,
+        }),
     }
 }
 
-fn guard_input<R: Read + Seek>(format: Format, file: &str, reader: &mut R, limits: &Limits) -> Result<(), ReadError> {
+fn guard_input<R: Read + Seek>(
+    format: Format,
+    file: &str,
+    reader: &mut R,
+    limits: &Limits,
+) -> Result<(), ReadError> {
     guard::check_input_size(file, reader, limits)?;
     if format.is_zip() {
         guard::check_not_encrypted(file, reader)?;
@@ -87,12 +117,27 @@ fn map_error(file: &str, sheet: Option<&str>, e: calamine::Error) -> ReadError {
 }
 
 /// The sheet named by `selector`, else the first visible worksheet, else the first sheet.
-fn choose_sheet(file: &str, sheets: &[calamine::Sheet], selector: Option<&SheetSelector>) -> Result<String, ReadError> {
+fn choose_sheet(
+    file: &str,
+    sheets: &[calamine::Sheet],
+    selector: Option<&SheetSelector>,
+) -> Result<String, ReadError> {
     let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
-    let unknown = |sheet: String| ReadError::UnknownSheet { file: file.into(), sheet, available: names.clone() };
+    let unknown = |sheet: String| ReadError::UnknownSheet {
+        file: file.into(),
+        sheet,
+        available: names.clone(),
+    };
     match selector {
-        Some(SheetSelector::Name(n)) => names.iter().find(|s| *s == n).cloned().ok_or_else(|| unknown(format!("\"{n}\""))),
-        Some(SheetSelector::Index(i)) => names.get(*i).cloned().ok_or_else(|| unknown(format!("number {i} (0-based; there are {})", names.len()))),
+        Some(SheetSelector::Name(n)) => names
+            .iter()
+            .find(|s| *s == n)
+            .cloned()
+            .ok_or_else(|| unknown(format!("\"{n}\""))),
+        Some(SheetSelector::Index(i)) => names
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| unknown(format!("number {i} (0-based; there are {})", names.len()))),
         None => sheets
             .iter()
             .find(|s| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet)
@@ -125,7 +170,12 @@ fn cell_limit(file: &str, sheet: &str, count: u64, limits: &Limits) -> Result<()
 
 /// Streams the sheet twice through calamine's cell reader: once to find the table's
 /// edges, once to push rows. Memory stays at one row plus the shared strings.
-fn read_xlsx<RS: Read + Seek>(file: &str, mut wb: Xlsx<RS>, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+fn read_xlsx<RS: Read + Seek>(
+    file: &str,
+    mut wb: Xlsx<RS>,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
     let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet.as_ref())?;
     let err = |e: calamine::XlsxError| map_error(file, Some(&sheet), e.into());
     let mut scan = Scan::new(bounds(file, options)?, options.header_row);
@@ -139,10 +189,18 @@ fn read_xlsx<RS: Read + Seek>(file: &str, mut wb: Xlsx<RS>, options: &ReadOption
             scan.cell(r, c, &from_ref(cell.get_value(), options.error_cells));
         }
     }
-    let info = TableInfo { source: file.into(), sheet: Some(sheet.clone()), ..TableInfo::default() };
+    let info = TableInfo {
+        source: file.into(),
+        sheet: Some(sheet.clone()),
+        ..TableInfo::default()
+    };
     let Some(found) = scan.finish() else {
         shape::empty_table(&info, sink)?;
-        return Ok(ReadSummary { rows: 0, columns: 0, sheet: Some(sheet) });
+        return Ok(ReadSummary {
+            rows: 0,
+            columns: 0,
+            sheet: Some(sheet),
+        });
     };
     let mut asm = Assembler::new(found, info, sink);
     let columns = asm.width();
@@ -152,27 +210,55 @@ fn read_xlsx<RS: Read + Seek>(file: &str, mut wb: Xlsx<RS>, options: &ReadOption
         asm.cell(r, c, from_ref(cell.get_value(), options.error_cells))?;
     }
     let rows = asm.finish()?;
-    Ok(ReadSummary { rows, columns, sheet: Some(sheet) })
+    Ok(ReadSummary {
+        rows,
+        columns,
+        sheet: Some(sheet),
+    })
 }
 
-fn read_loaded<RS: Read + Seek, W: Reader<RS>>(file: &str, mut wb: W, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError>
+fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
+    file: &str,
+    mut wb: W,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError>
 where
     W::Error: Into<calamine::Error>,
 {
     let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet.as_ref())?;
-    let range = wb.worksheet_range(&sheet).map_err(|e| map_error(file, Some(&sheet), e.into()))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| map_error(file, Some(&sheet), e.into()))?;
     let (h, w) = range.get_size();
-    cell_limit(file, &sheet, (h as u64).saturating_mul(w as u64), &options.limits)?;
+    cell_limit(
+        file,
+        &sheet,
+        (h as u64).saturating_mul(w as u64),
+        &options.limits,
+    )?;
     let (r0, c0) = range.start().unwrap_or((0, 0));
-    let cells = || range.used_cells().map(|(r, c, d)| (r0 + r as u32, c0 + c as u32, d));
+    let cells = || {
+        range
+            .used_cells()
+            .map(|(r, c, d)| (r0 + r as u32, c0 + c as u32, d))
+    };
     let mut scan = Scan::new(bounds(file, options)?, options.header_row);
     for (r, c, d) in cells() {
         scan.cell(r, c, &convert(d, options.error_cells));
     }
-    let info = TableInfo { source: file.into(), sheet: Some(sheet.clone()), ..TableInfo::default() };
+    let info = TableInfo {
+        source: file.into(),
+        sheet: Some(sheet.clone()),
+        ..TableInfo::default()
+    };
     let Some(found) = scan.finish() else {
         shape::empty_table(&info, sink)?;
-        return Ok(ReadSummary { rows: 0, columns: 0, sheet: Some(sheet) });
+        return Ok(ReadSummary {
+            rows: 0,
+            columns: 0,
+            sheet: Some(sheet),
+        });
     };
     let mut asm = Assembler::new(found, info, sink);
     let columns = asm.width();
@@ -180,7 +266,11 @@ where
         asm.cell(r, c, convert(d, options.error_cells))?;
     }
     let rows = asm.finish()?;
-    Ok(ReadSummary { rows, columns, sheet: Some(sheet) })
+    Ok(ReadSummary {
+        rows,
+        columns,
+        sheet: Some(sheet),
+    })
 }
 
 fn from_ref(d: &DataRef<'_>, policy: ErrorCellPolicy) -> Value {
@@ -237,7 +327,9 @@ fn excel_datetime(dt: &ExcelDateTime) -> Value {
             None => number(serial),
         };
     }
-    let Some(when) = dt.as_datetime() else { return number(serial) };
+    let Some(when) = dt.as_datetime() else {
+        return number(serial);
+    };
     // A serial below 1 has no day: a time of day. Serial 0 exactly is midnight in the
     // 1900 system (day 0 is no date) but 1904-01-01 in the 1904 system.
     let day_zero_is_a_date = serial == 0.0 && when.date().year() >= 1904;
@@ -275,7 +367,11 @@ fn iso_from_millis(ms: i64) -> String {
 fn iso_datetime(s: &str) -> Value {
     let t = s.trim();
     if let Ok(dt) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
-        return if dt.time() == NaiveTime::MIN && !t.contains('T') { Value::Date(dt.date()) } else { Value::DateTime(dt) };
+        return if dt.time() == NaiveTime::MIN && !t.contains('T') {
+            Value::Date(dt.date())
+        } else {
+            Value::DateTime(dt)
+        };
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Value::Date(d);
@@ -308,7 +404,11 @@ fn parse_iso_duration(s: &str) -> Option<(u64, f64)> {
         Some((d, t)) => (d, t),
         None => (rest, ""),
     };
-    let days = if days.is_empty() { 0 } else { days.strip_suffix('D')?.parse().ok()? };
+    let days = if days.is_empty() {
+        0
+    } else {
+        days.strip_suffix('D')?.parse().ok()?
+    };
     let mut secs = 0.0;
     let mut num = String::new();
     for ch in time.chars() {
@@ -316,7 +416,11 @@ fn parse_iso_duration(s: &str) -> Option<(u64, f64)> {
             '0'..='9' | '.' => num.push(ch),
             'H' | 'M' | 'S' => {
                 let n: f64 = num.parse().ok()?;
-                secs += n * match ch { 'H' => 3600.0, 'M' => 60.0, _ => 1.0 };
+                secs += n * match ch {
+                    'H' => 3600.0,
+                    'M' => 60.0,
+                    _ => 1.0,
+                };
                 num.clear();
             }
             _ => return None,

@@ -36,20 +36,33 @@ fn excel_workbook() -> Vec<u8> {
     let date_fmt = XlFormat::new().set_num_format("yyyy-mm-dd");
     let dt_fmt = XlFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let time_fmt = XlFormat::new().set_num_format("hh:mm:ss");
-    for (c, h) in ["id", " name ", "", "name", "when", "at", "time", "ok", "calc", "ratio"].iter().enumerate() {
+    for (c, h) in [
+        "id", " name ", "", "name", "when", "at", "time", "ok", "calc", "ratio",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string(1, c as u16, *h).expect("write");
     }
     ws.write_number(2, 0, 7.0).expect("write");
-    ws.write_string(2, 1, " L'été \"quoted\", 007\nline 2 ").expect("write");
+    ws.write_string(2, 1, " L'été \"quoted\", 007\nline 2 ")
+        .expect("write");
     ws.write_string(2, 2, "007").expect("write");
     let d = XlDate::from_ymd(2024, 2, 29).expect("valid");
-    ws.write_datetime_with_format(2, 4, &d, &date_fmt).expect("write");
-    let dt = XlDate::from_ymd(2024, 2, 29).expect("valid").and_hms(13, 45, 30).expect("valid");
-    ws.write_datetime_with_format(2, 5, &dt, &dt_fmt).expect("write");
+    ws.write_datetime_with_format(2, 4, &d, &date_fmt)
+        .expect("write");
+    let dt = XlDate::from_ymd(2024, 2, 29)
+        .expect("valid")
+        .and_hms(13, 45, 30)
+        .expect("valid");
+    ws.write_datetime_with_format(2, 5, &dt, &dt_fmt)
+        .expect("write");
     let t = XlDate::from_hms(8, 30, 0).expect("valid");
-    ws.write_datetime_with_format(2, 6, &t, &time_fmt).expect("write");
+    ws.write_datetime_with_format(2, 6, &t, &time_fmt)
+        .expect("write");
     ws.write_boolean(2, 7, true).expect("write");
-    ws.write_formula(2, 8, Formula::new("=A3*6").set_result("42")).expect("write");
+    ws.write_formula(2, 8, Formula::new("=A3*6").set_result("42"))
+        .expect("write");
     ws.write_number(2, 9, 0.25).expect("write");
     ws.write_number(4, 0, 9.0).expect("write");
     ws.write_string(6, 1, "").expect("write"); // an empty string trailing: dropped
@@ -58,44 +71,67 @@ fn excel_workbook() -> Vec<u8> {
 
 #[test]
 fn excel_values_read_as_a_person_sees_them() {
-    let t = read_bytes(Format::Xlsx, excel_workbook(), &ReadOptions::default()).expect("valid workbook");
+    let t = read_bytes(Format::Xlsx, excel_workbook(), &ReadOptions::default())
+        .expect("valid workbook");
     assert_eq!(t.info.sheet.as_deref(), Some("Data"), "first visible sheet");
     assert_eq!(t.info.header_row, 2);
-    assert_eq!(t.info.headers, ["id", "name", "column_C", "name_2", "when", "at", "time", "ok", "calc", "ratio"]);
+    assert_eq!(
+        t.info.headers,
+        ["id", "name", "column_C", "name_2", "when", "at", "time", "ok", "calc", "ratio"]
+    );
     let at = date(2024, 2, 29).and_hms_opt(13, 45, 30).expect("valid");
     assert_eq!(
         t.rows[0],
-        (3, vec![
-            Value::Int(7),
-            text(" L'été \"quoted\", 007\nline 2 "),
-            text("007"),
-            Value::Empty,
-            Value::Date(date(2024, 2, 29)),
-            Value::DateTime(at),
-            Value::Time(NaiveTime::from_hms_opt(8, 30, 0).expect("valid")),
-            Value::Bool(true),
-            Value::Int(42),
-            Value::Float(0.25),
-        ])
+        (
+            3,
+            vec![
+                Value::Int(7),
+                text(" L'été \"quoted\", 007\nline 2 "),
+                text("007"),
+                Value::Empty,
+                Value::Date(date(2024, 2, 29)),
+                Value::DateTime(at),
+                Value::Time(NaiveTime::from_hms_opt(8, 30, 0).expect("valid")),
+                Value::Bool(true),
+                Value::Int(42),
+                Value::Float(0.25),
+            ]
+        )
     );
     let numbers: Vec<u64> = t.rows.iter().map(|r| r.0).collect();
-    assert_eq!(numbers, [3, 4, 5], "middle empty row kept, trailing one dropped");
+    assert_eq!(
+        numbers,
+        [3, 4, 5],
+        "middle empty row kept, trailing one dropped"
+    );
     assert!(t.rows[1].1.iter().all(Value::is_empty));
 }
 
 #[test]
 fn sheets_are_chosen_by_name_or_index() {
     let bytes = excel_workbook();
-    assert_eq!(crate::read::sheet_names(Format::Xlsx, Cursor::new(bytes.clone())).expect("names"), ["Cover", "Data"]);
+    assert_eq!(
+        crate::read::sheet_names(Format::Xlsx, Cursor::new(bytes.clone())).expect("names"),
+        ["Cover", "Data"]
+    );
     for (selector, want) in [("0", "Cover"), ("Data", "Data"), ("1", "Data")] {
-        let options = ReadOptions { sheet: selector.parse().ok(), ..ReadOptions::default() };
+        let options = ReadOptions {
+            sheet: selector.parse().ok(),
+            ..ReadOptions::default()
+        };
         let t = read_bytes(Format::Xlsx, bytes.clone(), &options).expect("sheet exists");
         assert_eq!(t.info.sheet.as_deref(), Some(want), "{selector}");
     }
     for selector in ["Budget", "5"] {
-        let options = ReadOptions { sheet: selector.parse().ok(), ..ReadOptions::default() };
+        let options = ReadOptions {
+            sheet: selector.parse().ok(),
+            ..ReadOptions::default()
+        };
         match read_bytes(Format::Xlsx, bytes.clone(), &options) {
-            Err(e @ ReadError::UnknownSheet { .. }) => assert!(e.to_string().contains("the sheets are \"Cover\", \"Data\""), "{e}"),
+            Err(e @ ReadError::UnknownSheet { .. }) => assert!(
+                e.to_string().contains("the sheets are \"Cover\", \"Data\""),
+                "{e}"
+            ),
             other => panic!("{selector}: {other:?}"),
         }
     }
@@ -103,11 +139,20 @@ fn sheets_are_chosen_by_name_or_index() {
 
 #[test]
 fn range_and_header_row_select_part_of_a_sheet() {
-    let options = ReadOptions { range: Some("E2:F3".into()), ..ReadOptions::default() };
+    let options = ReadOptions {
+        range: Some("E2:F3".into()),
+        ..ReadOptions::default()
+    };
     let t = read_bytes(Format::Xlsx, excel_workbook(), &options).expect("valid workbook");
-    assert_eq!((t.info.headers.clone(), t.info.first_column), (vec!["when".to_string(), "at".to_string()], 4));
+    assert_eq!(
+        (t.info.headers.clone(), t.info.first_column),
+        (vec!["when".to_string(), "at".to_string()], 4)
+    );
     assert_eq!(t.rows.len(), 1);
-    let options = ReadOptions { header_row: Some(3), ..ReadOptions::default() };
+    let options = ReadOptions {
+        header_row: Some(3),
+        ..ReadOptions::default()
+    };
     let t = read_bytes(Format::Xlsx, excel_workbook(), &options).expect("valid workbook");
     assert_eq!(t.info.header_row, 3);
     assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [4, 5]);
@@ -116,8 +161,16 @@ fn range_and_header_row_select_part_of_a_sheet() {
 fn zip_bytes(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data) in members {
-        let method = if *name == "mimetype" { zip::CompressionMethod::Stored } else { method };
-        w.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(method)).expect("zip entry");
+        let method = if *name == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            method
+        };
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .expect("zip entry");
         w.write_all(data).expect("zip write");
     }
     w.finish().expect("zip finish").into_inner()
@@ -145,13 +198,23 @@ fn handmade_xlsx(extra: &[(&str, &[u8])]) -> Vec<u8> {
 
 #[test]
 fn a_non_excel_xlsx_with_1904_dates_and_error_cells_reads() {
-    let expected = |err: Value| vec![text(" Åsa "), Value::Date(date(1904, 1, 1)), Value::Bool(false), err];
+    let expected = |err: Value| {
+        vec![
+            text(" Åsa "),
+            Value::Date(date(1904, 1, 1)),
+            Value::Bool(false),
+            err,
+        ]
+    };
     for (policy, err) in [
         (ErrorCellPolicy::Report, Value::Error("#N/A".into())),
         (ErrorCellPolicy::Empty, Value::Empty),
         (ErrorCellPolicy::Text, text("#N/A")),
     ] {
-        let options = ReadOptions { error_cells: policy, ..ReadOptions::default() };
+        let options = ReadOptions {
+            error_cells: policy,
+            ..ReadOptions::default()
+        };
         let t = read_bytes(Format::Xlsx, handmade_xlsx(&[]), &options).expect("valid workbook");
         assert_eq!(t.rows, [(2, expected(err))], "{policy:?}");
     }
@@ -184,14 +247,17 @@ fn ods_iso_values_become_dates_times_and_numbers() {
     assert_eq!(t.info.headers, ["nom", "jour", "heure", "n", "ok", "le"]);
     assert_eq!(
         t.rows,
-        [(2, vec![
-            text("Hélène"),
-            Value::Date(date(2023, 7, 14)),
-            Value::Time(NaiveTime::from_hms_opt(13, 30, 0).expect("valid")),
-            Value::Float(2.5),
-            Value::Bool(true),
-            Value::DateTime(date(2023, 7, 14).and_hms_opt(8, 5, 0).expect("valid")),
-        ])]
+        [(
+            2,
+            vec![
+                text("Hélène"),
+                Value::Date(date(2023, 7, 14)),
+                Value::Time(NaiveTime::from_hms_opt(13, 30, 0).expect("valid")),
+                Value::Float(2.5),
+                Value::Bool(true),
+                Value::DateTime(date(2023, 7, 14).and_hms_opt(8, 5, 0).expect("valid")),
+            ]
+        )]
     );
 }
 
@@ -205,14 +271,52 @@ fn hostile_or_damaged_workbooks_are_refused() {
     encrypted.extend(vec![0u8; 600]);
     encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
     let default = ReadOptions::default();
-    let small = ReadOptions { limits: Limits { max_input_bytes: 100, ..Limits::default() }, ..ReadOptions::default() };
+    let small = ReadOptions {
+        limits: Limits {
+            max_input_bytes: 100,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
     let cases: Vec<(&str, Format, Vec<u8>, &ReadOptions, fn(&ReadError) -> bool)> = vec![
-        ("zip bomb", Format::Xlsx, bomb, &default, |e| matches!(e, ReadError::Limit { limit: "max_compression_ratio", .. })),
-        ("truncated", Format::Xlsx, truncated, &default, |e| matches!(e, ReadError::Corrupt { .. })),
-        ("encrypted", Format::Xlsx, encrypted, &default, |e| matches!(e, ReadError::Encrypted { .. })),
-        ("too big", Format::Xlsx, excel_workbook(), &small, |e| matches!(e, ReadError::Limit { limit: "max_input_bytes", .. })),
-        ("not a workbook", Format::Xls, b"hello".to_vec(), &default, |e| matches!(e, ReadError::Corrupt { .. })),
-        ("garbage ods", Format::Ods, b"PK\x03\x04garbage".to_vec(), &default, |e| matches!(e, ReadError::Corrupt { .. })),
+        ("zip bomb", Format::Xlsx, bomb, &default, |e| {
+            matches!(
+                e,
+                ReadError::Limit {
+                    limit: "max_compression_ratio",
+                    ..
+                }
+            )
+        }),
+        ("truncated", Format::Xlsx, truncated, &default, |e| {
+            matches!(e, ReadError::Corrupt { .. })
+        }),
+        ("encrypted", Format::Xlsx, encrypted, &default, |e| {
+            matches!(e, ReadError::Encrypted { .. })
+        }),
+        ("too big", Format::Xlsx, excel_workbook(), &small, |e| {
+            matches!(
+                e,
+                ReadError::Limit {
+                    limit: "max_input_bytes",
+                    ..
+                }
+            )
+        }),
+        (
+            "not a workbook",
+            Format::Xls,
+            b"hello".to_vec(),
+            &default,
+            |e| matches!(e, ReadError::Corrupt { .. }),
+        ),
+        (
+            "garbage ods",
+            Format::Ods,
+            b"PK\x03\x04garbage".to_vec(),
+            &default,
+            |e| matches!(e, ReadError::Corrupt { .. }),
+        ),
     ];
     for (name, format, bytes, options, is_expected) in cases {
         match read_bytes(format, bytes, options) {
@@ -225,8 +329,19 @@ fn hostile_or_damaged_workbooks_are_refused() {
 #[test]
 fn limit_messages_say_what_and_how_to_raise() {
     let zeros = vec![0u8; 4 << 20];
-    let options = ReadOptions { limits: Limits { max_uncompressed_bytes: 1 << 20, ..Limits::default() }, ..ReadOptions::default() };
-    let e = read_bytes(Format::Xlsx, handmade_xlsx(&[("xl/media/zeros.bin", &zeros)]), &options).expect_err("over the limit");
+    let options = ReadOptions {
+        limits: Limits {
+            max_uncompressed_bytes: 1 << 20,
+            ..Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let e = read_bytes(
+        Format::Xlsx,
+        handmade_xlsx(&[("xl/media/zeros.bin", &zeros)]),
+        &options,
+    )
+    .expect_err("over the limit");
     assert_eq!(e.to_string(), "file \"t\": workbook part xl/media/zeros.bin expands to 4 MiB, over the limit limits.max_uncompressed_bytes = 1 MiB; raise it in pipeline.toml if the file is trusted");
 }
 
@@ -235,19 +350,40 @@ fn sniffing_tells_formats_apart_by_content() {
     let sniff = |bytes: Vec<u8>| Format::sniff_reader(Cursor::new(bytes)).expect("in-memory io");
     assert_eq!(sniff(excel_workbook()), Some(Format::Xlsx));
     assert_eq!(sniff(handmade_xlsx(&[])), Some(Format::Xlsx));
-    assert_eq!(sniff(handmade_xlsx(&[("xl/vbaProject.bin", b"vba")])), Some(Format::Xlsm));
-    assert_eq!(sniff(zip_bytes(&[("xl/workbook.bin", b"x")], zip::CompressionMethod::Stored)), Some(Format::Xlsb));
+    assert_eq!(
+        sniff(handmade_xlsx(&[("xl/vbaProject.bin", b"vba")])),
+        Some(Format::Xlsm)
+    );
+    assert_eq!(
+        sniff(zip_bytes(
+            &[("xl/workbook.bin", b"x")],
+            zip::CompressionMethod::Stored
+        )),
+        Some(Format::Xlsb)
+    );
     assert_eq!(sniff(ods()), Some(Format::Ods));
     assert_eq!(Format::sniff(&ods()[..200]), Some(Format::Ods));
-    assert_eq!(sniff(b"<?xml version=\"1.0\"?><r/>".to_vec()), Some(Format::Xml));
+    assert_eq!(
+        sniff(b"<?xml version=\"1.0\"?><r/>".to_vec()),
+        Some(Format::Xml)
+    );
     assert_eq!(sniff(b"a;b\n1;2\n".to_vec()), Some(Format::Csv));
-    assert_eq!(sniff(zip_bytes(&[("other.txt", b"x")], zip::CompressionMethod::Stored)), None);
+    assert_eq!(
+        sniff(zip_bytes(
+            &[("other.txt", b"x")],
+            zip::CompressionMethod::Stored
+        )),
+        None
+    );
 }
 
 #[test]
 fn iso_durations_split_into_times_and_durations() {
     for (iso, want) in [
-        ("PT13H30M00S", Value::Time(NaiveTime::from_hms_opt(13, 30, 0).expect("valid"))),
+        (
+            "PT13H30M00S",
+            Value::Time(NaiveTime::from_hms_opt(13, 30, 0).expect("valid")),
+        ),
         ("PT36H", Value::Duration("PT36H".into())),
         ("P1DT1H", Value::Duration("P1DT1H".into())),
         ("bogus", Value::Duration("bogus".into())),

@@ -92,21 +92,41 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     }
 }
 
-pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+pub(crate) fn read<R: Read + Seek>(
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
     guard::check_input_size(file, &mut reader, &options.limits)?;
-    let opt_err = |detail: String| ReadError::Options { file: file.into(), detail };
+    let opt_err = |detail: String| ReadError::Options {
+        file: file.into(),
+        detail,
+    };
     let record: Option<Vec<Step>> = options
         .record_path
         .as_deref()
         .map(|p| {
             let p = p.trim().trim_start_matches('/');
-            p.split('/').map(|s| parse_step(s, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()
+            p.split('/')
+                .map(|s| parse_step(s, options).map_err(&opt_err))
+                .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    if record.as_ref().is_some_and(|r| r.iter().any(|s| s.local.is_empty() || s.local.starts_with('@'))) {
-        return Err(opt_err(format!("record_path \"{}\" must be element names like /publications/publication", options.record_path.as_deref().unwrap_or_default())));
+    if record.as_ref().is_some_and(|r| {
+        r.iter()
+            .any(|s| s.local.is_empty() || s.local.starts_with('@'))
+    }) {
+        return Err(opt_err(format!(
+            "record_path \"{}\" must be element names like /publications/publication",
+            options.record_path.as_deref().unwrap_or_default()
+        )));
     }
-    let fields = options.fields.iter().map(|f| parse_field(&f.path, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()?;
+    let fields = options
+        .fields
+        .iter()
+        .map(|f| parse_field(&f.path, options).map_err(&opt_err))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut st = State {
         file,
         options,
@@ -123,7 +143,10 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         records: 0,
         cells: 0,
     };
-    let mut xml = NsReader::from_reader(LineCounter { inner: BufReader::new(reader), newlines: 0 });
+    let mut xml = NsReader::from_reader(LineCounter {
+        inner: BufReader::new(reader),
+        newlines: 0,
+    });
     xml.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
     loop {
@@ -140,9 +163,22 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         let at = line(&xml);
         match event {
             Event::Start(e) => {
-                let elem = Elem { ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), qname: String::from_utf8_lossy(e.name().as_ref()).into_owned() };
+                let elem = Elem {
+                    ns,
+                    local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    qname: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                };
                 if st.stack.len() as u32 >= options.limits.max_xml_depth {
-                    return Err(ReadError::Limit { file: file.into(), limit: "max_xml_depth", what: format!("line {at}: elements nest deeper than {} levels", options.limits.max_xml_depth), value: st.stack.len() as u64 + 1, max: u64::from(options.limits.max_xml_depth) });
+                    return Err(ReadError::Limit {
+                        file: file.into(),
+                        limit: "max_xml_depth",
+                        what: format!(
+                            "line {at}: elements nest deeper than {} levels",
+                            options.limits.max_xml_depth
+                        ),
+                        value: st.stack.len() as u64 + 1,
+                        max: u64::from(options.limits.max_xml_depth),
+                    });
                 }
                 st.stack.push(elem);
                 let attrs = attributes(&xml, &e).map_err(|d| st.xml_err(at, d))?;
@@ -150,11 +186,15 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
             }
             Event::End(_) => st.end(at)?,
             Event::Text(t) => {
-                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                let text = t
+                    .decode()
+                    .map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
                 st.text(&text);
             }
             Event::CData(t) => {
-                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                let text = t
+                    .decode()
+                    .map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
                 st.text(&text);
             }
             Event::GeneralRef(r) => {
@@ -188,7 +228,11 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         st.begin()?;
     }
     st.sink.end().map_err(ReadError::Sink)?;
-    Ok(ReadSummary { rows: st.records, columns: st.headers.len(), sheet: None })
+    Ok(ReadSummary {
+        rows: st.records,
+        columns: st.headers.len(),
+        sheet: None,
+    })
 }
 
 fn predefined(name: &str) -> Option<char> {
@@ -204,7 +248,10 @@ fn predefined(name: &str) -> Option<char> {
 
 /// The element's attributes as (namespace, local name, written name, value), namespace
 /// declarations left out.
-fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(Elem, String)>, String> {
+fn attributes<B: BufRead>(
+    xml: &NsReader<B>,
+    e: &BytesStart<'_>,
+) -> Result<Vec<(Elem, String)>, String> {
     let mut out = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
@@ -212,13 +259,25 @@ fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             continue;
         }
-        let value = a.decode_and_unescape_value(xml.decoder()).map_err(|e| format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))?;
+        let value = a.decode_and_unescape_value(xml.decoder()).map_err(|e| {
+            format!(
+                "attribute {}: {e} (only XML's five entities and numeric references are allowed)",
+                String::from_utf8_lossy(key)
+            )
+        })?;
         let (res, local) = xml.resolve_attribute(QName(key));
         let ns = match res {
             ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
             _ => None,
         };
-        out.push((Elem { ns, local: String::from_utf8_lossy(local.as_ref()).into_owned(), qname: String::from_utf8_lossy(key).into_owned() }, value.into_owned()));
+        out.push((
+            Elem {
+                ns,
+                local: String::from_utf8_lossy(local.as_ref()).into_owned(),
+                qname: String::from_utf8_lossy(key).into_owned(),
+            },
+            value.into_owned(),
+        ));
     }
     Ok(out)
 }
@@ -232,9 +291,15 @@ fn parse_step(s: &str, options: &ReadOptions) -> Result<Step, String> {
             } else {
                 options.namespaces.get(prefix).cloned().ok_or_else(|| format!("the prefix \"{prefix}\" in \"{s}\" is not in read.namespaces; add it with its URI"))?
             };
-            Ok(Step { ns: Some(ns), local: local.to_string() })
+            Ok(Step {
+                ns: Some(ns),
+                local: local.to_string(),
+            })
         }
-        None => Ok(Step { ns: None, local: s.to_string() }),
+        None => Ok(Step {
+            ns: None,
+            local: s.to_string(),
+        }),
     }
 }
 
@@ -243,14 +308,19 @@ fn parse_field(path: &str, options: &ReadOptions) -> Result<Field, String> {
     let mut attribute = None;
     for part in path.trim().trim_start_matches("./").split('/') {
         if attribute.is_some() || part.is_empty() {
-            return Err(format!("field path \"{path}\" must be like title, author/name, @lang or title/@xml:lang"));
+            return Err(format!(
+                "field path \"{path}\" must be like title, author/name, @lang or title/@xml:lang"
+            ));
         }
         match part.strip_prefix('@') {
             Some(a) => attribute = Some(parse_step(a, options)?),
             None => elements.push(parse_step(part, options)?),
         }
     }
-    Ok(Field { elements, attribute })
+    Ok(Field {
+        elements,
+        attribute,
+    })
 }
 
 struct State<'a> {
@@ -278,12 +348,19 @@ impl State<'_> {
             Some(_) => format!("record {}: {detail}", self.records + 1),
             None => detail,
         };
-        ReadError::Xml { file: self.file.into(), line, detail }
+        ReadError::Xml {
+            file: self.file.into(),
+            line,
+            detail,
+        }
     }
 
     fn is_record(&self) -> bool {
         match &self.record {
-            Some(steps) => steps.len() == self.stack.len() && steps.iter().zip(&self.stack).all(|(s, e)| s.matches(e)),
+            Some(steps) => {
+                steps.len() == self.stack.len()
+                    && steps.iter().zip(&self.stack).all(|(s, e)| s.matches(e))
+            }
             None => self.stack.len() == 2,
         }
     }
@@ -308,18 +385,26 @@ impl State<'_> {
         } else if let Some(parent) = self.frames.last_mut() {
             parent.had_child = true;
         }
-        self.frames.push(Frame { text: String::new(), had_child: false });
+        self.frames.push(Frame {
+            text: String::new(),
+            had_child: false,
+        });
         let path = self.rel().to_vec();
         for (attr, value) in attrs {
             if self.auto() {
                 let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
-                let key = if prefix.is_empty() { format!("@{}", attr.qname) } else { format!("{}/@{}", prefix.join("/"), attr.qname) };
+                let key = if prefix.is_empty() {
+                    format!("@{}", attr.qname)
+                } else {
+                    format!("{}/@{}", prefix.join("/"), attr.qname)
+                };
                 self.put_auto(key, value, line)?;
             } else {
                 let hits: Vec<usize> = (0..self.fields.len())
                     .filter(|i| {
                         let f = &self.fields[*i];
-                        f.attribute.as_ref().is_some_and(|a| a.matches(&attr)) && path_matches(&f.elements, &path)
+                        f.attribute.as_ref().is_some_and(|a| a.matches(&attr))
+                            && path_matches(&f.elements, &path)
                     })
                     .collect();
                 for i in hits {
@@ -347,11 +432,20 @@ impl State<'_> {
                 let path = self.rel().to_vec();
                 if self.auto() {
                     if !frame.had_child {
-                        let key = path.iter().map(|e| e.qname.as_str()).collect::<Vec<_>>().join("/");
+                        let key = path
+                            .iter()
+                            .map(|e| e.qname.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/");
                         self.put_auto(key, frame.text, line)?;
                     }
                 } else {
-                    let hits: Vec<usize> = (0..self.fields.len()).filter(|i| self.fields[*i].attribute.is_none() && path_matches(&self.fields[*i].elements, &path)).collect();
+                    let hits: Vec<usize> = (0..self.fields.len())
+                        .filter(|i| {
+                            self.fields[*i].attribute.is_none()
+                                && path_matches(&self.fields[*i].elements, &path)
+                        })
+                        .collect();
                     for i in hits {
                         self.put_field(i, frame.text.clone(), line)?;
                     }
@@ -367,10 +461,20 @@ impl State<'_> {
 
     fn put_field(&mut self, i: usize, value: String, line: u64) -> Result<(), ReadError> {
         if self.values.is_empty() {
-            self.values = self.headers.iter().map(|h| (h.clone(), Value::Empty)).collect();
+            self.values = self
+                .headers
+                .iter()
+                .map(|h| (h.clone(), Value::Empty))
+                .collect();
         }
         if self.values[i].1 != Value::Empty {
-            return Err(self.xml_err(line, format!("field \"{}\" ({}) occurs more than once; make its path more specific", self.headers[i], self.options.fields[i].path)));
+            return Err(self.xml_err(
+                line,
+                format!(
+                    "field \"{}\" ({}) occurs more than once; make its path more specific",
+                    self.headers[i], self.options.fields[i].path
+                ),
+            ));
         }
         self.values[i].1 = text_value(value);
         Ok(())
@@ -391,7 +495,13 @@ impl State<'_> {
         if self.auto() {
             self.headers = unique_names(self.auto_keys.iter().cloned());
         }
-        let info = TableInfo { source: self.file.into(), sheet: None, headers: self.headers.clone(), header_row: 0, first_column: 0 };
+        let info = TableInfo {
+            source: self.file.into(),
+            sheet: None,
+            headers: self.headers.clone(),
+            header_row: 0,
+            first_column: 0,
+        };
         self.began = true;
         self.sink.begin(&info).map_err(ReadError::Sink)
     }
@@ -404,7 +514,15 @@ impl State<'_> {
             self.begin()?;
         }
         let row: Vec<Value> = if self.auto() {
-            self.auto_keys.iter().map(|k| self.values.iter().find(|(key, _)| key == k).map_or(Value::Empty, |(_, v)| v.clone())).collect()
+            self.auto_keys
+                .iter()
+                .map(|k| {
+                    self.values
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map_or(Value::Empty, |(_, v)| v.clone())
+                })
+                .collect()
         } else if self.values.is_empty() {
             vec![Value::Empty; self.headers.len()]
         } else {
@@ -414,9 +532,20 @@ impl State<'_> {
         self.records += 1;
         self.cells += row.len() as u64;
         if self.cells > self.options.limits.max_cells {
-            return Err(ReadError::Limit { file: self.file.into(), limit: "max_cells", what: format!("the file has over {} cells", self.cells), value: self.cells, max: self.options.limits.max_cells });
+            return Err(ReadError::Limit {
+                file: self.file.into(),
+                limit: "max_cells",
+                what: format!("the file has over {} cells", self.cells),
+                value: self.cells,
+                max: self.options.limits.max_cells,
+            });
         }
-        self.sink.row(Row { number: self.records, cells: &row }).map_err(ReadError::Sink)
+        self.sink
+            .row(Row {
+                number: self.records,
+                cells: &row,
+            })
+            .map_err(ReadError::Sink)
     }
 }
 
@@ -425,7 +554,11 @@ fn path_matches(steps: &[Step], path: &[Elem]) -> bool {
 }
 
 fn text_value(s: String) -> Value {
-    if s.is_empty() { Value::Empty } else { Value::Text(s) }
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(s)
+    }
 }
 
 #[cfg(test)]

@@ -72,7 +72,11 @@ impl StageHold {
                 format!(
                     "resource {resource}: {} schema violation{}{first}",
                     report.total_violations,
-                    if report.total_violations == 1 { "" } else { "s" },
+                    if report.total_violations == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
                 )
             }
         }
@@ -268,7 +272,8 @@ fn build_resource(
     }
     let rewind = |f: &mut File| f.seek(SeekFrom::Start(0)).map(drop).map_err(io_at(&path));
     rewind(&mut file)?;
-    let (source_sha, source_bytes) = hash_reader(BufReader::new(&mut file)).map_err(io_at(&path))?;
+    let (source_sha, source_bytes) =
+        hash_reader(BufReader::new(&mut file)).map_err(io_at(&path))?;
 
     // The whole file first: properties, hidden parts, comments; an XML file whole.
     let mut findings = Vec::new();
@@ -307,7 +312,13 @@ fn build_resource(
         None if matches!(format, Format::Csv | Format::Xml) => {
             rewind(&mut file)?;
             let mut inferrer = validate::Inferrer::new();
-            if let Err(e) = read::read_table(format, &spec.source, BufReader::new(&mut file), &options, &mut inferrer) {
+            if let Err(e) = read::read_table(
+                format,
+                &spec.source,
+                BufReader::new(&mut file),
+                &options,
+                &mut inferrer,
+            ) {
                 return hold(e.to_string());
             }
             inferrer.finish()
@@ -320,7 +331,11 @@ fn build_resource(
     };
     let convert = ConvertOptions {
         formula: screen.formula_policy(),
-        json_types: schema.fields.iter().map(|f| json_type(f.field_type)).collect(),
+        json_types: schema
+            .fields
+            .iter()
+            .map(|f| json_type(f.field_type))
+            .collect(),
         ..Default::default()
     };
     let mut outputs = Vec::new();
@@ -348,7 +363,13 @@ fn build_resource(
         }
         let mut tee = Tee::new(sinks);
         rewind(&mut file)?;
-        read::read_table(format, &spec.source, BufReader::new(&mut file), &options, &mut tee)
+        read::read_table(
+            format,
+            &spec.source,
+            BufReader::new(&mut file),
+            &options,
+            &mut tee,
+        )
     };
     let summary = match summary {
         Ok(s) => s,
@@ -362,10 +383,16 @@ fn build_resource(
     } else {
         schema
     };
-    let (mut holding, mut waived) = screen::apply_waivers(dedupe(findings), &approved.manifest().waivers);
+    let (mut holding, mut waived) =
+        screen::apply_waivers(dedupe(findings), &approved.manifest().waivers);
     if screen.formula_policy() == FormulaPolicy::Hold {
         // Under `hold`, formula risks hold like any other finding.
-        let (f, w): (Vec<_>, Vec<_>) = waived.into_iter().partition(|f| f.rule == Rule::FormulaInjection && f.waived_by.as_deref().is_some_and(|w| w.starts_with("screen.")));
+        let (f, w): (Vec<_>, Vec<_>) = waived.into_iter().partition(|f| {
+            f.rule == Rule::FormulaInjection
+                && f.waived_by
+                    .as_deref()
+                    .is_some_and(|w| w.starts_with("screen."))
+        });
         holding.extend(f);
         waived = w;
     }

@@ -164,18 +164,27 @@ pub async fn run_once(
             opts.dry_run,
         )?;
         let journal = Mutex::new(journal);
-        let loaded = plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data).map_err(|source| {
-            RunError::Manifests {
-                path: pipeline.paths.datasets.clone(),
-                source,
-            }
-        })?;
+        let loaded =
+            plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data).map_err(|source| {
+                RunError::Manifests {
+                    path: pipeline.paths.datasets.clone(),
+                    source,
+                }
+            })?;
         let mut release = plan::gate(loaded, &pipeline.portal.organization, opts.as_of);
         if !opts.only.is_empty() {
-            release.approved.retain(|a| opts.only.iter().any(|o| o == a.reference()));
-            release.held.retain(|h| h.reference.as_ref().is_some_and(|r| opts.only.contains(r)));
+            release
+                .approved
+                .retain(|a| opts.only.iter().any(|o| o == a.reference()));
+            release
+                .held
+                .retain(|h| h.reference.as_ref().is_some_and(|r| opts.only.contains(r)));
         }
-        info!(approved = release.approved.len(), held = release.held.len(), "Release plan made.");
+        info!(
+            approved = release.approved.len(),
+            held = release.held.len(),
+            "Release plan made."
+        );
 
         let mut results = Vec::new();
         for h in &release.held {
@@ -199,14 +208,25 @@ pub async fn run_once(
 
         let screen = Arc::new(Screen::new(&pipeline.screen)?);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved.into_iter())
-            .map(|a| {
-                let span = info_span!("dataset", dataset = %a.reference());
-                process(pipeline, portal, &screen, &journal, &run_id, &created_at, opts, a).instrument(span)
-            })
-            .buffered(pipeline.portal.concurrency)
-            .collect()
-            .await;
+        let approved_results: Vec<DatasetResult> =
+            futures_util::stream::iter(release.approved.into_iter())
+                .map(|a| {
+                    let span = info_span!("dataset", dataset = %a.reference());
+                    process(
+                        pipeline,
+                        portal,
+                        &screen,
+                        &journal,
+                        &run_id,
+                        &created_at,
+                        opts,
+                        a,
+                    )
+                    .instrument(span)
+                })
+                .buffered(pipeline.portal.concurrency)
+                .collect()
+                .await;
         // Approved ones first, in priority order, then what was held.
         let mut datasets = approved_results;
         datasets.extend(results);
@@ -235,7 +255,14 @@ pub async fn run_once(
             .lock()
             .map_err(|_| poisoned())?
             .end_run(&run_id, outcome, counts)?;
-        info!(outcome, published = counts[0], unchanged = counts[1], held = counts[2], failed = counts[3], "Run finished.");
+        info!(
+            outcome,
+            published = counts[0],
+            unchanged = counts[1],
+            held = counts[2],
+            failed = counts[3],
+            "Run finished."
+        );
         Ok(report)
     }
     .instrument(span)
@@ -249,7 +276,13 @@ fn poisoned() -> RunError {
     }
 }
 
-fn record(journal: &Mutex<Journal>, run_id: &str, dataset: Option<&str>, stage: &str, outcome: &Outcome) {
+fn record(
+    journal: &Mutex<Journal>,
+    run_id: &str,
+    dataset: Option<&str>,
+    stage: &str,
+    outcome: &Outcome,
+) {
     let (name, message) = match outcome {
         Outcome::Published { status, .. } => (
             match status {
@@ -308,7 +341,8 @@ async fn process(
             created_at.to_string(),
         );
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| build::build(&p, &s, &a, &r, &c))).await
+        tokio::task::spawn_blocking(move || span.in_scope(|| build::build(&p, &s, &a, &r, &c)))
+            .await
     };
     let built = match built {
         Ok(Ok(BuildOutcome::Ready(b))) => b,
@@ -323,15 +357,29 @@ async fn process(
         }
         Ok(Err(e)) => {
             error!(error = %e, "Package could not be built.");
-            result.outcome = Outcome::Failed { error: e.to_string() };
-            record(journal, run_id, Some(&reference), "package", &result.outcome);
+            result.outcome = Outcome::Failed {
+                error: e.to_string(),
+            };
+            record(
+                journal,
+                run_id,
+                Some(&reference),
+                "package",
+                &result.outcome,
+            );
             return result;
         }
         Err(e) => {
             result.outcome = Outcome::Failed {
                 error: format!("package stage crashed: {e}"),
             };
-            record(journal, run_id, Some(&reference), "package", &result.outcome);
+            record(
+                journal,
+                run_id,
+                Some(&reference),
+                "package",
+                &result.outcome,
+            );
             return result;
         }
     };
@@ -369,7 +417,13 @@ async fn process(
         }
     }
     result.outcome = publish_one(pipeline, portal, journal, run_id, opts, &approved, &built).await;
-    record(journal, run_id, Some(&reference), "publish", &result.outcome);
+    record(
+        journal,
+        run_id,
+        Some(&reference),
+        "publish",
+        &result.outcome,
+    );
     result
 }
 
@@ -381,7 +435,12 @@ pub fn local_dataset(pipeline: &Pipeline, approved: &Approved, built: &Built) ->
             crate::vocab::Profile::OpenCanada => approved.id().to_string(),
             crate::vocab::Profile::Ckan => approved.slug(),
         },
-        fields: publish::request::dataset_fields(profile, approved, &pipeline.defaults, &pipeline.portal.organization),
+        fields: publish::request::dataset_fields(
+            profile,
+            approved,
+            &pipeline.defaults,
+            &pipeline.portal.organization,
+        ),
         resources: built
             .files
             .iter()
@@ -416,7 +475,9 @@ async fn publish_one(
     if opts.dry_run {
         return match publish::dry_run(portal.client(), profile, &local, &recorded).await {
             Ok(plan) => Outcome::Planned { plan },
-            Err(e) => Outcome::Failed { error: e.to_string() },
+            Err(e) => Outcome::Failed {
+                error: e.to_string(),
+            },
         };
     }
     match publish::sync(portal.client(), profile, &local, &recorded).await {
@@ -443,7 +504,9 @@ async fn publish_one(
             }
             if out.status == SyncStatus::Unchanged {
                 info!(url = %out.dataset_url, "Dataset unchanged.");
-                Outcome::Unchanged { url: out.dataset_url }
+                Outcome::Unchanged {
+                    url: out.dataset_url,
+                }
             } else {
                 info!(url = %out.dataset_url, steps = out.steps.len(), "Dataset published.");
                 Outcome::Published {
@@ -455,7 +518,9 @@ async fn publish_one(
         }
         Err(e) => {
             error!(error = %e, "Publishing failed.");
-            Outcome::Failed { error: e.to_string() }
+            Outcome::Failed {
+                error: e.to_string(),
+            }
         }
     }
 }

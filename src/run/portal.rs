@@ -55,7 +55,11 @@ impl Portal {
                     .await
                     .map_err(PortalConnectError::Bind)?;
                 let mut config = PortalConfig::new(token.clone(), p.profile);
-                if !config.organizations.iter().any(|o| o.name == p.organization) {
+                if !config
+                    .organizations
+                    .iter()
+                    .any(|o| o.name == p.organization)
+                {
                     config.organizations.push(portal::Organization {
                         name: p.organization.clone(),
                         title: p.organization.clone(),

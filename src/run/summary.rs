@@ -30,10 +30,14 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
     type Pick = fn(&Outcome) -> bool;
     let groups: [(&str, Pick); 6] = [
         ("Published", |o| matches!(o, Outcome::Published { .. })),
-        ("Would change (dry run)", |o| matches!(o, Outcome::Planned { .. })),
+        ("Would change (dry run)", |o| {
+            matches!(o, Outcome::Planned { .. })
+        }),
         ("Unchanged", |o| matches!(o, Outcome::Unchanged { .. })),
         ("Not due", |o| matches!(o, Outcome::NotDue { .. })),
-        ("Held back: someone must look", |o| matches!(o, Outcome::Held { .. })),
+        ("Held back: someone must look", |o| {
+            matches!(o, Outcome::Held { .. })
+        }),
         ("Failed", |o| matches!(o, Outcome::Failed { .. })),
     ];
     for (title, pick) in groups {
@@ -44,9 +48,15 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         writeln!(w, "\n{title} ({})", items.len())?;
         for d in items {
             match &d.outcome {
-                Outcome::Published { status, url, .. } => {
-                    writeln!(w, "  {}  [{}] {url}", line(d), serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())?
-                }
+                Outcome::Published { status, url, .. } => writeln!(
+                    w,
+                    "  {}  [{}] {url}",
+                    line(d),
+                    serde_json::to_value(status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                )?,
                 Outcome::Unchanged { url } => writeln!(w, "  {}  {url}", line(d))?,
                 Outcome::NotDue { reason } => writeln!(w, "  {}\n      {reason}", line(d))?,
                 Outcome::Held { reason, .. } => writeln!(w, "  {}\n      {reason}", line(d))?,
@@ -73,7 +83,10 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         n(|o| matches!(o, Outcome::Held { .. })),
         n(|o| matches!(o, Outcome::Failed { .. })),
         if r.dry_run {
-            format!(", {} would change", n(|o| matches!(o, Outcome::Planned { plan } if !plan.steps.is_empty())))
+            format!(
+                ", {} would change",
+                n(|o| matches!(o, Outcome::Planned { plan } if !plan.steps.is_empty()))
+            )
         } else {
             String::new()
         }
@@ -86,7 +99,9 @@ pub fn describe_step(s: &Step) -> String {
         Step::CreateDataset { .. } => "create the dataset as a draft".into(),
         Step::PatchDataset { changed, .. } => format!("update metadata: {}", changed.join(", ")),
         Step::UploadResource { key, bytes, .. } => format!("upload {key} ({bytes} bytes)"),
-        Step::ReplaceFile { key, bytes, .. } => format!("replace the file of {key} ({bytes} bytes)"),
+        Step::ReplaceFile { key, bytes, .. } => {
+            format!("replace the file of {key} ({bytes} bytes)")
+        }
         Step::PatchResource { key, changed, .. } => format!("update {key}: {}", changed.join(", ")),
         Step::DeleteResource { key, resource_id } => format!("delete {key} ({resource_id})"),
         Step::MakePublic { .. } => "make the dataset public".into(),

@@ -45,7 +45,11 @@ impl<'a> CellScreen<'a> {
     }
 
     fn cell(&self, row: u64, column: usize) -> String {
-        format!("{}, cell {}{row}", self.place(), self.info.column_letter(column))
+        format!(
+            "{}, cell {}{row}",
+            self.place(),
+            self.info.column_letter(column)
+        )
     }
 
     fn screen_text_cell(&mut self, text: &str, location: &str) {
@@ -75,7 +79,8 @@ impl TableSink for CellScreen<'_> {
         }
         if let Some(sheet) = &info.sheet {
             let location = format!("{}, sheet name", self.place());
-            self.screen.screen_into(sheet, &location, &mut self.findings);
+            self.screen
+                .screen_into(sheet, &location, &mut self.findings);
         }
         for (i, header) in info.headers.iter().enumerate() {
             let location = self.cell(info.header_row, i);
@@ -99,7 +104,8 @@ impl TableSink for CellScreen<'_> {
                 other => {
                     let text = other.display(DecimalStyle::Excel).to_string();
                     let location = self.cell(row.number, i);
-                    self.screen.screen_into(&text, &location, &mut self.findings);
+                    self.screen
+                        .screen_into(&text, &location, &mut self.findings);
                 }
             }
         }
@@ -157,7 +163,10 @@ mod tests {
     fn formula_injection_is_neutralised_but_numbers_pass() {
         let cases = [
             ("=1+2", Some("'=1+2")),
-            ("=HYPERLINK(\"http://x\")", Some("'=HYPERLINK(\"http://x\")")),
+            (
+                "=HYPERLINK(\"http://x\")",
+                Some("'=HYPERLINK(\"http://x\")"),
+            ),
             ("+cmd|' /C calc'!A0", Some("'+cmd|' /C calc'!A0")),
             ("@SUM(A1)", Some("'@SUM(A1)")),
             ("\tx", Some("'\tx")),
@@ -202,12 +211,23 @@ mod tests {
         let mut i = info();
         i.sheet = Some("PROTECTED B".into());
         let rows = vec![
-            (3, vec![Value::Text("the secret to good data".into()), Value::Int(46454286)]),
-            (4, vec![Value::Text("jane@example.ca".into()), Value::Int(130692544)]),
+            (
+                3,
+                vec![
+                    Value::Text("the secret to good data".into()),
+                    Value::Int(46454286),
+                ],
+            ),
+            (
+                4,
+                vec![Value::Text("jane@example.ca".into()), Value::Int(130692544)],
+            ),
         ];
         let found = run(&ScreenConfig::default(), i, &rows);
-        let got: Vec<(String, String)> =
-            found.iter().map(|f| (f.rule.to_string(), f.location.clone())).collect();
+        let got: Vec<(String, String)> = found
+            .iter()
+            .map(|f| (f.rule.to_string(), f.location.clone()))
+            .collect();
         let sheet = "file \"x.xlsx\", sheet \"PROTECTED B\"";
         assert_eq!(
             got,
@@ -219,20 +239,37 @@ mod tests {
             ]
         );
         for f in &found {
-            assert!(!f.excerpt.contains("jane") && !f.excerpt.contains("0692"), "{f:?}");
+            assert!(
+                !f.excerpt.contains("jane") && !f.excerpt.contains("0692"),
+                "{f:?}"
+            );
         }
     }
 
     #[test]
     fn formula_findings_follow_the_policy() {
-        let rows = vec![(3, vec![Value::Text("=cmd()".into()), Value::Text("-12.5".into())])];
+        let rows = vec![(
+            3,
+            vec![Value::Text("=cmd()".into()), Value::Text("-12.5".into())],
+        )];
         let prefix = run(&ScreenConfig::default(), info(), &rows);
-        let formula: Vec<_> = prefix.iter().filter(|f| f.rule == Rule::FormulaInjection).collect();
+        let formula: Vec<_> = prefix
+            .iter()
+            .filter(|f| f.rule == Rule::FormulaInjection)
+            .collect();
         assert_eq!(formula.len(), 1);
-        assert_eq!(formula[0].location, "file \"x.xlsx\", sheet \"Data\", cell B3");
+        assert_eq!(
+            formula[0].location,
+            "file \"x.xlsx\", sheet \"Data\", cell B3"
+        );
         assert!(formula[0].waived_by.is_some());
-        let hold = ScreenConfig { formula_policy: FormulaPolicy::Hold, ..Default::default() };
+        let hold = ScreenConfig {
+            formula_policy: FormulaPolicy::Hold,
+            ..Default::default()
+        };
         let held = run(&hold, info(), &rows);
-        assert!(held.iter().any(|f| f.rule == Rule::FormulaInjection && f.waived_by.is_none()));
+        assert!(held
+            .iter()
+            .any(|f| f.rule == Rule::FormulaInjection && f.waived_by.is_none()));
     }
 }

@@ -138,7 +138,11 @@ impl Matcher {
                 r"(?:\+?1[\s.-]?)?(?:\(\s*[2-9]\d{2}\s*\)[\s.-]?|[2-9]\d{2}[\s.-])[2-9]\d{2}[\s.-]\d{4}\b|\+1[2-9]\d{2}[2-9]\d{6}\b",
             ),
             custom,
-            allow: cfg.allowlist.iter().map(|a| a.trim().to_lowercase()).collect(),
+            allow: cfg
+                .allowlist
+                .iter()
+                .map(|a| a.trim().to_lowercase())
+                .collect(),
             allow_patterns,
         })
     }
@@ -189,12 +193,19 @@ impl Matcher {
     fn allowed(&self, raw: &str) -> bool {
         let raw = raw.trim();
         let lower = raw.to_lowercase();
-        self.allow.iter().any(|a| *a == lower) || self.allow_patterns.iter().any(|p| p.is_match(raw))
+        self.allow.iter().any(|a| *a == lower)
+            || self.allow_patterns.iter().any(|p| p.is_match(raw))
     }
 
     fn marking_spans(&self, text: &str) -> Vec<Span> {
         let mut found: Vec<(usize, usize)> = Vec::new();
-        for re in [&self.strong, &self.protected, &self.label, &self.bracketed, &self.portion] {
+        for re in [
+            &self.strong,
+            &self.protected,
+            &self.label,
+            &self.bracketed,
+            &self.portion,
+        ] {
             found.extend(re.find_iter(text).map(|m| (m.start(), m.end())));
         }
         for re in [&self.slashes, &self.caveat] {
@@ -220,7 +231,11 @@ impl Matcher {
         }
         merge(found)
             .into_iter()
-            .map(|(start, end)| Span { rule: Rule::Marking, start, end })
+            .map(|(start, end)| Span {
+                rule: Rule::Marking,
+                start,
+                end,
+            })
             .collect()
     }
 
@@ -230,12 +245,22 @@ impl Matcher {
             let (Some(m), Some(s1), Some(s2)) = (c.get(0), c.get(2), c.get(4)) else {
                 continue;
             };
-            if s1.as_str() != s2.as_str() || part_of_longer_number(text, m.start(), m.end(), s1.as_str()) {
+            if s1.as_str() != s2.as_str()
+                || part_of_longer_number(text, m.start(), m.end(), s1.as_str())
+            {
                 continue;
             }
-            let digits: Vec<u32> = m.as_str().chars().filter_map(|ch| ch.to_digit(10)).collect();
+            let digits: Vec<u32> = m
+                .as_str()
+                .chars()
+                .filter_map(|ch| ch.to_digit(10))
+                .collect();
             if digits[0] != 0 && digits[0] != 8 && luhn_valid(&digits) {
-                out.push(Span { rule: Rule::Sin, start: m.start(), end: m.end() });
+                out.push(Span {
+                    rule: Rule::Sin,
+                    start: m.start(),
+                    end: m.end(),
+                });
             }
         }
         out.extend(self.email.find_iter(text).map(|m| Span {
@@ -248,7 +273,11 @@ impl Matcher {
             if before.is_some_and(|c| c.is_alphanumeric()) {
                 continue;
             }
-            out.push(Span { rule: Rule::Phone, start: m.start(), end: m.end() });
+            out.push(Span {
+                rule: Rule::Phone,
+                start: m.start(),
+                end: m.end(),
+            });
         }
         for (name, re) in &self.custom {
             out.extend(re.find_iter(text).filter(|m| !m.is_empty()).map(|m| Span {
@@ -328,7 +357,11 @@ fn luhn_valid(digits: &[u32]) -> bool {
         .map(|(i, &d)| {
             if i % 2 == 1 {
                 let x = d * 2;
-                if x > 9 { x - 9 } else { x }
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
             } else {
                 d
             }
@@ -355,7 +388,11 @@ fn mask(text: &str, spans: &[Span]) -> Vec<char> {
             }
             next => {
                 let stop = next.map_or(text.len(), |s| s.start);
-                out.extend(text[pos..stop].chars().map(|c| if c.is_control() { ' ' } else { c }));
+                out.extend(
+                    text[pos..stop]
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c }),
+                );
                 pos = stop;
             }
         }
@@ -367,14 +404,22 @@ fn mask(text: &str, spans: &[Span]) -> Vec<char> {
 /// `(***) ***-**67`, email `j******@e******.ca`, custom patterns wholly masked.
 fn mask_value(rule: &Rule, raw: &str) -> Vec<char> {
     let chars: Vec<char> = raw.chars().collect();
-    let digit_positions: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_ascii_digit()).collect();
+    let digit_positions: Vec<usize> = (0..chars.len())
+        .filter(|&i| chars[i].is_ascii_digit())
+        .collect();
     let keep_last_digits = |n: usize| -> Vec<char> {
         let keep_from = digit_positions.len().saturating_sub(n);
         let kept: Vec<usize> = digit_positions[keep_from..].to_vec();
         chars
             .iter()
             .enumerate()
-            .map(|(i, &c)| if c.is_ascii_digit() && !kept.contains(&i) { '*' } else { c })
+            .map(|(i, &c)| {
+                if c.is_ascii_digit() && !kept.contains(&i) {
+                    '*'
+                } else {
+                    c
+                }
+            })
             .collect()
     };
     match rule {
@@ -395,7 +440,10 @@ fn mask_value(rule: &Rule, raw: &str) -> Vec<char> {
                 })
                 .collect()
         }
-        _ => chars.iter().map(|&c| if c.is_whitespace() { c } else { '*' }).collect(),
+        _ => chars
+            .iter()
+            .map(|&c| if c.is_whitespace() { c } else { '*' })
+            .collect(),
     }
 }
 
@@ -432,14 +480,21 @@ mod tests {
         let cfg = ScreenConfig {
             allowlist: vec!["Info@Dept.gc.ca".into()],
             allowlist_patterns: vec![r"[a-z]+@public\.example".into()],
-            patterns: vec![CustomPattern { name: "badge".into(), regex: r"\bBDG-\d{5}\b".into() }],
+            patterns: vec![CustomPattern {
+                name: "badge".into(),
+                regex: r"\bBDG-\d{5}\b".into(),
+            }],
             ..ScreenConfig::default()
         };
         Matcher::new(&cfg).unwrap()
     }
 
     fn rules(text: &str) -> Vec<String> {
-        matcher().hits(text).into_iter().map(|h| h.rule.to_string()).collect()
+        matcher()
+            .hits(text)
+            .into_iter()
+            .map(|h| h.rule.to_string())
+            .collect()
     }
 
     #[test]
@@ -510,7 +565,12 @@ mod tests {
             ("SIN 130 692 544", "sin", "*** *** **4", "130"),
             ("130-692-544", "sin", "***-***-**4", "692"),
             ("id 130692544 filed", "sin", "********4", "1306"),
-            ("write jane.doe@example.gc.ca now", "email", "j*******@e*********.ca", "jane"),
+            (
+                "write jane.doe@example.gc.ca now",
+                "email",
+                "j*******@e*********.ca",
+                "jane",
+            ),
             ("call (613) 555-0123", "phone", "(***) ***-**23", "555"),
             ("tel 613-555-0123", "phone", "***-***-**23", "555"),
             ("+1 613 555 0123", "phone", "+* *** *** **23", "613"),
@@ -520,7 +580,11 @@ mod tests {
             let hits = matcher().hits(text);
             assert_eq!(hits.len(), 1, "{text:?}: {hits:?}");
             assert_eq!(hits[0].rule.to_string(), rule);
-            assert!(hits[0].excerpt.contains(masked), "{text:?}: {}", hits[0].excerpt);
+            assert!(
+                hits[0].excerpt.contains(masked),
+                "{text:?}: {}",
+                hits[0].excerpt
+            );
             assert!(!hits[0].excerpt.contains(secret), "{}", hits[0].excerpt);
         }
     }
@@ -528,18 +592,18 @@ mod tests {
     #[test]
     fn identifier_look_alikes_pass() {
         let cases = [
-            "046 454 286",           // Luhn valid, but starts with 0
-            "130 692 545",           // Luhn fails
-            "130692545",             // Luhn fails
-            "846 454 281",           // starts with 8 (Luhn valid otherwise irrelevant)
-            "1 130 692 544",         // French-formatted amount
-            "130692544.25",          // decimal
-            "1130692544",            // ten digits
-            "130 692-544",           // mixed separators
-            "Info@dept.gc.ca",       // allowlisted exactly, any case
-            "news@public.example",   // allowlisted by pattern
-            "6135550123",            // bare ten digits: an amount as often as a phone
-            "2021-555-1234",         // not a phone: area code would start with 0
+            "046 454 286",         // Luhn valid, but starts with 0
+            "130 692 545",         // Luhn fails
+            "130692545",           // Luhn fails
+            "846 454 281",         // starts with 8 (Luhn valid otherwise irrelevant)
+            "1 130 692 544",       // French-formatted amount
+            "130692544.25",        // decimal
+            "1130692544",          // ten digits
+            "130 692-544",         // mixed separators
+            "Info@dept.gc.ca",     // allowlisted exactly, any case
+            "news@public.example", // allowlisted by pattern
+            "6135550123",          // bare ten digits: an amount as often as a phone
+            "2021-555-1234",       // not a phone: area code would start with 0
             "-12.5",
         ];
         for text in cases {
@@ -549,11 +613,19 @@ mod tests {
 
     #[test]
     fn excerpts_are_capped_and_mask_surrounding_identifiers() {
-        let text = format!("{} SECRET contact jane@example.ca {}", "x".repeat(60), "y".repeat(60));
+        let text = format!(
+            "{} SECRET contact jane@example.ca {}",
+            "x".repeat(60),
+            "y".repeat(60)
+        );
         let hits = matcher().hits(&text);
         assert_eq!(hits.len(), 2);
         for h in &hits {
-            assert!(h.excerpt.chars().count() <= EXCERPT_CHARS + 2, "{}", h.excerpt);
+            assert!(
+                h.excerpt.chars().count() <= EXCERPT_CHARS + 2,
+                "{}",
+                h.excerpt
+            );
             assert!(!h.excerpt.contains("jane"), "{}", h.excerpt);
         }
         assert!(hits[0].excerpt.contains("SECRET"));
@@ -571,14 +643,25 @@ mod tests {
     fn bad_custom_pattern_names_its_field() {
         let cfg = ScreenConfig {
             patterns: vec![
-                CustomPattern { name: "a".into(), regex: "ok".into() },
-                CustomPattern { name: "b".into(), regex: "ok".into() },
-                CustomPattern { name: "c".into(), regex: "(".into() },
+                CustomPattern {
+                    name: "a".into(),
+                    regex: "ok".into(),
+                },
+                CustomPattern {
+                    name: "b".into(),
+                    regex: "ok".into(),
+                },
+                CustomPattern {
+                    name: "c".into(),
+                    regex: "(".into(),
+                },
             ],
             ..ScreenConfig::default()
         };
         match Matcher::new(&cfg) {
-            Err(ScreenError::BadPattern { field, .. }) => assert_eq!(field, "screen.patterns[2].regex"),
+            Err(ScreenError::BadPattern { field, .. }) => {
+                assert_eq!(field, "screen.patterns[2].regex")
+            }
             Err(other) => panic!("wrong error {other}"),
             Ok(_) => panic!("bad pattern accepted"),
         }

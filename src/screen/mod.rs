@@ -322,9 +322,15 @@ mod tests {
 
     #[test]
     fn disabled_screen_finds_nothing() {
-        let screen = Screen::new(&ScreenConfig { enabled: false, ..Default::default() }).unwrap();
+        let screen = Screen::new(&ScreenConfig {
+            enabled: false,
+            ..Default::default()
+        })
+        .unwrap();
         assert!(screen.screen_text("TOP SECRET").is_empty());
-        let xml = screen.screen_xml("a.xml", "<a>TOP SECRET</a>".as_bytes()).unwrap();
+        let xml = screen
+            .screen_xml("a.xml", "<a>TOP SECRET</a>".as_bytes())
+            .unwrap();
         assert!(xml.is_empty());
     }
 

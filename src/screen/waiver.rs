@@ -83,7 +83,10 @@ fn matches(w: &Waiver, value: Option<&Option<Regex>>, f: &Finding) -> bool {
     if w.rule != f.rule || (w.location.is_none() && value.is_none()) {
         return false;
     }
-    let location_ok = w.location.as_deref().is_none_or(|p| glob_match(p, &f.location));
+    let location_ok = w
+        .location
+        .as_deref()
+        .is_none_or(|p| glob_match(p, &f.location));
     let value_ok = match value {
         None => true,
         Some(None) => false,
@@ -148,11 +151,17 @@ mod tests {
         let cases: Vec<(Waiver, Vec<usize>)> = vec![
             (waiver(Rule::Email, Some(&loc("B7")), None), vec![0]),
             (waiver(Rule::Email, Some(&loc("*")), None), vec![0, 1]),
-            (waiver(Rule::Email, None, Some(r"media@dept\.gc\.ca")), vec![0]),
+            (
+                waiver(Rule::Email, None, Some(r"media@dept\.gc\.ca")),
+                vec![0],
+            ),
             (waiver(Rule::Email, None, Some("media")), vec![]), // whole value only
             (waiver(Rule::Email, None, None), vec![]),          // too broad: nothing
             (waiver(Rule::Email, None, Some("(")), vec![]),     // bad regex: fails closed
-            (waiver(Rule::HiddenRows, Some("file \"x.xlsx\", *"), None), vec![3]),
+            (
+                waiver(Rule::HiddenRows, Some("file \"x.xlsx\", *"), None),
+                vec![3],
+            ),
             (waiver(Rule::HiddenRows, None, Some(".*")), vec![]), // no raw value
         ];
         for (w, want) in cases {
@@ -160,11 +169,17 @@ mod tests {
             let (holding, waived) = apply_waivers(all.clone(), std::slice::from_ref(&w));
             let got: Vec<usize> = waived
                 .iter()
-                .map(|f| all.iter().position(|a| a.location == f.location && a.rule == f.rule).unwrap())
+                .map(|f| {
+                    all.iter()
+                        .position(|a| a.location == f.location && a.rule == f.rule)
+                        .unwrap()
+                })
                 .collect();
             assert_eq!(got, want, "{w:?}");
             assert_eq!(holding.len() + waived.len(), all.len());
-            assert!(waived.iter().all(|f| f.waived_by.as_deref() == Some("a.approver")));
+            assert!(waived
+                .iter()
+                .all(|f| f.waived_by.as_deref() == Some("a.approver")));
         }
     }
 
@@ -194,6 +209,9 @@ mod tests {
         );
         assert!(bad.is_err());
         let bad_re = vec![waiver(Rule::Sin, None, Some("("))];
-        assert!(matches!(check_waivers(&bad_re), Err(ScreenError::BadPattern { .. })));
+        assert!(matches!(
+            check_waivers(&bad_re),
+            Err(ScreenError::BadPattern { .. })
+        ));
     }
 }

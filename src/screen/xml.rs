@@ -140,7 +140,13 @@ pub(crate) fn walk<R: BufRead>(
                     attrs.push((key, value.into_owned()));
                 }
                 pos.push(&name);
-                f(&pos, Item::Open { name: &name, attrs: &attrs });
+                f(
+                    &pos,
+                    Item::Open {
+                        name: &name,
+                        attrs: &attrs,
+                    },
+                );
                 if matches!(event, Event::Empty(_)) {
                     f(&pos, Item::Close { name: &name });
                     pos.pop();
@@ -186,7 +192,8 @@ pub(crate) fn walk<R: BufRead>(
             Event::DocType(_) => {
                 return Err(fail(
                     &reader,
-                    "a DTD (`<!DOCTYPE`) is refused: its entities could expand or fetch content".into(),
+                    "a DTD (`<!DOCTYPE`) is refused: its entities could expand or fetch content"
+                        .into(),
                 ))
             }
             Event::Decl(_) | Event::PI(_) => {}
@@ -277,7 +284,8 @@ mod tests {
 
     #[test]
     fn clean_xml_passes() {
-        let got = screen(r#"<a note="the secret to good data"><b>Protected areas</b><c>-12.5</c></a>"#);
+        let got =
+            screen(r#"<a note="the secret to good data"><b>Protected areas</b><c>-12.5</c></a>"#);
         assert!(got.unwrap().is_empty());
     }
 

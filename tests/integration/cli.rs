@@ -6,7 +6,12 @@ use crate::support::Workdir;
 fn help_documents_the_exit_codes() {
     let w = Workdir::with_samples();
     let out = w.run(&["--help"]).expect(0);
-    for code in ["0  everything", "1  data held back", "2  configuration", "3  portal or I/O"] {
+    for code in [
+        "0  everything",
+        "1  data held back",
+        "2  configuration",
+        "3  portal or I/O",
+    ] {
         assert!(out.stdout().contains(code), "{code}: {}", out.stdout());
     }
 }
@@ -14,9 +19,23 @@ fn help_documents_the_exit_codes() {
 #[test]
 fn convert_writes_csv_and_json_from_a_workbook() {
     let w = Workdir::with_samples();
-    let out = w.run(&["convert", "samples/data/annual_report_statistics.xlsx", "--sheet", "Statistics"]).expect(0);
-    assert!(out.stdout().starts_with("fiscal_year,measure_en,measure_fr,value,published_on\r\n"), "{}", out.stdout());
-    let json = w.run(&["convert", "samples/data/atip_requests.ods", "--to", "json"]).expect(0);
+    let out = w
+        .run(&[
+            "convert",
+            "samples/data/annual_report_statistics.xlsx",
+            "--sheet",
+            "Statistics",
+        ])
+        .expect(0);
+    assert!(
+        out.stdout()
+            .starts_with("fiscal_year,measure_en,measure_fr,value,published_on\r\n"),
+        "{}",
+        out.stdout()
+    );
+    let json = w
+        .run(&["convert", "samples/data/atip_requests.ods", "--to", "json"])
+        .expect(0);
     let v: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
     assert_eq!(v[0]["month"], "2024-04-01");
     assert_eq!(v[0]["completed_on_time_pct"], serde_json::json!(87.5));
@@ -27,11 +46,32 @@ fn convert_writes_csv_and_json_from_a_workbook() {
 fn validate_reports_every_violation_and_exits_1() {
     let w = Workdir::with_samples();
     w.write("bad.csv", "fiscal_year,program_en,program_fr,requests_received,median_days\n2022-2023,A,A,ten,1\n2022,B,B,5,-1\n");
-    let out = w.run(&["validate", "bad.csv", "--schema", "schemas/security_screening.json"]).expect(1);
+    let out = w
+        .run(&[
+            "validate",
+            "bad.csv",
+            "--schema",
+            "schemas/security_screening.json",
+        ])
+        .expect(1);
     let s = out.stdout();
     assert!(s.contains("row 2"), "{s}");
     assert!(s.contains("row 3"), "{s}");
-    let csv = w.run(&["validate", "bad.csv", "--schema", "schemas/security_screening.json", "--csv"]).expect(1);
+    let csv = w
+        .run(&[
+            "validate",
+            "bad.csv",
+            "--schema",
+            "schemas/security_screening.json",
+            "--csv",
+        ])
+        .expect(1);
     assert!(csv.stdout().lines().count() >= 4, "{}", csv.stdout());
-    w.run(&["validate", "samples/data/security_screening.csv", "--schema", "schemas/security_screening.json"]).expect(0);
+    w.run(&[
+        "validate",
+        "samples/data/security_screening.csv",
+        "--schema",
+        "schemas/security_screening.json",
+    ])
+    .expect(0);
 }

@@ -5,10 +5,18 @@ use crate::support::Workdir;
 #[test]
 fn an_unknown_key_is_named_with_its_file() {
     let w = Workdir::with_samples();
-    w.edit("pipeline.toml", "timeout_secs = 60", "timeout_secs = 60\ntimout = 5");
+    w.edit(
+        "pipeline.toml",
+        "timeout_secs = 60",
+        "timeout_secs = 60\ntimout = 5",
+    );
     let out = w.run(&["run"]).expect(2);
     assert!(out.stderr().contains("pipeline.toml"), "{}", out.stderr());
-    assert!(out.stderr().contains("unknown field `timout`"), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("unknown field `timout`"),
+        "{}",
+        out.stderr()
+    );
 }
 
 #[test]
@@ -24,7 +32,11 @@ fn every_semantic_problem_is_listed_at_once() {
     let w = Workdir::with_samples();
     w.edit("pipeline.toml", "url = \"embedded\"", "url = \"ftp://x\"");
     w.edit("pipeline.toml", "concurrency = 4", "concurrency = 0");
-    w.edit("pipeline.toml", "jurisdiction = \"federal\"", "jurisdiction = \"galactic\"");
+    w.edit(
+        "pipeline.toml",
+        "jurisdiction = \"federal\"",
+        "jurisdiction = \"galactic\"",
+    );
     let out = w.run(&["plan"]).expect(2);
     let e = out.stderr();
     assert!(e.contains("3 configuration problems"), "{e}");

@@ -16,18 +16,32 @@ fn plan_lists_the_due_datasets_and_every_hold_reason() {
 #[test]
 fn a_future_as_of_date_releases_the_scheduled_sample() {
     let w = Workdir::with_samples();
-    let out = w.run(&["plan", "--as-of", "2027-04-01", "--json"]).expect(0);
+    let out = w
+        .run(&["plan", "--as-of", "2027-04-01", "--json"])
+        .expect(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
-    let refs: Vec<&str> = v["approved"].as_array().unwrap().iter().map(|a| a["reference"].as_str().unwrap()).collect();
+    let refs: Vec<&str> = v["approved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reference"].as_str().unwrap())
+        .collect();
     assert!(refs.contains(&"CSIS-INV-2025-006"), "{refs:?}");
-    let reasons: Vec<&str> = v["held"].as_array().unwrap().iter().map(|h| h["reason"].as_str().unwrap()).collect();
+    let reasons: Vec<&str> = v["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["reason"].as_str().unwrap())
+        .collect();
     assert_eq!(reasons, ["awaiting_imso", "withheld"]);
 }
 
 #[test]
 fn an_early_date_holds_everything_as_scheduled() {
     let w = Workdir::with_samples();
-    let out = w.run(&["plan", "--as-of", "2026-01-01", "--json"]).expect(0);
+    let out = w
+        .run(&["plan", "--as-of", "2026-01-01", "--json"])
+        .expect(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
     assert!(v["approved"].as_array().unwrap().is_empty());
 }
@@ -42,9 +56,17 @@ fn a_source_path_escaping_the_data_folder_is_refused() {
         "source = \"../../secret.csv\"",
     );
     let out = w.run(&["plan", "--as-of", "2026-11-28"]).expect(1);
-    assert!(out.stdout().contains("leaves the data folder"), "{}", out.stdout());
+    assert!(
+        out.stdout().contains("leaves the data folder"),
+        "{}",
+        out.stdout()
+    );
     // And a run publishes nothing from that manifest.
     let run = w.run(&["run", "--as-of", "2026-11-28"]).expect(1);
-    assert!(run.stdout().contains("Held back: someone must look (1)"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("Held back: someone must look (1)"),
+        "{}",
+        run.stdout()
+    );
     assert!(run.stdout().contains("3 published"), "{}", run.stdout());
 }

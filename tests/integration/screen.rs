@@ -14,9 +14,15 @@ fn a_sin_in_a_source_holds_its_dataset_and_the_rest_publish() {
     let s = out.stdout();
     assert!(s.contains("Held back: someone must look (1)"), "{s}");
     assert!(s.contains("sin"), "{s}");
-    assert!(!s.contains("130 692 544"), "the report must not leak the identifier: {s}");
+    assert!(
+        !s.contains("130 692 544"),
+        "the report must not leak the identifier: {s}"
+    );
     assert!(s.contains("3 published"), "{s}");
-    assert!(!w.path("out/packages/csis-inv-2025-003").exists(), "a held dataset gets no package");
+    assert!(
+        !w.path("out/packages/csis-inv-2025-003").exists(),
+        "a held dataset gets no package"
+    );
 }
 
 #[test]

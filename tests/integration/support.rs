@@ -32,7 +32,10 @@ impl Workdir {
     pub fn with_samples() -> Workdir {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let dir = tempfile::tempdir().unwrap();
-        copy_dir(&root.join("samples/datasets"), &dir.path().join("samples/datasets"));
+        copy_dir(
+            &root.join("samples/datasets"),
+            &dir.path().join("samples/datasets"),
+        );
         copy_dir(&root.join("samples/data"), &dir.path().join("samples/data"));
         copy_dir(&root.join("schemas"), &dir.path().join("schemas"));
         std::fs::copy(root.join("pipeline.toml"), dir.path().join("pipeline.toml")).unwrap();
@@ -123,10 +126,16 @@ impl TestPortal {
             .unwrap();
         let state = tempfile::tempdir().unwrap();
         let portal = rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-            portal::spawn(listener, state.path().to_path_buf(), PortalConfig::new(TOKEN, profile))
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
                 .await
-                .unwrap()
+                .unwrap();
+            portal::spawn(
+                listener,
+                state.path().to_path_buf(),
+                PortalConfig::new(TOKEN, profile),
+            )
+            .await
+            .unwrap()
         });
         TestPortal {
             rt,
@@ -157,7 +166,11 @@ impl TestPortal {
     }
 
     pub fn count(&self, action: &str) -> usize {
-        self.portal().requests().iter().filter(|r| r.action == action).count()
+        self.portal()
+            .requests()
+            .iter()
+            .filter(|r| r.action == action)
+            .count()
     }
 }
 

@@ -67,22 +67,31 @@ fn none() -> BTreeMap<String, RecordedResource> {
 fn a_new_dataset_is_created_private_filled_then_made_public() {
     let p = plan(Profile::Ckan, &local(), None, &none());
     assert_eq!(kinds(&p), ["create", "upload", "upload", "public"]);
-    let Step::CreateDataset { fields } = &p.steps[0] else { panic!() };
+    let Step::CreateDataset { fields } = &p.steps[0] else {
+        panic!()
+    };
     assert_eq!(fields["private"], json!(true));
 }
 
 #[test]
 fn open_canada_drafts_are_not_ready_to_publish() {
     let p = plan(Profile::OpenCanada, &local(), None, &none());
-    let Step::CreateDataset { fields } = &p.steps[0] else { panic!() };
+    let Step::CreateDataset { fields } = &p.steps[0] else {
+        panic!()
+    };
     assert_eq!(fields["ready_to_publish"], json!("false"));
-    let Step::MakePublic { fields } = p.steps.last().unwrap() else { panic!() };
+    let Step::MakePublic { fields } = p.steps.last().unwrap() else {
+        panic!()
+    };
     assert_eq!(fields["ready_to_publish"], json!("true"));
 }
 
 #[test]
 fn nothing_changed_means_no_steps() {
-    let r = remote(vec![remote_res("r1", "t.csv", b"abc"), remote_res("r2", "u.csv", b"xyz")]);
+    let r = remote(vec![
+        remote_res("r1", "t.csv", b"abc"),
+        remote_res("r2", "u.csv", b"xyz"),
+    ]);
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
     assert!(p.is_noop(), "{:?}", p.steps);
     assert_eq!(p.unchanged, ["t.csv", "u.csv"]);
@@ -90,10 +99,15 @@ fn nothing_changed_means_no_steps() {
 
 #[test]
 fn changed_metadata_is_patched_with_only_the_changed_keys() {
-    let mut r = remote(vec![remote_res("r1", "t.csv", b"abc"), remote_res("r2", "u.csv", b"xyz")]);
+    let mut r = remote(vec![
+        remote_res("r1", "t.csv", b"abc"),
+        remote_res("r2", "u.csv", b"xyz"),
+    ]);
     r["title"] = json!("Old title");
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
-    let Step::PatchDataset { changed, fields } = &p.steps[0] else { panic!("{:?}", p.steps) };
+    let Step::PatchDataset { changed, fields } = &p.steps[0] else {
+        panic!("{:?}", p.steps)
+    };
     assert_eq!(changed, &["title"]);
     assert_eq!(fields.len(), 1);
 }
@@ -115,7 +129,9 @@ fn resources_dropped_from_the_manifest_are_deleted_but_foreign_ones_kept() {
     ]);
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
     assert_eq!(kinds(&p), ["delete"]);
-    let Step::DeleteResource { resource_id, .. } = &p.steps[0] else { panic!() };
+    let Step::DeleteResource { resource_id, .. } = &p.steps[0] else {
+        panic!()
+    };
     assert_eq!(resource_id, "r3");
 }
 
@@ -144,7 +160,10 @@ fn without_the_portal_field_the_journal_and_size_decide() {
     a.as_object_mut().unwrap().remove("ogpipe_sha256");
     let b = remote_res("r2", "u.csv", b"xyz");
     let r = remote(vec![a, b]);
-    assert_eq!(kinds(&plan(Profile::Ckan, &local(), Some(&r), &none())), ["replace"]);
+    assert_eq!(
+        kinds(&plan(Profile::Ckan, &local(), Some(&r), &none())),
+        ["replace"]
+    );
     let mut rec = BTreeMap::new();
     rec.insert(
         "t.csv".to_string(),
@@ -158,9 +177,14 @@ fn without_the_portal_field_the_journal_and_size_decide() {
 
 #[test]
 fn a_deleted_dataset_is_restored() {
-    let mut r = remote(vec![remote_res("r1", "t.csv", b"abc"), remote_res("r2", "u.csv", b"xyz")]);
+    let mut r = remote(vec![
+        remote_res("r1", "t.csv", b"abc"),
+        remote_res("r2", "u.csv", b"xyz"),
+    ]);
     r["state"] = json!("deleted");
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
-    let Step::PatchDataset { changed, .. } = &p.steps[0] else { panic!() };
+    let Step::PatchDataset { changed, .. } = &p.steps[0] else {
+        panic!()
+    };
     assert_eq!(changed, &["state"]);
 }

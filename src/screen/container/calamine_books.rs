@@ -40,7 +40,11 @@ pub(crate) fn screen_xlsb<R: Read + Seek>(
         let lower = name.to_ascii_lowercase();
         if lower.starts_with("xl/comments") && lower.ends_with(".bin") {
             let at = format!("{file}, part \"{name}\"");
-            out.push(hidden(Rule::Comment, at, "comments (binary part: text not read)"));
+            out.push(hidden(
+                Rule::Comment,
+                at,
+                "comments (binary part: text not read)",
+            ));
         } else if PROPERTIES.contains(&name.as_str()) {
             screen_properties(screen, &mut pkg, &name, out)?;
         } else if name.ends_with(".xml") || name.ends_with(".rels") {
@@ -50,7 +54,10 @@ pub(crate) fn screen_xlsb<R: Read + Seek>(
     let mut reader = pkg.archive.into_inner();
     reader
         .seek(SeekFrom::Start(0))
-        .map_err(|err| ScreenError::Io { source_name: source.to_string(), err })?;
+        .map_err(|err| ScreenError::Io {
+            source_name: source.to_string(),
+            err,
+        })?;
     let mut book = Xlsb::new(reader).map_err(|e| corrupt(source, "xlsb workbook", e))?;
     screen_book(screen, source, &mut book, out)
 }
@@ -69,7 +76,11 @@ where
         Ok(None) => {}
         Ok(Some(_)) => out.push(hidden(Rule::Macro, file.clone(), "VBA macro project")),
         // A project that is there but unreadable is still a macro.
-        Err(e) => out.push(hidden(Rule::Macro, file.clone(), format!("unreadable VBA project: {e}"))),
+        Err(e) => out.push(hidden(
+            Rule::Macro,
+            file.clone(),
+            format!("unreadable VBA project: {e}"),
+        )),
     }
     let sheets = book.sheets_metadata().to_vec();
     for sheet in sheets {
@@ -93,7 +104,9 @@ where
         let range = book
             .worksheet_range(&sheet.name)
             .map_err(|e| corrupt(source, &format!("sheet \"{}\"", sheet.name), e))?;
-        let Some((row0, col0)) = range.start() else { continue };
+        let Some((row0, col0)) = range.start() else {
+            continue;
+        };
         for (r, c, data) in range.cells() {
             let text = match data {
                 Data::String(s) => s.clone(),

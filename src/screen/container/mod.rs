@@ -93,9 +93,14 @@ impl<R: Read + Seek> Package<R> {
         let file = self.file();
         let source = self.source.clone();
         let reader = self.part(name)?;
-        xml::screen_part(screen, &source, &part_prefix(name), reader, out, |pos, suffix| {
-            format!("{file}, part \"{name}\", {}{suffix}", pos.path())
-        })
+        xml::screen_part(
+            screen,
+            &source,
+            &part_prefix(name),
+            reader,
+            out,
+            |pos, suffix| format!("{file}, part \"{name}\", {}{suffix}", pos.path()),
+        )
     }
 }
 
@@ -126,29 +131,37 @@ pub(crate) fn screen_properties<R: Read + Seek>(
     let depth = if name == "meta.xml" { 3 } else { 2 };
     let mut current: Option<String> = None;
     let reader = pkg.part(name)?;
-    xml::walk(&source, &part_prefix(name), reader, |pos, item| match item {
-        Item::Open { name: el, attrs } if pos.depth() == depth => {
-            let named = attrs
-                .iter()
-                .find(|(k, _)| local(k) == "name")
-                .map(|(_, v)| v.clone());
-            let prop = named.unwrap_or_else(|| local(el).to_string());
-            let location = format!("{file}, document property \"{prop}\"");
-            // A property's name can be the marking too ("SECRET" = "yes").
-            screen.screen_into(&prop, &format!("{location} (name)"), out);
-            current = Some(location);
-        }
-        Item::Close { .. } if pos.depth() == depth => current = None,
-        Item::Text(t) => {
-            let location = current.clone();
-            screen.screen_lazy(
-                t,
-                || location.unwrap_or_else(|| format!("{file}, part \"{name}\", {}", pos.path())),
-                out,
-            );
-        }
-        _ => {}
-    })
+    xml::walk(
+        &source,
+        &part_prefix(name),
+        reader,
+        |pos, item| match item {
+            Item::Open { name: el, attrs } if pos.depth() == depth => {
+                let named = attrs
+                    .iter()
+                    .find(|(k, _)| local(k) == "name")
+                    .map(|(_, v)| v.clone());
+                let prop = named.unwrap_or_else(|| local(el).to_string());
+                let location = format!("{file}, document property \"{prop}\"");
+                // A property's name can be the marking too ("SECRET" = "yes").
+                screen.screen_into(&prop, &format!("{location} (name)"), out);
+                current = Some(location);
+            }
+            Item::Close { .. } if pos.depth() == depth => current = None,
+            Item::Text(t) => {
+                let location = current.clone();
+                screen.screen_lazy(
+                    t,
+                    || {
+                        location
+                            .unwrap_or_else(|| format!("{file}, part \"{name}\", {}", pos.path()))
+                    },
+                    out,
+                );
+            }
+            _ => {}
+        },
+    )
 }
 
 /// A hidden-content finding with no raw value.

@@ -36,16 +36,30 @@ pub(crate) fn screen<R: Read + Seek>(
     if pkg.has(STYLES) {
         let src = pkg.source.clone();
         let reader = pkg.part(STYLES)?;
-        xml::screen_part(screen, &src, &part_prefix(STYLES), reader, out, |pos, suffix| {
-            let in_page_margin = ["header", "footer", "header-left", "footer-left", "header-first", "footer-first"]
+        xml::screen_part(
+            screen,
+            &src,
+            &part_prefix(STYLES),
+            reader,
+            out,
+            |pos, suffix| {
+                let in_page_margin = [
+                    "header",
+                    "footer",
+                    "header-left",
+                    "footer-left",
+                    "header-first",
+                    "footer-first",
+                ]
                 .iter()
                 .any(|n| pos.within(n));
-            if in_page_margin {
-                format!("{file}, page header/footer")
-            } else {
-                format!("{file}, part \"{STYLES}\", {}{suffix}", pos.path())
-            }
-        })?;
+                if in_page_margin {
+                    format!("{file}, page header/footer")
+                } else {
+                    format!("{file}, part \"{STYLES}\", {}{suffix}", pos.path())
+                }
+            },
+        )?;
     }
     let done = [META, CONTENT, STYLES];
     let rest: Vec<String> = pkg
@@ -99,102 +113,133 @@ fn screen_content<R: Read + Seek>(
     let mut hidden_rows: Vec<(u64, u64)> = Vec::new();
     let mut hidden_cols: Vec<(u64, u64)> = Vec::new();
     let mut column_defs = 0u64;
-    let cell_ref = |col: u64, row: u64| format!("{}{row}", column_letter(col.saturating_sub(1) as usize));
+    let cell_ref =
+        |col: u64, row: u64| format!("{}{row}", column_letter(col.saturating_sub(1) as usize));
     let repeat = |attrs: &[(String, String)], name: &str| {
-        attr(attrs, name).and_then(|v| v.parse::<u64>().ok()).unwrap_or(1).max(1)
+        attr(attrs, name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1)
     };
-    let finish_table = |at: &str, rows: &mut Vec<(u64, u64)>, cols: &mut Vec<(u64, u64)>, out: &mut Findings| {
-        if !rows.is_empty() {
-            let d = describe_ranges("rows", rows, |r| r.to_string());
-            out.push(hidden(Rule::HiddenRows, at.to_string(), d));
-        }
-        if !cols.is_empty() {
-            let d = describe_ranges("columns", cols, |c| column_letter(c.saturating_sub(1) as usize));
-            out.push(hidden(Rule::HiddenColumns, at.to_string(), d));
-        }
-        rows.clear();
-        cols.clear();
-    };
+    let finish_table =
+        |at: &str, rows: &mut Vec<(u64, u64)>, cols: &mut Vec<(u64, u64)>, out: &mut Findings| {
+            if !rows.is_empty() {
+                let d = describe_ranges("rows", rows, |r| r.to_string());
+                out.push(hidden(Rule::HiddenRows, at.to_string(), d));
+            }
+            if !cols.is_empty() {
+                let d = describe_ranges("columns", cols, |c| {
+                    column_letter(c.saturating_sub(1) as usize)
+                });
+                out.push(hidden(Rule::HiddenColumns, at.to_string(), d));
+            }
+            rows.clear();
+            cols.clear();
+        };
     let reader = pkg.part(CONTENT)?;
-    xml::walk(&source, &part_prefix(CONTENT), reader, |pos, item| match item {
-        Item::Open { name, attrs } => match name {
-            "style:style" => {
-                style_name = attr(attrs, "name").map(str::to_string);
-            }
-            "style:table-properties" if attr(attrs, "display") == Some("false") => {
-                if let Some(s) = &style_name {
-                    hidden_table_styles.insert(s.clone());
+    xml::walk(
+        &source,
+        &part_prefix(CONTENT),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, attrs } => match name {
+                "style:style" => {
+                    style_name = attr(attrs, "name").map(str::to_string);
+                }
+                "style:table-properties" if attr(attrs, "display") == Some("false") => {
+                    if let Some(s) = &style_name {
+                        hidden_table_styles.insert(s.clone());
+                    }
+                }
+                "table:table" => {
+                    let sheet = attr(attrs, "name").unwrap_or_default();
+                    at = format!("{file}, sheet \"{sheet}\"");
+                    screen.screen_into(sheet, &format!("{at}, sheet name"), out);
+                    if attr(attrs, "style-name").is_some_and(|s| hidden_table_styles.contains(s)) {
+                        out.push(hidden(Rule::HiddenSheet, at.clone(), "hidden sheet"));
+                    }
+                    next_row = 1;
+                    column_defs = 0;
+                }
+                "table:table-column" => {
+                    let n = repeat(attrs, "number-columns-repeated");
+                    if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
+                        hidden_cols.push((column_defs + 1, column_defs + n));
+                    }
+                    column_defs += n;
+                }
+                "table:table-row" => {
+                    let n = repeat(attrs, "number-rows-repeated");
+                    row = next_row;
+                    next_row += n;
+                    next_col = 1;
+                    if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
+                        hidden_rows.push((row, row + n - 1));
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    col = next_col;
+                    next_col += repeat(attrs, "number-columns-repeated");
+                    cell_text.clear();
+                    if let Some(f) = attr(attrs, "formula") {
+                        let here = format!("{at}, cell {}, formula", cell_ref(col, row));
+                        screen.screen_into(f, &here, out);
+                    }
+                }
+                "office:annotation" => note_text.clear(),
+                "table:table-source"
+                | "table:cell-range-source"
+                | "table:dde-source"
+                | "table:dde-link" => {
+                    let target = attr(attrs, "href").unwrap_or("a DDE source");
+                    let excerpt = screen.matcher().redacted(target);
+                    out.push(hidden(
+                        Rule::ExternalLink,
+                        format!("{file}, {}", pos.path()),
+                        excerpt,
+                    ));
+                }
+                "text:p" | "text:h" if pos.within("annotation") && !note_text.is_empty() => {
+                    note_text.push('\n')
+                }
+                "text:p" | "text:h" if pos.within("table-cell") && !cell_text.is_empty() => {
+                    cell_text.push('\n')
+                }
+                _ => {}
+            },
+            Item::Text(t) => {
+                if pos.within("annotation") {
+                    note_text.push_str(t);
+                } else if pos.within("table-cell") {
+                    cell_text.push_str(t);
+                } else {
+                    screen.screen_lazy(
+                        t,
+                        || format!("{file}, part \"{CONTENT}\", {}", pos.path()),
+                        out,
+                    );
                 }
             }
-            "table:table" => {
-                let sheet = attr(attrs, "name").unwrap_or_default();
-                at = format!("{file}, sheet \"{sheet}\"");
-                screen.screen_into(sheet, &format!("{at}, sheet name"), out);
-                if attr(attrs, "style-name").is_some_and(|s| hidden_table_styles.contains(s)) {
-                    out.push(hidden(Rule::HiddenSheet, at.clone(), "hidden sheet"));
+            Item::Close { name } => match name {
+                "office:annotation" => {
+                    let here = format!("{at}, cell {}, comment", cell_ref(col, row));
+                    out.push(hidden(
+                        Rule::Comment,
+                        here.clone(),
+                        screen.matcher().redacted(&note_text),
+                    ));
+                    screen.screen_into(&note_text, &here, out);
+                    note_text.clear();
                 }
-                next_row = 1;
-                column_defs = 0;
-            }
-            "table:table-column" => {
-                let n = repeat(attrs, "number-columns-repeated");
-                if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
-                    hidden_cols.push((column_defs + 1, column_defs + n));
+                "table:table-cell" | "table:covered-table-cell" if !cell_text.is_empty() => {
+                    let here = format!("{at}, cell {}", cell_ref(col, row));
+                    screen.screen_into(&cell_text, &here, out);
+                    cell_text.clear();
                 }
-                column_defs += n;
-            }
-            "table:table-row" => {
-                let n = repeat(attrs, "number-rows-repeated");
-                row = next_row;
-                next_row += n;
-                next_col = 1;
-                if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
-                    hidden_rows.push((row, row + n - 1));
-                }
-            }
-            "table:table-cell" | "table:covered-table-cell" => {
-                col = next_col;
-                next_col += repeat(attrs, "number-columns-repeated");
-                cell_text.clear();
-                if let Some(f) = attr(attrs, "formula") {
-                    let here = format!("{at}, cell {}, formula", cell_ref(col, row));
-                    screen.screen_into(f, &here, out);
-                }
-            }
-            "office:annotation" => note_text.clear(),
-            "table:table-source" | "table:cell-range-source" | "table:dde-source" | "table:dde-link" => {
-                let target = attr(attrs, "href").unwrap_or("a DDE source");
-                let excerpt = screen.matcher().redacted(target);
-                out.push(hidden(Rule::ExternalLink, format!("{file}, {}", pos.path()), excerpt));
-            }
-            "text:p" | "text:h" if pos.within("annotation") && !note_text.is_empty() => note_text.push('\n'),
-            "text:p" | "text:h" if pos.within("table-cell") && !cell_text.is_empty() => cell_text.push('\n'),
-            _ => {}
+                "table:table" => finish_table(&at, &mut hidden_rows, &mut hidden_cols, out),
+                _ => {}
+            },
+            Item::Comment(_) => {}
         },
-        Item::Text(t) => {
-            if pos.within("annotation") {
-                note_text.push_str(t);
-            } else if pos.within("table-cell") {
-                cell_text.push_str(t);
-            } else {
-                screen.screen_lazy(t, || format!("{file}, part \"{CONTENT}\", {}", pos.path()), out);
-            }
-        }
-        Item::Close { name } => match name {
-            "office:annotation" => {
-                let here = format!("{at}, cell {}, comment", cell_ref(col, row));
-                out.push(hidden(Rule::Comment, here.clone(), screen.matcher().redacted(&note_text)));
-                screen.screen_into(&note_text, &here, out);
-                note_text.clear();
-            }
-            "table:table-cell" | "table:covered-table-cell" if !cell_text.is_empty() => {
-                let here = format!("{at}, cell {}", cell_ref(col, row));
-                screen.screen_into(&cell_text, &here, out);
-                cell_text.clear();
-            }
-            "table:table" => finish_table(&at, &mut hidden_rows, &mut hidden_cols, out),
-            _ => {}
-        },
-        Item::Comment(_) => {}
-    })
+    )
 }

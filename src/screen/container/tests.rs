@@ -19,11 +19,16 @@ fn screen() -> Screen {
 }
 
 fn run(format: ContainerFormat, name: &str, bytes: Vec<u8>) -> Vec<Finding> {
-    screen().screen_container(format, name, Cursor::new(bytes)).unwrap()
+    screen()
+        .screen_container(format, name, Cursor::new(bytes))
+        .unwrap()
 }
 
 fn pairs(found: &[Finding]) -> Vec<(String, String)> {
-    found.iter().map(|f| (f.rule.to_string(), f.location.clone())).collect()
+    found
+        .iter()
+        .map(|f| (f.rule.to_string(), f.location.clone()))
+        .collect()
 }
 
 fn assert_has(found: &[Finding], rule: &str, location: &str) {
@@ -59,7 +64,8 @@ fn leaky_xlsx() -> Vec<u8> {
     data.write(3, 0, 130692544).unwrap();
     data.set_row_hidden(2).unwrap();
     data.set_column_hidden(3).unwrap();
-    data.insert_note(1, 2, &Note::new("Protected B draft, ask 613-555-0199")).unwrap();
+    data.insert_note(1, 2, &Note::new("Protected B draft, ask 613-555-0199"))
+        .unwrap();
     data.set_header("&CPROTECTED B");
     let named = wb.add_worksheet().set_name("PROTECTED B").unwrap();
     named.write(0, 0, "ok").unwrap();
@@ -99,9 +105,15 @@ fn xlsx_leaks_are_found_where_they_are() {
     }
     let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
     assert_eq!(rows.excerpt, "1 hidden rows: 3");
-    let cols = found.iter().find(|f| f.rule == Rule::HiddenColumns).unwrap();
+    let cols = found
+        .iter()
+        .find(|f| f.rule == Rule::HiddenColumns)
+        .unwrap();
     assert_eq!(cols.excerpt, "1 hidden columns: D");
-    assert_no_raw(&found, &["692 544", "130692544", "jane@", "555-0123", "555-0199"]);
+    assert_no_raw(
+        &found,
+        &["692 544", "130692544", "jane@", "555-0123", "555-0199"],
+    );
 }
 
 #[test]
@@ -122,7 +134,11 @@ fn clean_xlsx_look_alikes_pass() {
     }
     s.write(0, 1, 130692545).unwrap(); // fails Luhn
     s.write(1, 1, -12.5).unwrap();
-    let found = run(ContainerFormat::Xlsx, "parks.xlsx", wb.save_to_buffer().unwrap());
+    let found = run(
+        ContainerFormat::Xlsx,
+        "parks.xlsx",
+        wb.save_to_buffer().unwrap(),
+    );
     assert!(found.is_empty(), "{:#?}", pairs(&found));
 }
 
@@ -219,7 +235,11 @@ fn ods_leaks_are_found_where_they_are() {
     for (rule, location) in &cases {
         assert_has(&found, rule, location);
     }
-    assert!(!pairs(&found).iter().any(|(_, l)| l.contains("Parks")), "{:#?}", pairs(&found));
+    assert!(
+        !pairs(&found).iter().any(|(_, l)| l.contains("Parks")),
+        "{:#?}",
+        pairs(&found)
+    );
     let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
     assert_eq!(rows.excerpt, "1 hidden rows: 5");
     assert_no_raw(&found, &["692 544", "jane@"]);
@@ -227,11 +247,22 @@ fn ods_leaks_are_found_where_they_are() {
 
 #[test]
 fn corrupt_containers_are_errors_not_passes() {
-    for format in [ContainerFormat::Xlsx, ContainerFormat::Ods, ContainerFormat::Xls, ContainerFormat::Xlsb] {
+    for format in [
+        ContainerFormat::Xlsx,
+        ContainerFormat::Ods,
+        ContainerFormat::Xls,
+        ContainerFormat::Xlsb,
+    ] {
         let r = screen().screen_container(format, "bad", Cursor::new(b"not a workbook".to_vec()));
-        assert!(matches!(r, Err(ScreenError::Corrupt { .. })), "{format:?}: {r:?}");
+        assert!(
+            matches!(r, Err(ScreenError::Corrupt { .. })),
+            "{format:?}: {r:?}"
+        );
     }
-    let dtd = zip(&[("xl/workbook.xml", r#"<!DOCTYPE x [<!ENTITY a "b">]><workbook/>"#)]);
+    let dtd = zip(&[(
+        "xl/workbook.xml",
+        r#"<!DOCTYPE x [<!ENTITY a "b">]><workbook/>"#,
+    )]);
     let r = screen().screen_container(ContainerFormat::Xlsx, "dtd.xlsx", Cursor::new(dtd));
     assert!(matches!(r, Err(ScreenError::Xml { .. })), "{r:?}");
 }

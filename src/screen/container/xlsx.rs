@@ -9,7 +9,9 @@ use std::io::{Read, Seek};
 
 use regex::Regex;
 
-use super::{attr, describe_ranges, hidden, local, part_prefix, screen_properties, truthy, Package};
+use super::{
+    attr, describe_ranges, hidden, local, part_prefix, screen_properties, truthy, Package,
+};
 use crate::screen::matcher::Hit;
 use crate::screen::xml::{self, Item};
 use crate::screen::{Finding, Findings, Rule, Screen, ScreenError};
@@ -17,7 +19,11 @@ use crate::table::column_letter;
 
 const WORKBOOK: &str = "xl/workbook.xml";
 const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
-pub(crate) const PROPERTIES: &[&str] = &["docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"];
+pub(crate) const PROPERTIES: &[&str] = &[
+    "docProps/core.xml",
+    "docProps/app.xml",
+    "docProps/custom.xml",
+];
 
 struct SheetEntry {
     name: String,
@@ -66,12 +72,19 @@ pub(crate) fn screen<R: Read + Seek>(
             }
             _ => {}
         }
-        let Some(part) = sheet.part.as_deref() else { continue };
+        let Some(part) = sheet.part.as_deref() else {
+            continue;
+        };
         if !pkg.has(part) {
             continue;
         }
         special.insert(part.to_string());
-        let scan = SheetScan { screen, at: &at, flagged: &flagged, codes: &codes };
+        let scan = SheetScan {
+            screen,
+            at: &at,
+            flagged: &flagged,
+            codes: &codes,
+        };
         scan.run(&mut pkg, part, &mut used, out)?;
         // Comments belong to the sheet whose relationships name them.
         let sheet_rels = rels_path(part);
@@ -131,7 +144,11 @@ pub(crate) fn report_members<R: Read + Seek>(pkg: &Package<R>, out: &mut Finding
         } else if lower.starts_with("xl/activex/") && !lower.contains("/_rels/") {
             out.push(hidden(Rule::EmbeddedObject, at, "ActiveX control"));
         } else if lower.starts_with("xl/externallinks/") && !lower.contains("/_rels/") {
-            out.push(hidden(Rule::ExternalLink, at, "link to an external workbook"));
+            out.push(hidden(
+                Rule::ExternalLink,
+                at,
+                "link to an external workbook",
+            ));
         }
     }
 }
@@ -194,32 +211,41 @@ fn read_workbook<R: Read + Seek>(
 ) -> Result<Vec<SheetEntry>, ScreenError> {
     let mut sheets = Vec::new();
     if !pkg.has(WORKBOOK) {
-        return Err(super::corrupt(&pkg.source, "workbook", "no xl/workbook.xml part"));
+        return Err(super::corrupt(
+            &pkg.source,
+            "workbook",
+            "no xl/workbook.xml part",
+        ));
     }
     let file = pkg.file();
     let source = pkg.source.clone();
     let reader = pkg.part(WORKBOOK)?;
-    xml::walk(&source, &part_prefix(WORKBOOK), reader, |pos, item| match item {
-        Item::Open { name, attrs } if local(name) == "sheet" => {
-            let part = attrs
-                .iter()
-                .find(|(k, _)| k.ends_with(":id") || k == "id")
-                .and_then(|(_, id)| rels.get(id))
-                .map(|t| resolve(WORKBOOK, t));
-            sheets.push(SheetEntry {
-                name: attr(attrs, "name").unwrap_or_default().to_string(),
-                state: attr(attrs, "state").map(str::to_string),
-                part,
-            });
-        }
-        // Defined names and the like: their formulas are text.
-        Item::Text(t) => screen.screen_lazy(
-            t,
-            || format!("{file}, part \"{WORKBOOK}\", {}", pos.path()),
-            out,
-        ),
-        _ => {}
-    })?;
+    xml::walk(
+        &source,
+        &part_prefix(WORKBOOK),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, attrs } if local(name) == "sheet" => {
+                let part = attrs
+                    .iter()
+                    .find(|(k, _)| k.ends_with(":id") || k == "id")
+                    .and_then(|(_, id)| rels.get(id))
+                    .map(|t| resolve(WORKBOOK, t));
+                sheets.push(SheetEntry {
+                    name: attr(attrs, "name").unwrap_or_default().to_string(),
+                    state: attr(attrs, "state").map(str::to_string),
+                    part,
+                });
+            }
+            // Defined names and the like: their formulas are text.
+            Item::Text(t) => screen.screen_lazy(
+                t,
+                || format!("{file}, part \"{WORKBOOK}\", {}", pos.path()),
+                out,
+            ),
+            _ => {}
+        },
+    )?;
     Ok(sheets)
 }
 
@@ -234,18 +260,23 @@ fn read_shared_strings<R: Read + Seek>(
     let mut text = String::new();
     let source = pkg.source.clone();
     let reader = pkg.part(SHARED_STRINGS)?;
-    xml::walk(&source, &part_prefix(SHARED_STRINGS), reader, |pos, item| match item {
-        Item::Open { name, .. } if local(name) == "si" => text.clear(),
-        Item::Text(t) if pos.within("si") && !pos.within("rPh") => text.push_str(t),
-        Item::Close { name } if local(name) == "si" => {
-            let hits = screen.matcher().hits(&text);
-            if !hits.is_empty() {
-                flagged.insert(index, hits);
+    xml::walk(
+        &source,
+        &part_prefix(SHARED_STRINGS),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, .. } if local(name) == "si" => text.clear(),
+            Item::Text(t) if pos.within("si") && !pos.within("rPh") => text.push_str(t),
+            Item::Close { name } if local(name) == "si" => {
+                let hits = screen.matcher().hits(&text);
+                if !hits.is_empty() {
+                    flagged.insert(index, hits);
+                }
+                index += 1;
             }
-            index += 1;
-        }
-        _ => {}
-    })?;
+            _ => {}
+        },
+    )?;
     Ok(flagged)
 }
 
@@ -288,66 +319,80 @@ impl SheetScan<'_> {
         let mut text = String::new();
         let source = pkg.source.clone();
         let reader = pkg.part(part)?;
-        xml::walk(&source, &part_prefix(part), reader, |pos, item| match item {
-            Item::Open { name, attrs } => match local(name) {
-                "sheetFormatPr" => all_rows_hidden = attr(attrs, "zeroHeight").is_some_and(truthy),
-                "row" => {
-                    row = attr(attrs, "r").and_then(|r| r.parse().ok()).unwrap_or(row + 1);
-                    col = 0;
-                    let zero = attr(attrs, "ht").and_then(|h| h.parse::<f64>().ok()) == Some(0.0);
-                    if attr(attrs, "hidden").is_some_and(truthy) || zero {
-                        hidden_rows.push((row, row));
+        xml::walk(
+            &source,
+            &part_prefix(part),
+            reader,
+            |pos, item| match item {
+                Item::Open { name, attrs } => match local(name) {
+                    "sheetFormatPr" => {
+                        all_rows_hidden = attr(attrs, "zeroHeight").is_some_and(truthy)
+                    }
+                    "row" => {
+                        row = attr(attrs, "r")
+                            .and_then(|r| r.parse().ok())
+                            .unwrap_or(row + 1);
+                        col = 0;
+                        let zero =
+                            attr(attrs, "ht").and_then(|h| h.parse::<f64>().ok()) == Some(0.0);
+                        if attr(attrs, "hidden").is_some_and(truthy) || zero {
+                            hidden_rows.push((row, row));
+                        }
+                    }
+                    "col" => {
+                        let zero =
+                            attr(attrs, "width").and_then(|w| w.parse::<f64>().ok()) == Some(0.0);
+                        if attr(attrs, "hidden").is_some_and(truthy) || zero {
+                            let min = attr(attrs, "min").and_then(|v| v.parse().ok()).unwrap_or(1);
+                            let max = attr(attrs, "max")
+                                .and_then(|v| v.parse().ok())
+                                .unwrap_or(min);
+                            hidden_cols.push((min, max.max(min)));
+                        }
+                    }
+                    "c" => {
+                        col += 1;
+                        cell = match attr(attrs, "r") {
+                            Some(r) => r.to_string(),
+                            None => format!("{}{row}", column_letter(col - 1)),
+                        };
+                        cell_type = attr(attrs, "t").unwrap_or("n").to_string();
+                        text.clear();
+                    }
+                    _ => {}
+                },
+                Item::Text(t) => {
+                    let here = || format!("{}, cell {cell}", self.at);
+                    if pos.within("headerFooter") {
+                        let clean = self.codes.replace_all(t, " ");
+                        let at = format!("{}, page header/footer", self.at);
+                        self.screen.screen_into(&clean, &at, out);
+                    } else if pos.within("f") {
+                        self.screen
+                            .screen_lazy(t, || format!("{}, formula", here()), out);
+                    } else if pos.within("is") {
+                        text.push_str(t);
+                    } else if pos.within("v") {
+                        if cell_type == "s" {
+                            if let Some(hits) = t.trim().parse::<usize>().ok().and_then(|i| {
+                                used.insert(i);
+                                self.flagged.get(&i)
+                            }) {
+                                push_hits(hits, &here(), out);
+                            }
+                        } else {
+                            self.screen.screen_lazy(t, here, out);
+                        }
                     }
                 }
-                "col" => {
-                    let zero = attr(attrs, "width").and_then(|w| w.parse::<f64>().ok()) == Some(0.0);
-                    if attr(attrs, "hidden").is_some_and(truthy) || zero {
-                        let min = attr(attrs, "min").and_then(|v| v.parse().ok()).unwrap_or(1);
-                        let max = attr(attrs, "max").and_then(|v| v.parse().ok()).unwrap_or(min);
-                        hidden_cols.push((min, max.max(min)));
-                    }
-                }
-                "c" => {
-                    col += 1;
-                    cell = match attr(attrs, "r") {
-                        Some(r) => r.to_string(),
-                        None => format!("{}{row}", column_letter(col - 1)),
-                    };
-                    cell_type = attr(attrs, "t").unwrap_or("n").to_string();
+                Item::Close { name } if local(name) == "c" && !text.is_empty() => {
+                    let at = format!("{}, cell {cell}", self.at);
+                    self.screen.screen_into(&text, &at, out);
                     text.clear();
                 }
                 _ => {}
             },
-            Item::Text(t) => {
-                let here = || format!("{}, cell {cell}", self.at);
-                if pos.within("headerFooter") {
-                    let clean = self.codes.replace_all(t, " ");
-                    let at = format!("{}, page header/footer", self.at);
-                    self.screen.screen_into(&clean, &at, out);
-                } else if pos.within("f") {
-                    self.screen.screen_lazy(t, || format!("{}, formula", here()), out);
-                } else if pos.within("is") {
-                    text.push_str(t);
-                } else if pos.within("v") {
-                    if cell_type == "s" {
-                        if let Some(hits) = t.trim().parse::<usize>().ok().and_then(|i| {
-                            used.insert(i);
-                            self.flagged.get(&i)
-                        }) {
-                            push_hits(hits, &here(), out);
-                        }
-                    } else {
-                        self.screen.screen_lazy(t, here, out);
-                    }
-                }
-            }
-            Item::Close { name } if local(name) == "c" && !text.is_empty() => {
-                let at = format!("{}, cell {cell}", self.at);
-                self.screen.screen_into(&text, &at, out);
-                text.clear();
-            }
-            _ => {}
-        })?;
+        )?;
         if all_rows_hidden {
             out.push(hidden(
                 Rule::HiddenRows,
@@ -393,25 +438,34 @@ fn screen_comments<R: Read + Seek>(
     let mut text = String::new();
     let source = pkg.source.clone();
     let reader = pkg.part(part)?;
-    xml::walk(&source, &part_prefix(part), reader, |pos, item| match item {
-        Item::Open { name, attrs } if matches!(local(name), "comment" | "threadedComment") => {
-            cell = attr(attrs, "ref").unwrap_or("?").to_string();
-            text.clear();
-        }
-        Item::Text(t) if pos.within("comment") || pos.within("threadedComment") => {
-            text.push_str(t);
-        }
-        Item::Text(t) => {
-            let at = format!("{place}, part \"{part}\", {}", pos.path());
-            screen.screen_into(t, &at, out);
-        }
-        Item::Close { name } if matches!(local(name), "comment" | "threadedComment") => {
-            let at = format!("{place}, cell {cell}, comment");
-            out.push(hidden(Rule::Comment, at.clone(), screen.matcher().redacted(&text)));
-            screen.screen_into(&text, &at, out);
-        }
-        _ => {}
-    })
+    xml::walk(
+        &source,
+        &part_prefix(part),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, attrs } if matches!(local(name), "comment" | "threadedComment") => {
+                cell = attr(attrs, "ref").unwrap_or("?").to_string();
+                text.clear();
+            }
+            Item::Text(t) if pos.within("comment") || pos.within("threadedComment") => {
+                text.push_str(t);
+            }
+            Item::Text(t) => {
+                let at = format!("{place}, part \"{part}\", {}", pos.path());
+                screen.screen_into(t, &at, out);
+            }
+            Item::Close { name } if matches!(local(name), "comment" | "threadedComment") => {
+                let at = format!("{place}, cell {cell}, comment");
+                out.push(hidden(
+                    Rule::Comment,
+                    at.clone(),
+                    screen.matcher().redacted(&text),
+                ));
+                screen.screen_into(&text, &at, out);
+            }
+            _ => {}
+        },
+    )
 }
 
 #[cfg(test)]
@@ -421,15 +475,34 @@ mod tests {
     #[test]
     fn relationship_targets_resolve_to_member_names() {
         let cases = [
-            ("xl/workbook.xml", "worksheets/sheet1.xml", "xl/worksheets/sheet1.xml"),
-            ("xl/workbook.xml", "/xl/worksheets/sheet2.xml", "xl/worksheets/sheet2.xml"),
-            ("xl/worksheets/sheet1.xml", "../comments1.xml", "xl/comments1.xml"),
-            ("xl/worksheets/sheet1.xml", "../threadedComments/threadedComment1.xml", "xl/threadedComments/threadedComment1.xml"),
+            (
+                "xl/workbook.xml",
+                "worksheets/sheet1.xml",
+                "xl/worksheets/sheet1.xml",
+            ),
+            (
+                "xl/workbook.xml",
+                "/xl/worksheets/sheet2.xml",
+                "xl/worksheets/sheet2.xml",
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                "../comments1.xml",
+                "xl/comments1.xml",
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                "../threadedComments/threadedComment1.xml",
+                "xl/threadedComments/threadedComment1.xml",
+            ),
         ];
         for (from, target, want) in cases {
             assert_eq!(resolve(from, target), want);
         }
-        assert_eq!(rels_path("xl/worksheets/sheet1.xml"), "xl/worksheets/_rels/sheet1.xml.rels");
+        assert_eq!(
+            rels_path("xl/worksheets/sheet1.xml"),
+            "xl/worksheets/_rels/sheet1.xml.rels"
+        );
     }
 
     #[test]
