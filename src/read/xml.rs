@@ -9,6 +9,13 @@
 //!   matches the local name in any namespace. An element's value is its own text
 //!   (children's text not included); a missing field is empty; a field found twice in one
 //!   record is an error (a list cannot fit in one cell silently).
+//! - **Predicates**: any element step of a field may end in one `[@attr='value']` (single
+//!   or double quotes, no escapes) and then matches only elements carrying that attribute
+//!   with exactly that value: `dc:title[@xml:lang='en']`, `link[@rel="self"]/@href`. The
+//!   attribute's prefix resolves like an element's; an unprefixed attribute matches only
+//!   an attribute without a namespace, so `[@lang='en']` does not match `xml:lang`. Two
+//!   `dc:title`s told apart by `xml:lang` thus fill two columns, while plain `dc:title`
+//!   is still found twice. `record_path` takes no predicates.
 //! - **Automatic mode** (no `fields`): each record is flattened: leaf elements become
 //!   columns named by their path (`author/name`), attributes `@id`, `title/@xml:lang`.
 //!   The columns are those of the **first** record, so rows can stream; a later record
@@ -26,7 +33,7 @@ use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
 
 use super::shape::unique_names;
-use super::{guard, ReadError, ReadOptions, ReadSummary};
+use super::{guard, ReadError, ReadOptions, ReadSummary, XmlField};
 use crate::table::{Row, TableInfo, TableSink, Value};
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -38,12 +45,15 @@ struct Step {
     local: String,
 }
 
-/// An element as it appears in the document: its namespace, local and written name.
+/// An element or attribute as it appears in the document: its namespace, local and
+/// written name. Attributes are `(Elem, value)` pairs with empty `attrs` of their own.
 #[derive(Debug, Clone)]
 struct Elem {
     ns: Option<String>,
     local: String,
     qname: String,
+    /// An element's attributes, kept while it is open so predicates can test ancestors.
+    attrs: Vec<(Elem, String)>,
 }
 
 impl Step {
@@ -52,9 +62,24 @@ impl Step {
     }
 }
 
-#[derive(Debug)]
+/// A field's element step: a name and an optional `[@attr='value']` predicate.
+#[derive(Debug, PartialEq)]
+struct ElemStep {
+    name: Step,
+    /// The attribute (exact namespace: `None` only matches no namespace) and its value.
+    pred: Option<(Step, String)>,
+}
+
+impl ElemStep {
+    fn matches(&self, e: &Elem) -> bool {
+        self.name.matches(e)
+            && self.pred.as_ref().is_none_or(|(attr, value)| e.attrs.iter().any(|(a, v)| a.local == attr.local && a.ns == attr.ns && v == value))
+    }
+}
+
+#[derive(Debug, PartialEq)]
 struct Field {
-    elements: Vec<Step>,
+    elements: Vec<ElemStep>,
     attribute: Option<Step>,
 }
 
@@ -103,10 +128,10 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
             p.split('/').map(|s| parse_step(s, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    if record.as_ref().is_some_and(|r| r.iter().any(|s| s.local.is_empty() || s.local.starts_with('@'))) {
+    if record.as_ref().is_some_and(|r| r.iter().any(|s| s.local.is_empty() || s.local.starts_with('@') || s.local.contains('['))) {
         return Err(opt_err(format!("record_path \"{}\" must be element names like /publications/publication", options.record_path.as_deref().unwrap_or_default())));
     }
-    let fields = options.fields.iter().map(|f| parse_field(&f.path, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()?;
+    let fields = options.fields.iter().map(|f| parse_field(f, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()?;
     let mut st = State {
         file,
         options,
@@ -140,13 +165,13 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         let at = line(&xml);
         match event {
             Event::Start(e) => {
-                let elem = Elem { ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), qname: String::from_utf8_lossy(e.name().as_ref()).into_owned() };
                 if st.stack.len() as u32 >= options.limits.max_xml_depth {
                     return Err(ReadError::Limit { file: file.into(), limit: "max_xml_depth", what: format!("line {at}: elements nest deeper than {} levels", options.limits.max_xml_depth), value: st.stack.len() as u64 + 1, max: u64::from(options.limits.max_xml_depth) });
                 }
-                st.stack.push(elem);
                 let attrs = attributes(&xml, &e).map_err(|d| st.xml_err(at, d))?;
-                st.start(attrs, at)?;
+                let elem = Elem { ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), qname: String::from_utf8_lossy(e.name().as_ref()).into_owned(), attrs };
+                st.stack.push(elem);
+                st.start(at)?;
             }
             Event::End(_) => st.end(at)?,
             Event::Text(t) => {
@@ -218,7 +243,7 @@ fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(
             ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
             _ => None,
         };
-        out.push((Elem { ns, local: String::from_utf8_lossy(local.as_ref()).into_owned(), qname: String::from_utf8_lossy(key).into_owned() }, value.into_owned()));
+        out.push((Elem { ns, local: String::from_utf8_lossy(local.as_ref()).into_owned(), qname: String::from_utf8_lossy(key).into_owned(), attrs: Vec::new() }, value.into_owned()));
     }
     Ok(out)
 }
@@ -238,19 +263,67 @@ fn parse_step(s: &str, options: &ReadOptions) -> Result<Step, String> {
     }
 }
 
-fn parse_field(path: &str, options: &ReadOptions) -> Result<Field, String> {
+fn parse_field(field: &XmlField, options: &ReadOptions) -> Result<Field, String> {
+    let path = &field.path;
+    let bad = |expected: &str| format!("field \"{}\" ({path}): {expected}", field.name);
     let mut elements = Vec::new();
     let mut attribute = None;
-    for part in path.trim().trim_start_matches("./").split('/') {
+    for part in split_steps(path.trim().trim_start_matches("./")).map_err(&bad)? {
         if attribute.is_some() || part.is_empty() {
-            return Err(format!("field path \"{path}\" must be like title, author/name, @lang or title/@xml:lang"));
+            return Err(bad("the path must be like title, author/name, @lang, title/@xml:lang or title[@xml:lang='en']"));
         }
         match part.strip_prefix('@') {
-            Some(a) => attribute = Some(parse_step(a, options)?),
-            None => elements.push(parse_step(part, options)?),
+            Some(a) if a.contains('[') => return Err(bad("a predicate goes on an element, not an attribute: title[@xml:lang='en']/@id")),
+            Some(a) => attribute = Some(parse_step(a, options).map_err(|e| bad(&e))?),
+            None => elements.push(parse_elem_step(part, options).map_err(|e| bad(&e))?),
         }
     }
     Ok(Field { elements, attribute })
+}
+
+/// Splits a field path at the `/`s outside predicates, so `a[@href='x/y']` stays whole.
+fn split_steps(path: &str) -> Result<Vec<&str>, &'static str> {
+    let (mut parts, mut start, mut in_pred, mut quote, mut had_pred) = (Vec::new(), 0, false, None, false);
+    for (i, c) in path.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') if in_pred => quote = Some(c),
+            (None, '[') if !in_pred && !had_pred => in_pred = true,
+            (None, ']') if in_pred => (in_pred, had_pred) = (false, true),
+            (None, '[' | ']') => return Err("expected one predicate per step, like title[@xml:lang='en'], but the brackets do not pair up"),
+            (None, '/') if !in_pred => {
+                parts.push(&path[start..i]);
+                (start, had_pred) = (i + 1, false);
+            }
+            _ => {}
+        }
+    }
+    if quote.is_some() {
+        return Err("expected a closing quote in the predicate, like [@xml:lang='en']");
+    }
+    if in_pred {
+        return Err("expected ] to close the predicate, like [@xml:lang='en']");
+    }
+    parts.push(&path[start..]);
+    Ok(parts)
+}
+
+/// `name` or `name[@attr='value']` (or `"value"`).
+fn parse_elem_step(s: &str, options: &ReadOptions) -> Result<ElemStep, String> {
+    let Some((name, rest)) = s.split_once('[') else {
+        return Ok(ElemStep { name: parse_step(s, options)?, pred: None });
+    };
+    if name.trim().is_empty() {
+        return Err("expected an element name before the predicate, like title[@xml:lang='en']".into());
+    }
+    let shape = format!("expected a predicate like {}[@xml:lang='en'] (an attribute, =, a value in single or double quotes), not [{rest}", name.trim());
+    let inner = rest.strip_suffix(']').ok_or_else(|| shape.clone())?;
+    let (attr, value) = inner.split_once('=').ok_or_else(|| shape.clone())?;
+    let attr = attr.trim().strip_prefix('@').filter(|a| !a.is_empty() && !a.contains(|c: char| c.is_whitespace() || "'\"[]@".contains(c))).ok_or_else(|| shape.clone())?;
+    let value = value.trim();
+    let unquoted = ['\'', '"'].iter().find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q).filter(|v| !v.contains(*q))).ok_or(shape)?;
+    Ok(ElemStep { name: parse_step(name, options)?, pred: Some((parse_step(attr, options)?, unquoted.to_string())) })
 }
 
 struct State<'a> {
@@ -297,7 +370,8 @@ impl State<'_> {
         self.record_depth.map_or(&[][..], |d| &self.stack[d..])
     }
 
-    fn start(&mut self, attrs: Vec<(Elem, String)>, line: u64) -> Result<(), ReadError> {
+    /// The innermost open element (already on the stack) starts.
+    fn start(&mut self, line: u64) -> Result<(), ReadError> {
         if self.record_depth.is_none() {
             if !self.is_record() {
                 return Ok(());
@@ -309,22 +383,29 @@ impl State<'_> {
             parent.had_child = true;
         }
         self.frames.push(Frame { text: String::new(), had_child: false });
-        let path = self.rel().to_vec();
-        for (attr, value) in attrs {
-            if self.auto() {
-                let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
-                let key = if prefix.is_empty() { format!("@{}", attr.qname) } else { format!("{}/@{}", prefix.join("/"), attr.qname) };
+        let path = self.rel();
+        // The innermost element's own attributes: the record's too, though it is not in `path`.
+        let attrs = self.stack.last().map_or(&[][..], |e| &e.attrs[..]);
+        if self.auto() {
+            let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
+            let puts: Vec<(String, String)> = attrs
+                .iter()
+                .map(|(attr, value)| (if prefix.is_empty() { format!("@{}", attr.qname) } else { format!("{}/@{}", prefix.join("/"), attr.qname) }, value.clone()))
+                .collect();
+            for (key, value) in puts {
                 self.put_auto(key, value, line)?;
-            } else {
-                let hits: Vec<usize> = (0..self.fields.len())
-                    .filter(|i| {
-                        let f = &self.fields[*i];
-                        f.attribute.as_ref().is_some_and(|a| a.matches(&attr)) && path_matches(&f.elements, &path)
-                    })
-                    .collect();
-                for i in hits {
-                    self.put_field(i, value.clone(), line)?;
+            }
+        } else {
+            let mut puts = Vec::new();
+            for (attr, value) in attrs {
+                for (i, f) in self.fields.iter().enumerate() {
+                    if f.attribute.as_ref().is_some_and(|a| a.matches(attr)) && path_matches(&f.elements, path) {
+                        puts.push((i, value.clone()));
+                    }
                 }
+            }
+            for (i, value) in puts {
+                self.put_field(i, value, line)?;
             }
         }
         Ok(())
@@ -344,14 +425,14 @@ impl State<'_> {
         let frame = self.frames.pop();
         if self.stack.len() > depth {
             if let Some(frame) = frame {
-                let path = self.rel().to_vec();
+                let path = self.rel();
                 if self.auto() {
                     if !frame.had_child {
                         let key = path.iter().map(|e| e.qname.as_str()).collect::<Vec<_>>().join("/");
                         self.put_auto(key, frame.text, line)?;
                     }
                 } else {
-                    let hits: Vec<usize> = (0..self.fields.len()).filter(|i| self.fields[*i].attribute.is_none() && path_matches(&self.fields[*i].elements, &path)).collect();
+                    let hits: Vec<usize> = (0..self.fields.len()).filter(|i| self.fields[*i].attribute.is_none() && path_matches(&self.fields[*i].elements, path)).collect();
                     for i in hits {
                         self.put_field(i, frame.text.clone(), line)?;
                     }
@@ -420,7 +501,7 @@ impl State<'_> {
     }
 }
 
-fn path_matches(steps: &[Step], path: &[Elem]) -> bool {
+fn path_matches(steps: &[ElemStep], path: &[Elem]) -> bool {
     steps.len() == path.len() && steps.iter().zip(path).all(|(s, e)| s.matches(e))
 }
 
