@@ -118,7 +118,7 @@ mod tests {
         }
         .into();
         assert_eq!(exit_for(&e), Exit::Usage);
-        let e = anyhow::Error::from(e).context("loading");
+        let e = e.context("loading");
         assert_eq!(exit_for(&e), Exit::Usage);
         let e: anyhow::Error = UsageError("bad".into()).into();
         assert_eq!(exit_for(&e), Exit::Usage);

@@ -13,7 +13,7 @@ use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, OutputSink};
 use crate::plan::manifest::OutputFormat;
 use crate::read::{self, Format, ReadOptions, SheetSelector};
-use crate::screen::{ContainerFormat, Screen, ScreenConfig};
+use crate::screen::{ContainerFormat, Screen};
 use crate::table::{DecimalStyle, TableSink, Tee};
 use crate::validate::{Inferrer, TableSchema, Validator};
 
@@ -111,9 +111,7 @@ fn create(path: &PathBuf) -> anyhow::Result<File> {
 }
 
 pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exit> {
-    let cfg = pipeline
-        .map(|p| p.screen.clone())
-        .unwrap_or_else(ScreenConfig::default);
+    let cfg = pipeline.map(|p| p.screen.clone()).unwrap_or_default();
     let screen = Screen::new(&cfg)?;
     let mut all = Vec::new();
     let mut exit = Exit::Ok;

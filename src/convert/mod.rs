@@ -27,6 +27,8 @@ pub struct ConvertOptions {
 }
 
 /// One output being written, hashed as it goes.
+// Only a few exist at a time (one per output of one resource), so size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum OutputSink<W: Write> {
     Csv(csv::CsvSink<HashingWriter<W>>),
     Json(json::JsonSink<HashingWriter<W>>),

@@ -278,6 +278,7 @@ fn hostile_or_damaged_workbooks_are_refused() {
         },
         ..ReadOptions::default()
     };
+    #[allow(clippy::type_complexity)] // a table of cases reads best inline
     let cases: Vec<(&str, Format, Vec<u8>, &ReadOptions, fn(&ReadError) -> bool)> = vec![
         ("zip bomb", Format::Xlsx, bomb, &default, |e| {
             matches!(

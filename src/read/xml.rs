@@ -73,7 +73,11 @@ struct ElemStep {
 impl ElemStep {
     fn matches(&self, e: &Elem) -> bool {
         self.name.matches(e)
-            && self.pred.as_ref().is_none_or(|(attr, value)| e.attrs.iter().any(|(a, v)| a.local == attr.local && a.ns == attr.ns && v == value))
+            && self.pred.as_ref().is_none_or(|(attr, value)| {
+                e.attrs
+                    .iter()
+                    .any(|(a, v)| a.local == attr.local && a.ns == attr.ns && v == value)
+            })
     }
 }
 
@@ -117,21 +121,41 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     }
 }
 
-pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOptions, sink: &mut dyn TableSink) -> Result<ReadSummary, ReadError> {
+pub(crate) fn read<R: Read + Seek>(
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
     guard::check_input_size(file, &mut reader, &options.limits)?;
-    let opt_err = |detail: String| ReadError::Options { file: file.into(), detail };
+    let opt_err = |detail: String| ReadError::Options {
+        file: file.into(),
+        detail,
+    };
     let record: Option<Vec<Step>> = options
         .record_path
         .as_deref()
         .map(|p| {
             let p = p.trim().trim_start_matches('/');
-            p.split('/').map(|s| parse_step(s, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()
+            p.split('/')
+                .map(|s| parse_step(s, options).map_err(&opt_err))
+                .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
-    if record.as_ref().is_some_and(|r| r.iter().any(|s| s.local.is_empty() || s.local.starts_with('@') || s.local.contains('['))) {
-        return Err(opt_err(format!("record_path \"{}\" must be element names like /publications/publication", options.record_path.as_deref().unwrap_or_default())));
+    if record.as_ref().is_some_and(|r| {
+        r.iter()
+            .any(|s| s.local.is_empty() || s.local.starts_with('@') || s.local.contains('['))
+    }) {
+        return Err(opt_err(format!(
+            "record_path \"{}\" must be element names like /publications/publication",
+            options.record_path.as_deref().unwrap_or_default()
+        )));
     }
-    let fields = options.fields.iter().map(|f| parse_field(f, options).map_err(&opt_err)).collect::<Result<Vec<_>, _>>()?;
+    let fields = options
+        .fields
+        .iter()
+        .map(|f| parse_field(f, options).map_err(&opt_err))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut st = State {
         file,
         options,
@@ -148,7 +172,10 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         records: 0,
         cells: 0,
     };
-    let mut xml = NsReader::from_reader(LineCounter { inner: BufReader::new(reader), newlines: 0 });
+    let mut xml = NsReader::from_reader(LineCounter {
+        inner: BufReader::new(reader),
+        newlines: 0,
+    });
     xml.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
     loop {
@@ -166,20 +193,38 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         match event {
             Event::Start(e) => {
                 if st.stack.len() as u32 >= options.limits.max_xml_depth {
-                    return Err(ReadError::Limit { file: file.into(), limit: "max_xml_depth", what: format!("line {at}: elements nest deeper than {} levels", options.limits.max_xml_depth), value: st.stack.len() as u64 + 1, max: u64::from(options.limits.max_xml_depth) });
+                    return Err(ReadError::Limit {
+                        file: file.into(),
+                        limit: "max_xml_depth",
+                        what: format!(
+                            "line {at}: elements nest deeper than {} levels",
+                            options.limits.max_xml_depth
+                        ),
+                        value: st.stack.len() as u64 + 1,
+                        max: u64::from(options.limits.max_xml_depth),
+                    });
                 }
                 let attrs = attributes(&xml, &e).map_err(|d| st.xml_err(at, d))?;
-                let elem = Elem { ns, local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(), qname: String::from_utf8_lossy(e.name().as_ref()).into_owned(), attrs };
+                let elem = Elem {
+                    ns,
+                    local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    qname: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+                    attrs,
+                };
                 st.stack.push(elem);
                 st.start(at)?;
             }
             Event::End(_) => st.end(at)?,
             Event::Text(t) => {
-                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                let text = t
+                    .decode()
+                    .map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
                 st.text(&text);
             }
             Event::CData(t) => {
-                let text = t.decode().map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
+                let text = t
+                    .decode()
+                    .map_err(|e| st.xml_err(at, format!("the text is not valid UTF-8: {e}")))?;
                 st.text(&text);
             }
             Event::GeneralRef(r) => {
@@ -197,7 +242,7 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
                 st.text(ch.encode_utf8(&mut [0; 4]));
             }
             // An external DTD is harmless here: nothing is ever fetched or expanded.
-            Event::DocType(d) if d.iter().any(|b| *b == b'[') => {
+            Event::DocType(d) if d.contains(&b'[') => {
                 return Err(st.xml_err(at, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
             }
             Event::Eof => {
@@ -213,7 +258,11 @@ pub(crate) fn read<R: Read + Seek>(file: &str, mut reader: R, options: &ReadOpti
         st.begin()?;
     }
     st.sink.end().map_err(ReadError::Sink)?;
-    Ok(ReadSummary { rows: st.records, columns: st.headers.len(), sheet: None })
+    Ok(ReadSummary {
+        rows: st.records,
+        columns: st.headers.len(),
+        sheet: None,
+    })
 }
 
 fn predefined(name: &str) -> Option<char> {
@@ -229,7 +278,10 @@ fn predefined(name: &str) -> Option<char> {
 
 /// The element's attributes as (namespace, local name, written name, value), namespace
 /// declarations left out.
-fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(Elem, String)>, String> {
+fn attributes<B: BufRead>(
+    xml: &NsReader<B>,
+    e: &BytesStart<'_>,
+) -> Result<Vec<(Elem, String)>, String> {
     let mut out = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
@@ -237,13 +289,26 @@ fn attributes<B: BufRead>(xml: &NsReader<B>, e: &BytesStart<'_>) -> Result<Vec<(
         if key == b"xmlns" || key.starts_with(b"xmlns:") {
             continue;
         }
-        let value = a.decode_and_unescape_value(xml.decoder()).map_err(|e| format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))?;
+        let value = a.decode_and_unescape_value(xml.decoder()).map_err(|e| {
+            format!(
+                "attribute {}: {e} (only XML's five entities and numeric references are allowed)",
+                String::from_utf8_lossy(key)
+            )
+        })?;
         let (res, local) = xml.resolve_attribute(QName(key));
         let ns = match res {
             ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
             _ => None,
         };
-        out.push((Elem { ns, local: String::from_utf8_lossy(local.as_ref()).into_owned(), qname: String::from_utf8_lossy(key).into_owned(), attrs: Vec::new() }, value.into_owned()));
+        out.push((
+            Elem {
+                ns,
+                local: String::from_utf8_lossy(local.as_ref()).into_owned(),
+                qname: String::from_utf8_lossy(key).into_owned(),
+                attrs: Vec::new(),
+            },
+            value.into_owned(),
+        ));
     }
     Ok(out)
 }
@@ -257,9 +322,15 @@ fn parse_step(s: &str, options: &ReadOptions) -> Result<Step, String> {
             } else {
                 options.namespaces.get(prefix).cloned().ok_or_else(|| format!("the prefix \"{prefix}\" in \"{s}\" is not in read.namespaces; add it with its URI"))?
             };
-            Ok(Step { ns: Some(ns), local: local.to_string() })
+            Ok(Step {
+                ns: Some(ns),
+                local: local.to_string(),
+            })
         }
-        None => Ok(Step { ns: None, local: s.to_string() }),
+        None => Ok(Step {
+            ns: None,
+            local: s.to_string(),
+        }),
     }
 }
 
@@ -273,17 +344,25 @@ fn parse_field(field: &XmlField, options: &ReadOptions) -> Result<Field, String>
             return Err(bad("the path must be like title, author/name, @lang, title/@xml:lang or title[@xml:lang='en']"));
         }
         match part.strip_prefix('@') {
-            Some(a) if a.contains('[') => return Err(bad("a predicate goes on an element, not an attribute: title[@xml:lang='en']/@id")),
+            Some(a) if a.contains('[') => {
+                return Err(bad(
+                    "a predicate goes on an element, not an attribute: title[@xml:lang='en']/@id",
+                ))
+            }
             Some(a) => attribute = Some(parse_step(a, options).map_err(|e| bad(&e))?),
             None => elements.push(parse_elem_step(part, options).map_err(|e| bad(&e))?),
         }
     }
-    Ok(Field { elements, attribute })
+    Ok(Field {
+        elements,
+        attribute,
+    })
 }
 
 /// Splits a field path at the `/`s outside predicates, so `a[@href='x/y']` stays whole.
 fn split_steps(path: &str) -> Result<Vec<&str>, &'static str> {
-    let (mut parts, mut start, mut in_pred, mut quote, mut had_pred) = (Vec::new(), 0, false, None, false);
+    let (mut parts, mut start, mut in_pred, mut quote, mut had_pred) =
+        (Vec::new(), 0, false, None, false);
     for (i, c) in path.char_indices() {
         match (quote, c) {
             (Some(q), _) if c == q => quote = None,
@@ -312,18 +391,40 @@ fn split_steps(path: &str) -> Result<Vec<&str>, &'static str> {
 /// `name` or `name[@attr='value']` (or `"value"`).
 fn parse_elem_step(s: &str, options: &ReadOptions) -> Result<ElemStep, String> {
     let Some((name, rest)) = s.split_once('[') else {
-        return Ok(ElemStep { name: parse_step(s, options)?, pred: None });
+        return Ok(ElemStep {
+            name: parse_step(s, options)?,
+            pred: None,
+        });
     };
     if name.trim().is_empty() {
-        return Err("expected an element name before the predicate, like title[@xml:lang='en']".into());
+        return Err(
+            "expected an element name before the predicate, like title[@xml:lang='en']".into(),
+        );
     }
     let shape = format!("expected a predicate like {}[@xml:lang='en'] (an attribute, =, a value in single or double quotes), not [{rest}", name.trim());
     let inner = rest.strip_suffix(']').ok_or_else(|| shape.clone())?;
     let (attr, value) = inner.split_once('=').ok_or_else(|| shape.clone())?;
-    let attr = attr.trim().strip_prefix('@').filter(|a| !a.is_empty() && !a.contains(|c: char| c.is_whitespace() || "'\"[]@".contains(c))).ok_or_else(|| shape.clone())?;
+    let attr = attr
+        .trim()
+        .strip_prefix('@')
+        .filter(|a| {
+            !a.is_empty() && !a.contains(|c: char| c.is_whitespace() || "'\"[]@".contains(c))
+        })
+        .ok_or_else(|| shape.clone())?;
     let value = value.trim();
-    let unquoted = ['\'', '"'].iter().find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q).filter(|v| !v.contains(*q))).ok_or(shape)?;
-    Ok(ElemStep { name: parse_step(name, options)?, pred: Some((parse_step(attr, options)?, unquoted.to_string())) })
+    let unquoted = ['\'', '"']
+        .iter()
+        .find_map(|q| {
+            value
+                .strip_prefix(*q)?
+                .strip_suffix(*q)
+                .filter(|v| !v.contains(*q))
+        })
+        .ok_or(shape)?;
+    Ok(ElemStep {
+        name: parse_step(name, options)?,
+        pred: Some((parse_step(attr, options)?, unquoted.to_string())),
+    })
 }
 
 struct State<'a> {
@@ -351,12 +452,19 @@ impl State<'_> {
             Some(_) => format!("record {}: {detail}", self.records + 1),
             None => detail,
         };
-        ReadError::Xml { file: self.file.into(), line, detail }
+        ReadError::Xml {
+            file: self.file.into(),
+            line,
+            detail,
+        }
     }
 
     fn is_record(&self) -> bool {
         match &self.record {
-            Some(steps) => steps.len() == self.stack.len() && steps.iter().zip(&self.stack).all(|(s, e)| s.matches(e)),
+            Some(steps) => {
+                steps.len() == self.stack.len()
+                    && steps.iter().zip(&self.stack).all(|(s, e)| s.matches(e))
+            }
             None => self.stack.len() == 2,
         }
     }
@@ -382,7 +490,10 @@ impl State<'_> {
         } else if let Some(parent) = self.frames.last_mut() {
             parent.had_child = true;
         }
-        self.frames.push(Frame { text: String::new(), had_child: false });
+        self.frames.push(Frame {
+            text: String::new(),
+            had_child: false,
+        });
         let path = self.rel();
         // The innermost element's own attributes: the record's too, though it is not in `path`.
         let attrs = self.stack.last().map_or(&[][..], |e| &e.attrs[..]);
@@ -390,7 +501,16 @@ impl State<'_> {
             let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
             let puts: Vec<(String, String)> = attrs
                 .iter()
-                .map(|(attr, value)| (if prefix.is_empty() { format!("@{}", attr.qname) } else { format!("{}/@{}", prefix.join("/"), attr.qname) }, value.clone()))
+                .map(|(attr, value)| {
+                    (
+                        if prefix.is_empty() {
+                            format!("@{}", attr.qname)
+                        } else {
+                            format!("{}/@{}", prefix.join("/"), attr.qname)
+                        },
+                        value.clone(),
+                    )
+                })
                 .collect();
             for (key, value) in puts {
                 self.put_auto(key, value, line)?;
@@ -399,7 +519,9 @@ impl State<'_> {
             let mut puts = Vec::new();
             for (attr, value) in attrs {
                 for (i, f) in self.fields.iter().enumerate() {
-                    if f.attribute.as_ref().is_some_and(|a| a.matches(attr)) && path_matches(&f.elements, path) {
+                    if f.attribute.as_ref().is_some_and(|a| a.matches(attr))
+                        && path_matches(&f.elements, path)
+                    {
                         puts.push((i, value.clone()));
                     }
                 }
@@ -428,11 +550,20 @@ impl State<'_> {
                 let path = self.rel();
                 if self.auto() {
                     if !frame.had_child {
-                        let key = path.iter().map(|e| e.qname.as_str()).collect::<Vec<_>>().join("/");
+                        let key = path
+                            .iter()
+                            .map(|e| e.qname.as_str())
+                            .collect::<Vec<_>>()
+                            .join("/");
                         self.put_auto(key, frame.text, line)?;
                     }
                 } else {
-                    let hits: Vec<usize> = (0..self.fields.len()).filter(|i| self.fields[*i].attribute.is_none() && path_matches(&self.fields[*i].elements, path)).collect();
+                    let hits: Vec<usize> = (0..self.fields.len())
+                        .filter(|i| {
+                            self.fields[*i].attribute.is_none()
+                                && path_matches(&self.fields[*i].elements, path)
+                        })
+                        .collect();
                     for i in hits {
                         self.put_field(i, frame.text.clone(), line)?;
                     }
@@ -448,10 +579,20 @@ impl State<'_> {
 
     fn put_field(&mut self, i: usize, value: String, line: u64) -> Result<(), ReadError> {
         if self.values.is_empty() {
-            self.values = self.headers.iter().map(|h| (h.clone(), Value::Empty)).collect();
+            self.values = self
+                .headers
+                .iter()
+                .map(|h| (h.clone(), Value::Empty))
+                .collect();
         }
         if self.values[i].1 != Value::Empty {
-            return Err(self.xml_err(line, format!("field \"{}\" ({}) occurs more than once; make its path more specific", self.headers[i], self.options.fields[i].path)));
+            return Err(self.xml_err(
+                line,
+                format!(
+                    "field \"{}\" ({}) occurs more than once; make its path more specific",
+                    self.headers[i], self.options.fields[i].path
+                ),
+            ));
         }
         self.values[i].1 = text_value(value);
         Ok(())
@@ -472,7 +613,13 @@ impl State<'_> {
         if self.auto() {
             self.headers = unique_names(self.auto_keys.iter().cloned());
         }
-        let info = TableInfo { source: self.file.into(), sheet: None, headers: self.headers.clone(), header_row: 0, first_column: 0 };
+        let info = TableInfo {
+            source: self.file.into(),
+            sheet: None,
+            headers: self.headers.clone(),
+            header_row: 0,
+            first_column: 0,
+        };
         self.began = true;
         self.sink.begin(&info).map_err(ReadError::Sink)
     }
@@ -485,7 +632,15 @@ impl State<'_> {
             self.begin()?;
         }
         let row: Vec<Value> = if self.auto() {
-            self.auto_keys.iter().map(|k| self.values.iter().find(|(key, _)| key == k).map_or(Value::Empty, |(_, v)| v.clone())).collect()
+            self.auto_keys
+                .iter()
+                .map(|k| {
+                    self.values
+                        .iter()
+                        .find(|(key, _)| key == k)
+                        .map_or(Value::Empty, |(_, v)| v.clone())
+                })
+                .collect()
         } else if self.values.is_empty() {
             vec![Value::Empty; self.headers.len()]
         } else {
@@ -495,9 +650,20 @@ impl State<'_> {
         self.records += 1;
         self.cells += row.len() as u64;
         if self.cells > self.options.limits.max_cells {
-            return Err(ReadError::Limit { file: self.file.into(), limit: "max_cells", what: format!("the file has over {} cells", self.cells), value: self.cells, max: self.options.limits.max_cells });
+            return Err(ReadError::Limit {
+                file: self.file.into(),
+                limit: "max_cells",
+                what: format!("the file has over {} cells", self.cells),
+                value: self.cells,
+                max: self.options.limits.max_cells,
+            });
         }
-        self.sink.row(Row { number: self.records, cells: &row }).map_err(ReadError::Sink)
+        self.sink
+            .row(Row {
+                number: self.records,
+                cells: &row,
+            })
+            .map_err(ReadError::Sink)
     }
 }
 
@@ -506,7 +672,11 @@ fn path_matches(steps: &[ElemStep], path: &[Elem]) -> bool {
 }
 
 fn text_value(s: String) -> Value {
-    if s.is_empty() { Value::Empty } else { Value::Text(s) }
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(s)
+    }
 }
 
 #[cfg(test)]

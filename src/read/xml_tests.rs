@@ -126,6 +126,7 @@ fn hostile_or_broken_documents_are_refused() {
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <lolz>&lol2;</lolz>"#;
     let deep = format!("<r>{}{}</r>", "<a>".repeat(100), "</a>".repeat(100));
+    #[allow(clippy::type_complexity)] // a table of cases reads best inline
     let cases: Vec<(&str, String, fn(&ReadError) -> bool)> = vec![
         ("billion laughs", laughs.into(), |e| {
             matches!(e, ReadError::Xml { line: 2, .. })
@@ -190,38 +191,112 @@ const BILINGUAL: &str = r#"<publications xmlns:dc="http://purl.org/dc/elements/1
 /// Options for `BILINGUAL` with the manifest's own prefixes (`x` is the document's `y`).
 fn bilingual(fields: &[(&str, &str)]) -> ReadOptions {
     ReadOptions {
-        namespaces: [("dc".to_string(), "http://purl.org/dc/elements/1.1/".to_string()), ("x".to_string(), "urn:y".to_string())].into(),
-        fields: fields.iter().map(|(name, path)| XmlField { name: (*name).into(), path: (*path).into() }).collect(),
+        namespaces: [
+            (
+                "dc".to_string(),
+                "http://purl.org/dc/elements/1.1/".to_string(),
+            ),
+            ("x".to_string(), "urn:y".to_string()),
+        ]
+        .into(),
+        fields: fields
+            .iter()
+            .map(|(name, path)| XmlField {
+                name: (*name).into(),
+                path: (*path).into(),
+            })
+            .collect(),
         ..ReadOptions::default()
     }
 }
 
 #[test]
 fn predicates_tell_bilingual_elements_apart() {
-    let t = run(BILINGUAL, &bilingual(&[("id", "@id"), ("title_en", "dc:title[@xml:lang='en']"), ("title_fr", "dc:title[@xml:lang=\"fr\"]")])).expect("each predicated field matches once");
+    let t = run(
+        BILINGUAL,
+        &bilingual(&[
+            ("id", "@id"),
+            ("title_en", "dc:title[@xml:lang='en']"),
+            ("title_fr", "dc:title[@xml:lang=\"fr\"]"),
+        ]),
+    )
+    .expect("each predicated field matches once");
     assert_eq!(t.info.headers, ["id", "title_en", "title_fr"]);
-    assert_eq!(t.rows[0], (1, vec![text("PUB-2020-01"), text("Public Report 2019"), text("Rapport public 2019")]));
-    assert_eq!(t.rows[1], (2, vec![text("PUB-2020-02"), Value::Empty, text("Seulement")]));
+    assert_eq!(
+        t.rows[0],
+        (
+            1,
+            vec![
+                text("PUB-2020-01"),
+                text("Public Report 2019"),
+                text("Rapport public 2019")
+            ]
+        )
+    );
+    assert_eq!(
+        t.rows[1],
+        (
+            2,
+            vec![text("PUB-2020-02"), Value::Empty, text("Seulement")]
+        )
+    );
 }
 
 #[test]
 fn predicates_select_one_element_of_first_record() {
     let cases: &[(&str, &str, Value)] = &[
-        ("prefixed attribute", "dc:title[@xml:lang='en']", text("Public Report 2019")),
-        ("prefix from namespaces, not the document's", "note[@x:lang='fr']", text("plain")),
+        (
+            "prefixed attribute",
+            "dc:title[@xml:lang='en']",
+            text("Public Report 2019"),
+        ),
+        (
+            "prefix from namespaces, not the document's",
+            "note[@x:lang='fr']",
+            text("plain"),
+        ),
         ("unprefixed attribute", "note[@lang='en']", text("plain")),
-        ("unprefixed matches only an unprefixed attribute", "note[@lang='fr']", Value::Empty),
-        ("unprefixed does not match xml:lang", "dc:title[@lang='en']", Value::Empty),
-        ("then an attribute step", "link[@rel='self']/@href", text("https://example.org/a/b")),
-        ("a / inside the quoted value", "link[@href=\"https://example.org/fr\"]/@rel", text("alternate")),
-        ("on a parent step", "section[@kind='aside']/para", text("in aside")),
-        ("spaces around the parts", "link[ @rel = 'self' ]/@href", text("https://example.org/a/b")),
+        (
+            "unprefixed matches only an unprefixed attribute",
+            "note[@lang='fr']",
+            Value::Empty,
+        ),
+        (
+            "unprefixed does not match xml:lang",
+            "dc:title[@lang='en']",
+            Value::Empty,
+        ),
+        (
+            "then an attribute step",
+            "link[@rel='self']/@href",
+            text("https://example.org/a/b"),
+        ),
+        (
+            "a / inside the quoted value",
+            "link[@href=\"https://example.org/fr\"]/@rel",
+            text("alternate"),
+        ),
+        (
+            "on a parent step",
+            "section[@kind='aside']/para",
+            text("in aside"),
+        ),
+        (
+            "spaces around the parts",
+            "link[ @rel = 'self' ]/@href",
+            text("https://example.org/a/b"),
+        ),
         ("matches nothing", "dc:title[@xml:lang='de']", Value::Empty),
-        ("the value matches exactly", "dc:title[@xml:lang='EN']", Value::Empty),
+        (
+            "the value matches exactly",
+            "dc:title[@xml:lang='EN']",
+            Value::Empty,
+        ),
         ("an absent attribute", "dc:title[@id='en']", Value::Empty),
     ];
     for (name, path, want) in cases {
-        let t = run(BILINGUAL, &bilingual(&[("f", path)])).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let t =
+            run(BILINGUAL, &bilingual(&[("f", path)])).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(t.rows[0].1, std::slice::from_ref(want), "{name}: {path}");
     }
 }
@@ -230,7 +305,10 @@ fn predicates_select_one_element_of_first_record() {
 fn a_field_without_predicate_found_twice_is_still_an_error() {
     for path in ["dc:title", "link/@href", "section/para"] {
         match run(BILINGUAL, &bilingual(&[("f", path)])) {
-            Err(ReadError::Xml { detail, .. }) => assert!(detail.contains("record 1") && detail.contains("more than once"), "{path}: {detail}"),
+            Err(ReadError::Xml { detail, .. }) => assert!(
+                detail.contains("record 1") && detail.contains("more than once"),
+                "{path}: {detail}"
+            ),
             other => panic!("{path}: {other:?}"),
         }
     }
@@ -247,16 +325,25 @@ fn malformed_predicates_are_options_errors() {
         ("dc:title[@='en']", "an attribute, ="),
         ("dc:title[@xml:lang]", "an attribute, ="),
         ("dc:title[@xml:lang='en']x", "an attribute, ="),
-        ("dc:title[@xml:lang='en'][@id='1']", "one predicate per step"),
+        (
+            "dc:title[@xml:lang='en'][@id='1']",
+            "one predicate per step",
+        ),
         ("dc:title]", "brackets do not pair up"),
         ("[@xml:lang='en']", "element name before"),
         ("link/@href[@rel='self']", "on an element"),
-        ("dc:title[@zz:lang='en']", "\"zz\" in \"zz:lang\" is not in read.namespaces"),
+        (
+            "dc:title[@zz:lang='en']",
+            "\"zz\" in \"zz:lang\" is not in read.namespaces",
+        ),
     ];
     for (path, expected) in cases {
         match run(BILINGUAL, &bilingual(&[("title_en", path)])) {
             Err(ReadError::Options { detail, .. }) => {
-                assert!(detail.starts_with(&format!("field \"title_en\" ({path}): ")), "{path}: {detail}");
+                assert!(
+                    detail.starts_with(&format!("field \"title_en\" ({path}): ")),
+                    "{path}: {detail}"
+                );
                 assert!(detail.contains(expected), "{path}: {detail}");
             }
             other => panic!("{path}: {other:?}"),
@@ -267,17 +354,33 @@ fn malformed_predicates_are_options_errors() {
 #[test]
 fn automatic_mode_ignores_predicate_support() {
     // Same output as before predicates existed: attributes, then the element's text.
-    let t = run(r#"<r><p id="1"><t lang="en">a</t><u><v k="x">b</v></u></p></r>"#, &ReadOptions::default()).expect("valid xml");
+    let t = run(
+        r#"<r><p id="1"><t lang="en">a</t><u><v k="x">b</v></u></p></r>"#,
+        &ReadOptions::default(),
+    )
+    .expect("valid xml");
     assert_eq!(t.info.headers, ["@id", "t/@lang", "t", "u/v/@k", "u/v"]);
-    assert_eq!(t.rows[0].1, [text("1"), text("en"), text("a"), text("x"), text("b")]);
+    assert_eq!(
+        t.rows[0].1,
+        [text("1"), text("en"), text("a"), text("x"), text("b")]
+    );
     match run(BILINGUAL, &ReadOptions::default()) {
-        Err(ReadError::Xml { detail, .. }) => assert!(detail.contains("\"dc:title/@xml:lang\" occurs more than once"), "{detail}"),
+        Err(ReadError::Xml { detail, .. }) => assert!(
+            detail.contains("\"dc:title/@xml:lang\" occurs more than once"),
+            "{detail}"
+        ),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn record_path_refuses_predicates() {
-    let options = ReadOptions { record_path: Some("/publications/publication[@type='report']".into()), ..ReadOptions::default() };
-    assert!(matches!(run(BILINGUAL, &options), Err(ReadError::Options { .. })));
+    let options = ReadOptions {
+        record_path: Some("/publications/publication[@type='report']".into()),
+        ..ReadOptions::default()
+    };
+    assert!(matches!(
+        run(BILINGUAL, &options),
+        Err(ReadError::Options { .. })
+    ));
 }

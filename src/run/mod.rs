@@ -208,25 +208,24 @@ pub async fn run_once(
 
         let screen = Arc::new(Screen::new(&pipeline.screen)?);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let approved_results: Vec<DatasetResult> =
-            futures_util::stream::iter(release.approved.into_iter())
-                .map(|a| {
-                    let span = info_span!("dataset", dataset = %a.reference());
-                    process(
-                        pipeline,
-                        portal,
-                        &screen,
-                        &journal,
-                        &run_id,
-                        &created_at,
-                        opts,
-                        a,
-                    )
-                    .instrument(span)
-                })
-                .buffered(pipeline.portal.concurrency)
-                .collect()
-                .await;
+        let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved)
+            .map(|a| {
+                let span = info_span!("dataset", dataset = %a.reference());
+                process(
+                    pipeline,
+                    portal,
+                    &screen,
+                    &journal,
+                    &run_id,
+                    &created_at,
+                    opts,
+                    a,
+                )
+                .instrument(span)
+            })
+            .buffered(pipeline.portal.concurrency)
+            .collect()
+            .await;
         // Approved ones first, in priority order, then what was held.
         let mut datasets = approved_results;
         datasets.extend(results);

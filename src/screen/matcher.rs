@@ -193,8 +193,7 @@ impl Matcher {
     fn allowed(&self, raw: &str) -> bool {
         let raw = raw.trim();
         let lower = raw.to_lowercase();
-        self.allow.iter().any(|a| *a == lower)
-            || self.allow_patterns.iter().any(|p| p.is_match(raw))
+        self.allow.contains(&lower) || self.allow_patterns.iter().any(|p| p.is_match(raw))
     }
 
     fn marking_spans(&self, text: &str) -> Vec<Span> {
