@@ -61,10 +61,21 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Infers a Table Schema from a file, for a person to review and commit.
     InferSchema(InferArgs),
-    /// Re-hashes a package and checks it against SHA256SUMS and datapackage.json.
+    /// Publishes the current packages of approved datasets, without rebuilding them.
+    Publish(PublishArgs),
+    /// Re-hashes a package and checks it against SHA256SUMS and datapackage.json, or
+    /// checks what the portal serves against the package.
     Verify(VerifyArgs),
+    /// Writes a BagIt bag (RFC 8493) of a published dataset, for archival transfer.
+    Export(ExportArgs),
     /// Lists past runs, or shows one.
     History(HistoryArgs),
+    /// Every dataset of the inventory: decision, approval, dates, last publication, next action.
+    Status(StatusArgs),
+    /// The inventory and monthly progress report (Markdown, CSV, JSON or HTML).
+    Report(ReportArgs),
+    /// Runs as a service, starting each run when the schedule says.
+    Schedule(ScheduleArgs),
     /// The mock CKAN portal.
     #[command(subcommand)]
     Portal(PortalCommand),
@@ -169,11 +180,77 @@ pub struct InferArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// A package folder (output/packages/<name>).
-    pub package: PathBuf,
+pub struct PublishArgs {
+    /// The run date for the release gate (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// Reads the portal and prints what would change, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
     #[arg(long)]
     pub json: bool,
+    /// Only these inventory references (repeatable).
+    #[arg(long = "only", value_name = "REFERENCE")]
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A package folder (out/packages/<name>), or with --portal an inventory reference.
+    pub target: String,
+    /// Downloads what the portal serves for this dataset and checks it byte for byte
+    /// against the package.
+    #[arg(long)]
+    pub portal: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Writes a BagIt bag.
+    #[arg(long, required = true)]
+    pub bagit: bool,
+    /// The dataset: an inventory reference or a package folder.
+    pub dataset: String,
+    /// The bag's folder (must not exist).
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The date to judge what is due (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Csv,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// The report date (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// Output file. Default: stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Prints the next run times and exits.
+    #[arg(long)]
+    pub next: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,14 @@
 //! One function per subcommand. This is, with `main.rs`, the only place `anyhow` is used:
 //! library errors are typed, and here they meet the person at the terminal.
 
+mod export;
 mod history;
+mod ops;
 mod portal;
+mod publish;
 mod run;
 mod tools;
+mod verify;
 
 use std::collections::BTreeMap;
 
@@ -77,8 +81,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Screen(a) => tools::screen(config_if_present(&cli)?.as_ref(), a),
         Command::Validate(a) => tools::validate(a),
         Command::InferSchema(a) => tools::infer_schema(a),
-        Command::Verify(a) => tools::verify(a),
+        Command::Publish(a) => publish::publish(&load(&cli)?, a),
+        Command::Verify(a) if a.portal => verify::verify_portal(&load(&cli)?, a),
+        Command::Verify(a) => verify::verify(a),
+        Command::Export(a) => export::export(config_if_present(&cli)?.as_ref(), a),
         Command::History(a) => history::history(&load(&cli)?, a),
+        Command::Status(a) => ops::status(&load(&cli)?, a),
+        Command::Report(a) => ops::report(&load(&cli)?, a),
+        Command::Schedule(a) => ops::schedule(&load(&cli)?, a),
         Command::Portal(p) => portal::portal(p),
     }
 }

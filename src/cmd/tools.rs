@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::{print_json, Exit, UsageError};
-use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs, VerifyArgs};
+use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs};
 use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, OutputSink};
 use crate::plan::manifest::OutputFormat;
@@ -211,31 +211,6 @@ pub fn infer_schema(a: &InferArgs) -> anyhow::Result<Exit> {
     )?;
     println!("{}", inferrer.finish().to_json_pretty());
     Ok(Exit::Ok)
-}
-
-pub fn verify(a: &VerifyArgs) -> anyhow::Result<Exit> {
-    let v = crate::package::verify::verify_dir(&a.package).map_err(anyhow::Error::msg)?;
-    if a.json {
-        print_json(&v)?;
-    } else {
-        let mut out = io::stdout().lock();
-        for p in &v.problems {
-            writeln!(out, "{}: {}", p.file, p.detail)?;
-        }
-        writeln!(
-            out,
-            "{}: {} files, {} bytes checked, {}",
-            a.package.display(),
-            v.files_checked,
-            v.bytes_hashed,
-            if v.is_ok() {
-                "all match".to_string()
-            } else {
-                format!("{} problem(s)", v.problems.len())
-            }
-        )?;
-    }
-    Ok(if v.is_ok() { Exit::Ok } else { Exit::Held })
 }
 
 #[allow(dead_code)]
