@@ -20,6 +20,7 @@ pub mod journal;
 pub mod package;
 pub mod plan;
 pub mod portal;
+pub mod preflight;
 pub mod publish;
 pub mod read;
 pub mod run;

@@ -54,10 +54,7 @@ pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
     let loaded = plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data)
         .with_context(|| format!("cannot list {}", pipeline.paths.datasets.display()))?;
     let release = plan::gate(loaded, &pipeline.portal.organization, as_of);
-    let invalid = release
-        .held
-        .iter()
-        .any(|h| matches!(h.reason, plan::HoldReason::InvalidManifest { .. }));
+    let preflight = crate::preflight::check(pipeline, &release);
     if args.json {
         let approved: Vec<_> = release
             .approved
@@ -108,6 +105,20 @@ pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
                 h.reason
             )?;
         }
+        if !preflight.is_empty() {
+            writeln!(
+                out,
+                "\nPreflight problems: a run would publish nothing ({})",
+                preflight.len()
+            )?;
+            for p in &preflight {
+                writeln!(out, "  {p}")?;
+            }
+        }
     }
-    Ok(if invalid { Exit::Held } else { Exit::Ok })
+    Ok(if preflight.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Held
+    })
 }

@@ -110,6 +110,18 @@ impl Format {
             Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Ods
         )
     }
+
+    /// Whether content sniffed as `found` can be a file declared as `self`. CSV has no
+    /// signature, so content that is no other known format may be CSV. An xlsx and an
+    /// xlsm differ only by their macros, which the screen holds in any case.
+    pub fn accepts(self, found: Option<Format>) -> bool {
+        match (self, found) {
+            (Format::Csv, None) => true,
+            (d, Some(f)) if d == f => true,
+            (Format::Xlsx, Some(Format::Xlsm)) | (Format::Xlsm, Some(Format::Xlsx)) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Decides between the zip-based formats given a "has member" test.

@@ -219,19 +219,6 @@ fn container_format(f: Format) -> Option<ContainerFormat> {
     }
 }
 
-/// Whether content sniffed as `found` can be the declared `declared`. CSV has no
-/// signature, so anything that is not another known format may be CSV.
-fn compatible(declared: Format, found: Option<Format>) -> bool {
-    match (declared, found) {
-        (Format::Csv, None) => true,
-        (d, Some(f)) if d == f => true,
-        // An xlsm without macros is an xlsx; an xlsx with them must be called xlsm to
-        // pass, and the screen holds macros in any case.
-        (Format::Xlsx, Some(Format::Xlsm)) | (Format::Xlsm, Some(Format::Xlsx)) => true,
-        _ => false,
-    }
-}
-
 fn build_resource(
     pipeline: &Pipeline,
     screen: &Screen,
@@ -263,7 +250,7 @@ fn build_resource(
         ));
     }
     let found = Format::sniff_reader(&mut file).map_err(io_at(&path))?;
-    if !compatible(format, found) {
+    if !format.accepts(found) {
         return hold(format!(
             "\"{}\" is declared {format} but its content is {}; fix the manifest's format or the file",
             spec.source,

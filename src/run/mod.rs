@@ -100,6 +100,9 @@ pub struct RunReport {
     pub as_of: NaiveDate,
     pub dry_run: bool,
     pub portal: String,
+    /// What preflight found; when not empty, nothing was published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preflight: Vec<String>,
     pub datasets: Vec<DatasetResult>,
 }
 
@@ -206,6 +209,36 @@ pub async fn run_once(
             });
         }
 
+        let preflight = crate::preflight::check(pipeline, &release);
+        if !preflight.is_empty() {
+            for p in &preflight {
+                error!(problem = %p, "Preflight failed.");
+            }
+            // Nothing is attempted: one bad manifest or source stops the whole run, so a
+            // release is never half-done because of a typo.
+            for a in std::mem::take(&mut release.approved) {
+                let outcome = Outcome::Held {
+                    reason: "not attempted: preflight failed".into(),
+                    detail: None,
+                };
+                record(
+                    &journal,
+                    &run_id,
+                    Some(a.reference()),
+                    "preflight",
+                    &outcome,
+                );
+                results.insert(
+                    0,
+                    DatasetResult {
+                        reference: Some(a.reference().to_string()),
+                        title: Some(a.manifest().metadata.title.en.clone()),
+                        manifest: a.manifest_path().display().to_string(),
+                        outcome,
+                    },
+                );
+            }
+        }
         let screen = Arc::new(Screen::new(&pipeline.screen)?);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved)
@@ -235,6 +268,7 @@ pub async fn run_once(
             as_of: opts.as_of,
             dry_run: opts.dry_run,
             portal: portal.describe(),
+            preflight,
             datasets,
         };
         let counts = [

@@ -27,6 +27,16 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         r.as_of,
         r.portal
     )?;
+    if !r.preflight.is_empty() {
+        writeln!(
+            w,
+            "\nPreflight failed: nothing was published. Fix these and run again ({}):",
+            r.preflight.len()
+        )?;
+        for p in &r.preflight {
+            writeln!(w, "  {p}")?;
+        }
+    }
     type Pick = fn(&Outcome) -> bool;
     let groups: [(&str, Pick); 6] = [
         ("Published", |o| matches!(o, Outcome::Published { .. })),

@@ -61,12 +61,47 @@ fn a_source_path_escaping_the_data_folder_is_refused() {
         "{}",
         out.stdout()
     );
-    // And a run publishes nothing from that manifest.
+    // And preflight stops the whole run: nothing is published.
     let run = w.run(&["run", "--as-of", "2026-11-28"]).expect(1);
-    assert!(
-        run.stdout().contains("Held back: someone must look (1)"),
-        "{}",
-        run.stdout()
+    let s = run.stdout();
+    assert!(s.contains("Preflight failed: nothing was published"), "{s}");
+    assert!(s.contains("0 published"), "{s}");
+    assert!(!w.path("out/packages").exists());
+}
+
+#[test]
+fn preflight_lists_every_problem_at_once_and_publishes_nothing() {
+    let w = Workdir::with_samples();
+    // A CSV posing as a workbook, and a keyword the Registry would refuse.
+    std::fs::copy(
+        w.path("samples/data/security_screening.csv"),
+        w.path("samples/data/fake.xlsx"),
+    )
+    .unwrap();
+    w.edit(
+        "samples/datasets/01-annual-report-statistics.toml",
+        "source = \"annual_report_statistics.xlsx\"",
+        "source = \"fake.xlsx\"",
     );
-    assert!(run.stdout().contains("3 published"), "{}", run.stdout());
+    let long = "k".repeat(141);
+    w.edit(
+        "samples/datasets/02-atip-requests.toml",
+        "\"ATIP\"]",
+        &format!("\"{long}\"]"),
+    );
+    let out = w.run(&["run", "--as-of", "2026-11-28"]).expect(1);
+    let s = out.stdout();
+    assert!(s.contains("Fix these and run again (2)"), "{s}");
+    assert!(
+        s.contains("\"fake.xlsx\" is declared xlsx but its content is csv"),
+        "{s}"
+    );
+    assert!(s.contains("dataset field /keywords/en/1"), "{s}");
+    assert!(s.contains("0 published"), "{s}");
+    let plan = w.run(&["plan", "--as-of", "2026-11-28"]).expect(1);
+    assert!(
+        plan.stdout().contains("Preflight problems"),
+        "{}",
+        plan.stdout()
+    );
 }
