@@ -365,6 +365,7 @@ async fn process(
             error: String::new(),
         },
     };
+    let started = std::time::Instant::now();
     let built = {
         let (p, s, a, r, c) = (
             pipeline.clone(),
@@ -380,7 +381,14 @@ async fn process(
     let built = match built {
         Ok(Ok(BuildOutcome::Ready(b))) => b,
         Ok(Ok(BuildOutcome::Held(hold))) => {
-            warn!(resource = hold.resource(), reason = %hold.summary(), "Dataset held back.");
+            warn!(
+                stage = "build",
+                outcome = "held",
+                resource = hold.resource(),
+                reason = %hold.summary(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "Dataset held back."
+            );
             result.outcome = Outcome::Held {
                 reason: hold.summary(),
                 detail: Some(hold),
@@ -449,7 +457,31 @@ async fn process(
             );
         }
     }
-    result.outcome = publish_one(pipeline, portal, journal, run_id, opts, &approved, &built).await;
+    info!(
+        stage = "build",
+        outcome = "packaged",
+        files = built.files.len(),
+        bytes = built.files.iter().map(|f| f.bytes).sum::<u64>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Package built."
+    );
+    let started = std::time::Instant::now();
+    result.outcome = publish_one(pipeline, portal, journal, run_id, opts, &approved, &built)
+        .instrument(info_span!("stage", stage = "publish"))
+        .await;
+    let outcome = match &result.outcome {
+        Outcome::Published { .. } => "published",
+        Outcome::Unchanged { .. } => "unchanged",
+        Outcome::Planned { .. } => "planned",
+        Outcome::Failed { .. } => "failed",
+        _ => "held",
+    };
+    info!(
+        stage = "publish",
+        outcome,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Dataset done."
+    );
     record(
         journal,
         run_id,

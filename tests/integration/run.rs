@@ -195,10 +195,19 @@ fn the_token_never_appears_in_logs_output_or_journal() {
         .expect(0);
     assert!(!out.stdout().contains(TOKEN));
     assert!(!out.stderr().contains(TOKEN));
-    assert!(
-        out.stderr().lines().any(|l| l.contains("\"run_id\"")),
-        "JSON logs carry the run id"
-    );
+    let done: Vec<serde_json::Value> = out
+        .stderr()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every log line is one JSON object"))
+        .filter(|v: &serde_json::Value| v["message"] == "Dataset done.")
+        .collect();
+    assert_eq!(done.len(), 4, "{}", out.stderr());
+    for line in &done {
+        for field in ["timestamp", "level", "run_id", "dataset", "stage", "outcome", "elapsed_ms"] {
+            assert!(!line[field].is_null(), "{field} missing in {line}");
+        }
+        assert_eq!(line["outcome"], "published");
+    }
     let journal = std::fs::read(w.path("out/journal.sqlite")).unwrap();
     assert!(!journal
         .windows(TOKEN.len())
