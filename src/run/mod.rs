@@ -396,32 +396,14 @@ async fn process(
             record(journal, run_id, Some(&reference), "build", &result.outcome);
             return result;
         }
-        Ok(Err(e)) => {
-            error!(error = %e, "Package could not be built.");
-            result.outcome = Outcome::Failed {
-                error: e.to_string(),
-            };
-            record(
-                journal,
-                run_id,
-                Some(&reference),
-                "package",
-                &result.outcome,
-            );
-            return result;
-        }
+        Ok(Err(e)) => return package_failed(result, journal, run_id, e.to_string()),
         Err(e) => {
-            result.outcome = Outcome::Failed {
-                error: format!("package stage crashed: {e}"),
-            };
-            record(
+            return package_failed(
+                result,
                 journal,
                 run_id,
-                Some(&reference),
-                "package",
-                &result.outcome,
-            );
-            return result;
+                format!("package stage crashed: {e}"),
+            )
         }
     };
     if let Ok(j) = journal.lock() {
@@ -487,6 +469,24 @@ async fn process(
         run_id,
         Some(&reference),
         "publish",
+        &result.outcome,
+    );
+    result
+}
+
+fn package_failed(
+    mut result: DatasetResult,
+    journal: &Mutex<Journal>,
+    run_id: &str,
+    error: String,
+) -> DatasetResult {
+    error!(error = %error, "Package could not be built.");
+    result.outcome = Outcome::Failed { error };
+    record(
+        journal,
+        run_id,
+        result.reference.as_deref(),
+        "package",
         &result.outcome,
     );
     result

@@ -203,7 +203,15 @@ fn the_token_never_appears_in_logs_output_or_journal() {
         .collect();
     assert_eq!(done.len(), 4, "{}", out.stderr());
     for line in &done {
-        for field in ["timestamp", "level", "run_id", "dataset", "stage", "outcome", "elapsed_ms"] {
+        for field in [
+            "timestamp",
+            "level",
+            "run_id",
+            "dataset",
+            "stage",
+            "outcome",
+            "elapsed_ms",
+        ] {
             assert!(!line[field].is_null(), "{field} missing in {line}");
         }
         assert_eq!(line["outcome"], "published");
