@@ -19,7 +19,7 @@ use crate::package::{PackageError, Staging};
 use crate::plan::manifest::{resolve_source, ResourceSpec};
 use crate::plan::Approved;
 use crate::read::{self, Format, ReadOptions};
-use crate::screen::{self, ContainerFormat, Finding, FormulaPolicy, Rule, Screen};
+use crate::screen::{self, ContainerFormat, Finding, Screen};
 use crate::table::{TableInfo, TableSink, Tee};
 use crate::validate::{self, FieldType, Report, TableSchema};
 
@@ -370,19 +370,9 @@ fn build_resource(
     } else {
         schema
     };
-    let (mut holding, mut waived) =
-        screen::apply_waivers(dedupe(findings), &approved.manifest().waivers);
-    if screen.formula_policy() == FormulaPolicy::Hold {
-        // Under `hold`, formula risks hold like any other finding.
-        let (f, w): (Vec<_>, Vec<_>) = waived.into_iter().partition(|f| {
-            f.rule == Rule::FormulaInjection
-                && f.waived_by
-                    .as_deref()
-                    .is_some_and(|w| w.starts_with("screen."))
-        });
-        holding.extend(f);
-        waived = w;
-    }
+    // Formula findings arrive already released under the `prefix` and `allow` policies
+    // (the converter neutralises them) and holding under `hold`.
+    let (holding, waived) = screen::apply_waivers(dedupe(findings), &approved.manifest().waivers);
     if !holding.is_empty() {
         return Ok(Err(StageHold::Screen {
             resource: spec.key.clone(),
