@@ -139,6 +139,10 @@ pub struct ConvertArgs {
     /// Starts CSV output with a UTF-8 byte-order mark, for Excel users.
     #[arg(long)]
     pub bom: bool,
+    /// Spreadsheet error cells (#N/A, #DIV/0!): `report` writes their text and exits 1
+    /// naming the first cells; `empty` and `text` convert them quietly.
+    #[arg(long, value_enum, default_value_t = crate::read::ErrorCellPolicy::Report)]
+    pub error_cells: crate::read::ErrorCellPolicy,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,7 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
         ..Default::default()
     };
     let mut read_opts = options(None, a.record_path.as_deref());
+    read_opts.error_cells = a.error_cells;
     read_opts.header_row = a.header_row;
     read_opts.range = a.range.clone();
     let sheets: Vec<Option<String>> = match a.sheet.as_deref() {
@@ -81,6 +82,7 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
         other => vec![other.map(str::to_string)],
     };
     let all = sheets.len() > 1 || a.sheet.as_deref() == Some("all");
+    let mut errors = ErrorCells::default();
     for sheet in sheets {
         let mut ro = read_opts.clone();
         ro.sheet = sheet
@@ -89,21 +91,70 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
         let out: Box<dyn Write> = match (&a.output, all) {
             (Some(dir), true) => {
                 std::fs::create_dir_all(dir)?;
-                let name = format!("{}.{}", sheet.as_deref().unwrap_or("sheet"), to.extension());
-                Box::new(create(&dir.join(crate::plan::slug(&name).replace(
-                    &format!("-{}", to.extension()),
-                    &format!(".{}", to.extension()),
-                )))?)
+                let stem: String = sheet
+                    .as_deref()
+                    .unwrap_or("sheet")
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                Box::new(create(&dir.join(format!("{stem}.{}", to.extension())))?)
             }
             (Some(file), false) => Box::new(create(file)?),
             (None, _) => Box::new(io::stdout().lock()),
         };
         let mut sink = OutputSink::new(to, BufWriter::new(out), &opts)?;
-        read::read_table(format, &name_of(&a.input), open(&a.input)?, &ro, &mut sink)?;
+        let mut tee = Tee::new(vec![&mut sink, &mut errors]);
+        read::read_table(format, &name_of(&a.input), open(&a.input)?, &ro, &mut tee)?;
         let written = sink.finish()?;
         tracing::info!(sha256 = %written.sha256, bytes = written.bytes, neutralised = written.neutralised_count, "Converted.");
     }
+    if errors.count > 0 {
+        eprintln!(
+            "{}: {} error cell{} written as text, first at {}; fix the workbook, or pass --error-cells empty|text",
+            a.input.display(),
+            errors.count,
+            if errors.count == 1 { "" } else { "s" },
+            errors.first.join(", ")
+        );
+        return Ok(Exit::Held);
+    }
     Ok(Exit::Ok)
+}
+
+/// Counts spreadsheet error cells and keeps the first few locations.
+#[derive(Default)]
+struct ErrorCells {
+    info: crate::table::TableInfo,
+    count: u64,
+    first: Vec<String>,
+}
+
+impl TableSink for ErrorCells {
+    fn begin(&mut self, info: &crate::table::TableInfo) -> io::Result<()> {
+        self.info = info.clone();
+        Ok(())
+    }
+    fn row(&mut self, row: crate::table::Row<'_>) -> io::Result<()> {
+        for (i, c) in row.cells.iter().enumerate() {
+            if let crate::table::Value::Error(e) = c {
+                self.count += 1;
+                if self.first.len() < 3 {
+                    self.first
+                        .push(format!("{} ({e})", self.info.locate(row.number, i)));
+                }
+            }
+        }
+        Ok(())
+    }
+    fn end(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn create(path: &PathBuf) -> anyhow::Result<File> {
@@ -212,6 +263,3 @@ pub fn infer_schema(a: &InferArgs) -> anyhow::Result<Exit> {
     println!("{}", inferrer.finish().to_json_pretty());
     Ok(Exit::Ok)
 }
-
-#[allow(dead_code)]
-fn _sink_is_object_safe(_: &mut dyn TableSink, _: Tee<'_>) {}

@@ -163,6 +163,10 @@ pub struct ResourceSpec {
     pub fields: indexmap::IndexMap<String, String>,
     #[serde(default)]
     pub namespaces: BTreeMap<String, String>,
+    /// Spreadsheet error cells (`#N/A`): `report` (default: the validator holds the
+    /// resource and names each cell), `empty` or `text`.
+    #[serde(default)]
+    pub error_cells: crate::read::ErrorCellPolicy,
     #[serde(default = "default_outputs")]
     pub outputs: Vec<OutputFormat>,
     /// A Table Schema (JSON), relative to the manifest's folder.

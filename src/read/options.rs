@@ -52,7 +52,17 @@ impl<'de> serde::Deserialize<'de> for SheetSelector {
 }
 
 /// What to do with spreadsheet error cells (`#N/A`, `#DIV/0!`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCellPolicy {
     /// Keep them as `Value::Error` so a later stage reports them. Default.

@@ -20,7 +20,7 @@ use crate::plan::manifest::{resolve_source, ResourceSpec};
 use crate::plan::Approved;
 use crate::read::{self, Format, ReadOptions};
 use crate::screen::{self, ContainerFormat, Finding, Screen};
-use crate::table::{TableInfo, TableSink, Tee};
+use crate::table::{TableSink, Tee};
 use crate::validate::{self, FieldType, Report, TableSchema};
 
 /// Why a resource, and so its dataset, was held back after the gate.
@@ -450,10 +450,8 @@ pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
             })
             .collect(),
         namespaces: spec.namespaces.clone(),
+        error_cells: spec.error_cells,
         limits: pipeline.limits.clone(),
         ..Default::default()
     }
 }
-
-#[allow(dead_code)]
-fn _assert_info_is_send(_: &TableInfo) {}
