@@ -452,6 +452,5 @@ pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
         namespaces: spec.namespaces.clone(),
         error_cells: spec.error_cells,
         limits: pipeline.limits.clone(),
-        ..Default::default()
     }
 }
