@@ -21,6 +21,7 @@ pub mod package;
 pub mod plan;
 pub mod portal;
 pub mod preflight;
+pub mod progress;
 pub mod publish;
 pub mod read;
 pub mod run;

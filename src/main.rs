@@ -14,8 +14,8 @@ fn main() -> ExitCode {
         }
     };
     let verbosity = cli.global.verbose as i8 - cli.global.quiet as i8;
-    ogpipe::telemetry::init(cli.global.log_format, verbosity);
-    match ogpipe::cmd::dispatch(cli) {
+    let progress = ogpipe::telemetry::init(cli.global.log_format, verbosity);
+    match ogpipe::cmd::dispatch(cli, progress) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {
             // A closed pipe (`ogpipe ... | head`) is the reader's choice, not a failure.

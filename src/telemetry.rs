@@ -16,6 +16,8 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFi
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{prelude::*, EnvFilter};
 
+use crate::progress::{Progress, SuspendingStderr};
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -24,8 +26,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. `verbosity` is -2 (quiet) to 2 (trace).
-pub fn init(format: LogFormat, verbosity: i8) {
+/// Installs the global subscriber and returns the progress bars to use (none unless
+/// text logs go to a terminal). `verbosity` is -2 (quiet) to 2 (trace).
+pub fn init(format: LogFormat, verbosity: i8) -> Progress {
     let level = match verbosity {
         i8::MIN..=-2 => "error",
         -1 => "warn",
@@ -39,11 +42,16 @@ pub fn init(format: LogFormat, verbosity: i8) {
         ))
     });
     let registry = tracing_subscriber::registry().with(filter);
+    let progress = if format == LogFormat::Text && verbosity >= 0 {
+        Progress::for_terminal()
+    } else {
+        Progress::default()
+    };
     match format {
         LogFormat::Text => registry
             .with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
+                    .with_writer(SuspendingStderr(progress.clone()))
                     .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                     .with_target(false),
             )
@@ -57,6 +65,7 @@ pub fn init(format: LogFormat, verbosity: i8) {
             )
             .init(),
     }
+    progress
 }
 
 /// One JSON object per event: time, level, span fields (outermost first, inner ones

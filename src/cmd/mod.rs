@@ -73,9 +73,9 @@ fn load(cli: &Cli) -> anyhow::Result<Pipeline> {
 ///
 /// # Errors
 /// Whatever stopped the command; [`exit_for`] maps it to an exit code.
-pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+pub fn dispatch(cli: Cli, progress: crate::progress::Progress) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Run(a) => run::run(&load(&cli)?, a),
+        Command::Run(a) => run::run(&load(&cli)?, a, progress),
         Command::Plan(a) => run::plan(&load(&cli)?, a),
         Command::Convert(a) => tools::convert(a),
         Command::Screen(a) => tools::screen(config_if_present(&cli)?.as_ref(), a),

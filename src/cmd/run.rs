@@ -12,7 +12,11 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-pub fn run(pipeline: &Pipeline, args: &RunArgs) -> anyhow::Result<Exit> {
+pub fn run(
+    pipeline: &Pipeline,
+    args: &RunArgs,
+    progress: crate::progress::Progress,
+) -> anyhow::Result<Exit> {
     let rt = tokio_runtime()?;
     let opts = RunOptions {
         as_of: args.as_of.unwrap_or_else(today),
@@ -20,6 +24,7 @@ pub fn run(pipeline: &Pipeline, args: &RunArgs) -> anyhow::Result<Exit> {
         trigger: Trigger::Manual,
         started_by: whoami(),
         only: args.only.clone(),
+        progress,
     };
     let report = rt.block_on(async {
         let portal = Portal::connect(pipeline).await?;

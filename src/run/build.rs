@@ -18,6 +18,7 @@ use crate::package::descriptor::{self, DataFile, Provenance, SourceFile};
 use crate::package::{PackageError, Staging};
 use crate::plan::manifest::{resolve_source, ResourceSpec};
 use crate::plan::Approved;
+use crate::progress::{Progress, ProgressReader};
 use crate::read::{self, Format, ReadOptions};
 use crate::screen::{self, ContainerFormat, Finding, Screen};
 use crate::table::{TableSink, Tee};
@@ -131,6 +132,7 @@ pub fn build(
     approved: &Approved,
     run_id: &str,
     created_at: &str,
+    progress: &Progress,
 ) -> Result<BuildOutcome, BuildError> {
     let slug = approved.slug();
     let staging = Staging::create(&pipeline.paths.output, &slug, run_id)?;
@@ -145,7 +147,15 @@ pub fn build(
         .to_path_buf();
     for spec in &manifest.resources {
         let _span = info_span!("resource", resource = %spec.key).entered();
-        match build_resource(pipeline, screen, approved, &manifest_dir, spec, &staging)? {
+        match build_resource(
+            pipeline,
+            screen,
+            approved,
+            &manifest_dir,
+            spec,
+            &staging,
+            progress,
+        )? {
             Ok(r) => {
                 files.extend(r.files);
                 sources.push(r.source);
@@ -226,6 +236,7 @@ fn build_resource(
     manifest_dir: &Path,
     spec: &ResourceSpec,
     staging: &Staging,
+    progress: &Progress,
 ) -> Result<Result<ResourceBuilt, StageHold>, BuildError> {
     let hold = |error: String| {
         Ok(Err(StageHold::Read {
@@ -350,13 +361,11 @@ fn build_resource(
         }
         let mut tee = Tee::new(sinks);
         rewind(&mut file)?;
-        read::read_table(
-            format,
-            &spec.source,
-            BufReader::new(&mut file),
-            &options,
-            &mut tee,
-        )
+        let bar = progress.bytes(size, &spec.source);
+        let source = ProgressReader::new(BufReader::new(&mut file), bar.clone());
+        let r = read::read_table(format, &spec.source, source, &options, &mut tee);
+        bar.finish_and_clear();
+        r
     };
     let summary = match summary {
         Ok(s) => s,

@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub started_by: String,
     /// Only these inventory references (all when empty).
     pub only: Vec<String>,
+    /// Bars for a person at a terminal; `Progress::default()` shows none.
+    pub progress: crate::progress::Progress,
 }
 
 /// What happened to one dataset.
@@ -241,6 +243,7 @@ pub async fn run_once(
         }
         let screen = Arc::new(Screen::new(&pipeline.screen)?);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let bar = opts.progress.datasets(release.approved.len() as u64);
         let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved)
             .map(|a| {
                 let span = info_span!("dataset", dataset = %a.reference());
@@ -257,8 +260,13 @@ pub async fn run_once(
                 .instrument(span)
             })
             .buffered(pipeline.portal.concurrency)
+            .inspect(|d| {
+                bar.set_message(d.reference.clone().unwrap_or_default());
+                bar.inc(1);
+            })
             .collect()
             .await;
+        bar.finish_and_clear();
         // Approved ones first, in priority order, then what was held.
         let mut datasets = approved_results;
         datasets.extend(results);
@@ -375,8 +383,11 @@ async fn process(
             created_at.to_string(),
         );
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| build::build(&p, &s, &a, &r, &c)))
-            .await
+        let progress = opts.progress.clone();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| build::build(&p, &s, &a, &r, &c, &progress))
+        })
+        .await
     };
     let built = match built {
         Ok(Ok(BuildOutcome::Ready(b))) => b,
