@@ -494,7 +494,10 @@ mod tests {
         assert_eq!(j.published_for("REF").unwrap()["t.csv"].sha256, sha);
         assert!(j.run("r").unwrap().is_some());
         let dates = j.publication_dates().unwrap();
-        assert!(dates.is_empty(), "a \"published\" outcome is not a publish event");
+        assert!(
+            dates.is_empty(),
+            "a \"published\" outcome is not a publish event"
+        );
         j.event(
             "r1",
             &Event {

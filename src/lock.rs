@@ -1,7 +1,8 @@
 //! The run lock: at most one run at a time per output folder, across processes.
 //!
 //! The lock is `<output>/ogpipe.lock`, held with the operating system's advisory lock
-//! (`flock` on Unix, `LockFileEx` on Windows) through [`std::fs::File::try_lock`]. The
+//! (`flock` on Unix, `LockFileEx` on Windows) through the `fs2` crate (`std`'s own
+//! `File::try_lock` needs Rust 1.89; ogpipe supports 1.85). The
 //! OS drops the lock when its holder exits, however it exits, so a killed run never
 //! leaves a lock behind that someone must delete by hand: the file's *contents* (pid,
 //! host, start time) only name the holder for the message a second run prints.
@@ -9,7 +10,7 @@
 //! The file is never deleted: deleting it would let a second process lock a fresh file
 //! while a third still holds the old, unlinked one. On release its contents are cleared.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -98,15 +99,14 @@ impl RunLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
+        if let Err(e) = fs2::FileExt::try_lock_exclusive(&file) {
+            if e.kind() == fs2::lock_contended_error().kind() {
                 return Err(LockError::Busy {
                     holder: read_holder(&mut file),
                     path,
-                })
+                });
             }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
+            return Err(io(e));
         }
         // Whatever is in the file now was left by a holder that died without clearing it.
         let recovered = read_holder(&mut file);
@@ -153,7 +153,7 @@ impl Drop for RunLock {
         // Clear the name while still holding the lock, so nobody reads a stale one; the
         // OS lock itself goes with the file handle.
         let _ = self.file.set_len(0);
-        let _ = self.file.unlock();
+        let _ = fs2::FileExt::unlock(&self.file);
     }
 }
 
@@ -228,7 +228,10 @@ mod tests {
             }),
         };
         let text = e.to_string();
-        assert!(text.contains("pid 42 on srv1 since 2026-11-01T14:00:00Z"), "{text}");
+        assert!(
+            text.contains("pid 42 on srv1 since 2026-11-01T14:00:00Z"),
+            "{text}"
+        );
     }
 
     /// Not a test on its own: the child process of

@@ -275,10 +275,10 @@ pub fn inventory(
                 Progress::Pending
             };
             Entry {
-                manifest: l
-                    .path
-                    .file_name()
-                    .map_or_else(|| l.path.display().to_string(), |f| f.to_string_lossy().into()),
+                manifest: l.path.file_name().map_or_else(
+                    || l.path.display().to_string(),
+                    |f| f.to_string_lossy().into(),
+                ),
                 reference,
                 title: m.map(|m| m.metadata.title.en.clone()),
                 category: m.map(|m| m.inventory.category.clone()),
@@ -594,7 +594,6 @@ fn timeline(plan: &[PlanLine], as_of: NaiveDate) -> Vec<MonthPoint> {
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -201,7 +201,9 @@ pub fn csv<W: Write>(entries: &[super::Entry], w: W) -> io::Result<()> {
             e.decision_label().to_string(),
             safe(&e.grounds.join("; ")),
             safe(e.imso.as_ref().map_or("", |a| a.name.as_str())),
-            e.imso.as_ref().map_or(String::new(), |a| a.date.to_string()),
+            e.imso
+                .as_ref()
+                .map_or(String::new(), |a| a.date.to_string()),
             e.priority.map_or(String::new(), |p| p.to_string()),
             e.release_date.map_or(String::new(), |d| d.to_string()),
             e.progress.key().to_string(),

@@ -22,10 +22,14 @@ use crate::package::package_path;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum NextAction {
-    Publish { why: String },
+    Publish {
+        why: String,
+    },
     /// Unchanged: the package matches what was published.
     Nothing,
-    Hold { reason: String },
+    Hold {
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for NextAction {
@@ -82,14 +86,9 @@ fn package_differs(published: &Published, dir: &Path, data_dir: &Path) -> Option
         .iter()
         .filter(|(name, d)| recorded.get(name.as_str()) != Some(&d.as_str()))
         .count()
-        + recorded
-            .keys()
-            .filter(|k| !files.contains_key(**k))
-            .count();
+        + recorded.keys().filter(|k| !files.contains_key(**k)).count();
     if changed > 0 {
-        return Some(format!(
-            "{changed} file(s) differ from what was published"
-        ));
+        return Some(format!("{changed} file(s) differ from what was published"));
     }
     let provenance: ProvenanceFile = match std::fs::read(dir.join("provenance.json"))
         .ok()

@@ -41,7 +41,11 @@ fn approved_due_and_unpublished_datasets_are_overdue() {
     assert_eq!(r.progress_count(Progress::Published), 0);
     assert_eq!(r.overdue.len(), 4);
     // Priority order, then release date.
-    let plan: Vec<_> = r.release_plan.iter().map(|l| l.reference.as_str()).collect();
+    let plan: Vec<_> = r
+        .release_plan
+        .iter()
+        .map(|l| l.reference.as_str())
+        .collect();
     assert_eq!(
         plan,
         [
@@ -59,7 +63,11 @@ fn approved_due_and_unpublished_datasets_are_overdue() {
 #[test]
 fn published_datasets_come_from_the_journal_with_their_first_date() {
     let journal = Publications {
-        records: vec![record("CSIS-INV-2025-003", "volumes.csv", "2026-06-01T13:00:00Z")],
+        records: vec![record(
+            "CSIS-INV-2025-003",
+            "volumes.csv",
+            "2026-06-01T13:00:00Z",
+        )],
         dates: [(
             "CSIS-INV-2025-003".to_string(),
             PublicationDates {
@@ -93,8 +101,8 @@ fn published_datasets_come_from_the_journal_with_their_first_date() {
 fn an_invalid_manifest_is_in_the_inventory_with_its_problems() {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let text = std::fs::read_to_string(root.join("datasets/01-annual-report-statistics.toml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root.join("datasets/01-annual-report-statistics.toml")).unwrap();
     // Parses, but its source leaves the data folder.
     let text = text.replacen("source = \"", "source = \"../", 1);
     std::fs::write(dir.path().join("a.toml"), text).unwrap();
