@@ -140,14 +140,6 @@ fn imso(e: &Entry) -> String {
         .map_or_else(|| "awaiting".into(), |a| format!("{}, {}", a.name, a.date))
 }
 
-fn decision(e: &Entry) -> String {
-    if e.grounds.is_empty() {
-        e.decision_label().to_string()
-    } else {
-        format!("{} ({})", e.decision_label(), e.grounds.join("; "))
-    }
-}
-
 /// Writes the status for a terminal: one table row per dataset, then the published files
 /// with their SHA-256 and portal URLs.
 ///
@@ -175,7 +167,8 @@ pub fn write_text<W: Write>(
             [
                 e.name().to_string(),
                 e.category.clone().unwrap_or_else(|| "?".into()),
-                decision(e),
+                // Grounds are long: they are in the NEXT RUN reason and the details.
+                e.decision_label().to_string(),
                 imso(e),
                 e.release_date.map_or_else(|| "?".into(), |d| d.to_string()),
                 e.published
