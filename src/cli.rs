@@ -252,9 +252,12 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
-    /// Prints the next run times and exits.
-    #[arg(long)]
+    /// Prints the next N run times and exits.
+    #[arg(long, value_name = "N")]
     pub next: Option<usize>,
+    /// With --next: list the runs after this instant (RFC 3339) instead of now.
+    #[arg(long, requires = "next", value_name = "TIME")]
+    pub after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Args)]

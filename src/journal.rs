@@ -121,6 +121,13 @@ pub struct PublishedRecord {
     pub run_id: String,
 }
 
+/// When a dataset was first and last published, as RFC 3339 UTC times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicationDates {
+    pub first: String,
+    pub last: String,
+}
+
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
@@ -323,6 +330,35 @@ impl Journal {
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
+    /// When each dataset was first and last published (created or changed on the
+    /// portal), from the publish events of real runs, by inventory reference.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub fn publication_dates(&self) -> Result<BTreeMap<String, PublicationDates>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.dataset, MIN(e.at), MAX(e.at) FROM events e JOIN runs r ON r.id = e.run_id
+                 WHERE e.stage = 'publish' AND e.outcome IN ('created', 'updated')
+                   AND r.dry_run = 0 AND e.dataset IS NOT NULL
+                 GROUP BY e.dataset",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    PublicationDates {
+                        first: r.get(1)?,
+                        last: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
     /// The most recent runs first.
     ///
     /// # Errors
@@ -457,6 +493,23 @@ mod tests {
         assert_eq!(j.events("r1").unwrap().len(), 1);
         assert_eq!(j.published_for("REF").unwrap()["t.csv"].sha256, sha);
         assert!(j.run("r").unwrap().is_some());
+        let dates = j.publication_dates().unwrap();
+        assert!(
+            dates.is_empty(),
+            "a \"published\" outcome is not a publish event"
+        );
+        j.event(
+            "r1",
+            &Event {
+                dataset: Some("REF".into()),
+                stage: "publish".into(),
+                outcome: "created".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let dates = j.publication_dates().unwrap();
+        assert_eq!(dates["REF"].first, dates["REF"].last);
         j.forget_published("REF", &[]).unwrap();
         assert!(j.published_for("REF").unwrap().is_empty());
     }

@@ -1,23 +1,130 @@
 //! Operations: `ogpipe status`, `ogpipe report`, `ogpipe schedule`.
 
-use super::Exit;
-use crate::cli::{ReportArgs, ScheduleArgs, StatusArgs};
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::{print_json, tokio_runtime, Exit, UsageError};
+use crate::cli::{ReportArgs, ReportFormat, ScheduleArgs, StatusArgs};
 use crate::config::Pipeline;
+use crate::journal::Journal;
+use crate::report::status::{self, StatusLine};
+use crate::report::{self, render, Entry, Publications, Report};
+use crate::schedule::{self, Schedule, Stopped};
 
-/// # Errors
-/// Not written yet.
-pub fn status(_pipeline: &Pipeline, _a: &StatusArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("status: not implemented yet")
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
 }
 
-/// # Errors
-/// Not written yet.
-pub fn report(_pipeline: &Pipeline, _a: &ReportArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("report: not implemented yet")
+/// The journal's publication records; none when there is no journal yet (a fresh
+/// install), without creating one.
+fn publications(pipeline: &Pipeline) -> anyhow::Result<Publications> {
+    if !pipeline.paths.journal.exists() {
+        return Ok(Publications::default());
+    }
+    let journal = Journal::open(&pipeline.paths.journal)?;
+    Ok(Publications {
+        records: journal.all_published()?,
+        dates: journal.publication_dates()?,
+    })
 }
 
+fn entries(pipeline: &Pipeline, as_of: chrono::NaiveDate) -> anyhow::Result<Vec<Entry>> {
+    let manifests = report::load(&pipeline.paths.datasets, &pipeline.paths.data)
+        .with_context(|| format!("cannot list {}", pipeline.paths.datasets.display()))?;
+    Ok(report::inventory(
+        &manifests,
+        &pipeline.portal.organization,
+        as_of,
+        &publications(pipeline)?,
+    ))
+}
+
+/// `ogpipe status`. Exit 1 when a manifest is invalid, as `ogpipe plan` does.
+///
 /// # Errors
-/// Not written yet.
-pub fn schedule(_pipeline: &Pipeline, _a: &ScheduleArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("schedule: not implemented yet")
+/// The manifests or the journal cannot be read.
+pub fn status(pipeline: &Pipeline, a: &StatusArgs) -> anyhow::Result<Exit> {
+    let as_of = a.as_of.unwrap_or_else(today);
+    let lines: Vec<StatusLine> = entries(pipeline, as_of)?
+        .into_iter()
+        .map(|entry| StatusLine {
+            next_run: status::next_action(&entry, &pipeline.paths.output, &pipeline.paths.data),
+            entry,
+        })
+        .collect();
+    if a.json {
+        print_json(&serde_json::json!({ "as_of": as_of, "datasets": lines }))?;
+    } else {
+        status::write_text(&lines, as_of, std::io::stdout().lock())?;
+    }
+    let invalid = lines
+        .iter()
+        .any(|l| l.entry.progress == report::Progress::Invalid);
+    Ok(if invalid { Exit::Held } else { Exit::Ok })
+}
+
+/// `ogpipe report`.
+///
+/// # Errors
+/// The manifests or the journal cannot be read, or the output cannot be written.
+pub fn report(pipeline: &Pipeline, a: &ReportArgs) -> anyhow::Result<Exit> {
+    let as_of = a.as_of.unwrap_or_else(today);
+    let entries = entries(pipeline, as_of)?;
+    let model = Report::build(&entries, as_of);
+    let mut buf = Vec::new();
+    match a.format {
+        ReportFormat::Markdown => render::markdown(&model, &mut buf)?,
+        ReportFormat::Csv => render::csv(&entries, &mut buf)?,
+        ReportFormat::Json => render::json(&model, &mut buf)?,
+        ReportFormat::Html => render::html(&model, &mut buf)?,
+    }
+    match &a.output {
+        // Written whole, then renamed, so a reader never sees half a report.
+        Some(path) => {
+            let tmp = path.with_extension("ogpipe-tmp");
+            std::fs::write(&tmp, &buf)
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tracing::info!(path = %path.display(), "Report written.");
+        }
+        None => std::io::stdout().lock().write_all(&buf)?,
+    }
+    Ok(Exit::Ok)
+}
+
+/// `ogpipe schedule`: the long-lived service, or with `--next N` the next run times.
+///
+/// # Errors
+/// No `[schedule]` in the configuration (a usage error), or the runtime or signal
+/// handlers cannot be set up.
+pub fn schedule(pipeline: &Pipeline, a: &ScheduleArgs) -> anyhow::Result<Exit> {
+    let Some(s) = &pipeline.schedule else {
+        return Err(UsageError(format!(
+            "{}: there is no [schedule] section; add one with `cron` and `timezone`, e.g. cron = \"0 0 9 1 * *\", timezone = \"America/Toronto\"",
+            pipeline.file.display()
+        ))
+        .into());
+    };
+    // Checked when the configuration loaded; a failure here is a bug in that check.
+    let sched = Schedule::parse(&s.cron, &s.timezone).map_err(UsageError)?;
+    if let Some(n) = a.next {
+        let after = a.after.unwrap_or_else(chrono::Utc::now);
+        let mut out = std::io::stdout().lock();
+        for t in sched.next_runs(after, n) {
+            writeln!(out, "{}", schedule::display(&t))?;
+        }
+        return Ok(Exit::Ok);
+    }
+    let rt = tokio_runtime()?;
+    let stopped = rt.block_on(async {
+        let signals = schedule::signals().context("cannot listen for signals")?;
+        tracing::info!(cron = %s.cron, timezone = %s.timezone, "Schedule started.");
+        anyhow::Ok(schedule::serve(pipeline, &sched, signals).await)
+    })?;
+    // A run abandoned on a second signal is work not done: exit as for an I/O failure.
+    Ok(match stopped {
+        Stopped::Signal | Stopped::NoMoreRuns => Exit::Ok,
+        Stopped::Abandoned => Exit::Failure,
+    })
 }

@@ -17,6 +17,8 @@ pub fn run(
     args: &RunArgs,
     progress: crate::progress::Progress,
 ) -> anyhow::Result<Exit> {
+    // A dry run builds packages too, so it must not race a real run either.
+    let _lock = crate::lock::RunLock::acquire(&pipeline.paths.output)?;
     let rt = tokio_runtime()?;
     let opts = RunOptions {
         as_of: args.as_of.unwrap_or_else(today),
