@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod config;
+mod package;
 mod plan;
 mod run;
 mod screen;
