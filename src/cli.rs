@@ -204,7 +204,7 @@ pub struct VerifyArgs {
     pub portal: bool,
     #[arg(long)]
     pub json: bool,
-    /// Files hashed at once. Default: the machine's cores, at most 4.
+    /// Files hashed at once, on this many threads. Default: 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
 }
