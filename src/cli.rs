@@ -208,6 +208,9 @@ pub struct VerifyArgs {
     pub portal: bool,
     #[arg(long)]
     pub json: bool,
+    /// Files hashed at once, on this many threads. Default: 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@
 //! Data files, `datapackage.json`, CSVW files and `SHA256SUMS` depend only on the inputs
 //! and the manifest. Times and run ids live only in `provenance.json`.
 
+pub mod bagit;
 pub mod descriptor;
 pub mod verify;
 

@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod config;
 mod ops;
+mod package;
 mod plan;
 mod run;
 mod screen;
