@@ -72,7 +72,14 @@ impl Staging {
     pub fn create(output: &Path, slug: &str, run_id: &str) -> Result<Staging, PackageError> {
         let staging_root = output.join(STAGING);
         fs::create_dir_all(&staging_root).map_err(io_err(&staging_root, "cannot create"))?;
-        sweep(&staging_root, slug);
+        sweep(&staging_root, slug, None);
+        // A kill between moving a version into place and switching the link leaves a
+        // version nothing points to; keep only the current one.
+        let link = output.join(PACKAGES).join(slug);
+        let current = fs::read_link(&link)
+            .ok()
+            .map(|t| output.join(PACKAGES).join(t));
+        sweep(&output.join(VERSIONS), slug, current.as_deref());
         let dir = staging_root.join(format!("{slug}.{run_id}"));
         fs::create_dir_all(&dir).map_err(io_err(&dir, "cannot create"))?;
         Ok(Staging {
@@ -153,14 +160,21 @@ impl Staging {
     }
 }
 
-/// Removes staging folders of `slug` left by runs that did not finish.
-fn sweep(staging_root: &Path, slug: &str) {
+/// Removes the folders of `slug` in `root` (staging or versions) left by runs that did
+/// not finish, except `keep`. Slugs have no dots, so `<slug>.` names only this dataset.
+fn sweep(root: &Path, slug: &str, keep: Option<&Path>) {
     let prefix = format!("{slug}.");
-    if let Ok(entries) = fs::read_dir(staging_root) {
+    let keep = keep.and_then(|k| k.canonicalize().ok());
+    if let Ok(entries) = fs::read_dir(root) {
         for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_dir_all(e.path());
+            let path = e.path();
+            if !e.file_name().to_string_lossy().starts_with(&prefix) {
+                continue;
             }
+            if keep.is_some() && path.canonicalize().ok() == keep {
+                continue;
+            }
+            let _ = fs::remove_dir_all(path);
         }
     }
 }
@@ -212,8 +226,12 @@ mod tests {
         s.write("a.csv", b"half").unwrap();
         drop(s);
         assert_eq!(fs::read(link.join("a.csv")).unwrap(), b"old");
-        // The next run sweeps what the abandoned one left.
+        // A version moved into place but never linked (a kill between the two steps).
+        fs::create_dir_all(out.path().join(VERSIONS).join("ds.orphan")).unwrap();
+        // The next run sweeps what the abandoned ones left, and keeps the current one.
         let _s = Staging::create(out.path(), "ds", "run3").unwrap();
         assert!(!out.path().join(STAGING).join("ds.run2").exists());
+        assert!(!out.path().join(VERSIONS).join("ds.orphan").exists());
+        assert_eq!(fs::read(link.join("a.csv")).unwrap(), b"old");
     }
 }
