@@ -5,5 +5,6 @@ mod support;
 mod cli;
 mod config;
 mod plan;
+mod publish;
 mod run;
 mod screen;

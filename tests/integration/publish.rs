@@ -1,0 +1,281 @@
+//! The publish stage under faults, its error messages, and `ogpipe publish`.
+//!
+//! Each fault test runs the real binary against a test-owned mock portal with one fault
+//! injected, then checks the portal's own state: every approved dataset is there once,
+//! public, with each of its files once, and nothing was created twice.
+
+use std::time::{Duration, Instant};
+
+use ogpipe::portal::{FaultKind, FaultRule};
+use ogpipe::vocab::Profile;
+use serde_json::{json, Value as Json};
+
+use crate::support::{TestPortal, Workdir, TOKEN};
+
+const AS_OF: &str = "2026-11-28";
+/// The samples approved on [`AS_OF`]: datasets and their files (CSV and JSON each).
+const DATASETS: usize = 4;
+const RESOURCES: usize = 8;
+
+fn fault(action: &str, kind: FaultKind, times: u32) -> FaultRule {
+    FaultRule {
+        action: Some(action.into()),
+        kind,
+        times,
+    }
+}
+
+fn status(status: u16, retry_after_secs: Option<u64>) -> FaultKind {
+    FaultKind::Status {
+        status,
+        retry_after_secs,
+    }
+}
+
+/// Calls a read action on the portal as the sysadmin and returns its `result`.
+fn read(portal: &TestPortal, action: &str, body: Json) -> Json {
+    let url = format!("{}/api/3/action/{action}", portal.url());
+    portal.rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .post(url)
+            .header("Authorization", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let v: Json = resp.json().await.unwrap();
+        assert_eq!(v["success"], true, "{action}: {v}");
+        v["result"].clone()
+    })
+}
+
+/// Every active dataset the portal holds, private ones included.
+fn datasets(portal: &TestPortal) -> Vec<Json> {
+    let r = read(
+        portal,
+        "package_search",
+        json!({"q": "*:*", "rows": 1000, "include_private": true}),
+    );
+    r["results"].as_array().unwrap().clone()
+}
+
+fn keys(dataset: &Json) -> Vec<String> {
+    let mut k: Vec<String> = dataset["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ogpipe_key"].as_str().unwrap_or("(none)").to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+/// The portal holds every approved sample once, each file once, all public.
+fn assert_published_once(portal: &TestPortal) {
+    let all = datasets(portal);
+    assert_eq!(all.len(), DATASETS, "datasets on the portal");
+    let mut total = 0;
+    for d in &all {
+        let k = keys(d);
+        let mut unique = k.clone();
+        unique.dedup();
+        assert_eq!(k, unique, "twin resources in {}", d["id"]);
+        total += k.len();
+        assert_eq!(d["private"], false, "{} is still private", d["id"]);
+        assert_eq!(d["ready_to_publish"], "true", "{}", d["id"]);
+    }
+    assert_eq!(total, RESOURCES, "resources on the portal");
+}
+
+/// A workdir whose client gives up on a request after one second.
+fn quick_workdir() -> Workdir {
+    let w = Workdir::with_samples();
+    w.edit("pipeline.toml", "timeout_secs = 60", "timeout_secs = 1");
+    w.edit(
+        "pipeline.toml",
+        "retry_max_backoff_secs = 30",
+        "retry_max_backoff_secs = 1",
+    );
+    w
+}
+
+fn run_with_fault(rule: FaultRule) -> (Workdir, TestPortal, crate::support::Run) {
+    let w = quick_workdir();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    portal.portal().set_faults(vec![rule]);
+    let out = w
+        .cmd(&["run", "--as-of", AS_OF])
+        .env("OGPIPE_PORTAL_URL", portal.url())
+        .env("OGPIPE_PORTAL_TOKEN", TOKEN)
+        .env("OGPIPE_PORTAL_TIMEOUT_SECS", "1")
+        .output()
+        .unwrap();
+    (w, portal, crate::support::Run(out))
+}
+
+// ---- fault recovery ----
+
+#[test]
+fn a_package_show_slower_than_the_timeout_is_retried() {
+    let (_w, portal, out) = run_with_fault(fault("package_show", FaultKind::Delay { ms: 1500 }, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+#[test]
+fn an_upload_slower_than_the_timeout_is_not_uploaded_twice() {
+    let (_w, portal, out) =
+        run_with_fault(fault("resource_create", FaultKind::Delay { ms: 1500 }, 1));
+    out.expect(0);
+    // The slow upload landed after the client gave up, and before the run ended...
+    let creates: Vec<u16> = portal
+        .portal()
+        .requests()
+        .iter()
+        .filter(|r| r.action == "resource_create")
+        .map(|r| r.status)
+        .collect();
+    assert!(creates.iter().all(|s| *s == 200), "{creates:?}");
+    // ...and the re-read found it rather than uploading the file again.
+    assert_published_once(&portal);
+    assert_eq!(portal.count("resource_create"), RESOURCES);
+    assert_eq!(portal.count("resource_delete"), 0, "a twin was made");
+}
+
+#[test]
+fn a_connection_dropped_mid_upload_is_uploaded_again_once() {
+    let (_w, portal, out) = run_with_fault(fault("resource_create", FaultKind::DropConnection, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    // The dropped upload never reached the portal: one more create than files.
+    assert_eq!(portal.count("resource_create"), RESOURCES + 1);
+    assert_eq!(portal.count("resource_delete"), 0);
+}
+
+#[test]
+fn a_dataset_created_but_unanswered_is_found_not_created_twice() {
+    let (_w, portal, out) = run_with_fault(fault("package_create", FaultKind::DropAfterApply, 1));
+    let out = out.expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+#[test]
+fn an_upload_applied_but_unanswered_is_found_not_uploaded_twice() {
+    let (_w, portal, out) = run_with_fault(fault("resource_create", FaultKind::DropAfterApply, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    assert_eq!(portal.count("resource_create"), RESOURCES);
+    assert_eq!(portal.count("resource_delete"), 0);
+}
+
+#[test]
+fn a_429_is_retried_after_the_wait_the_portal_asks_for() {
+    let started = Instant::now();
+    // 429 says the create was not processed, so even a create is retried.
+    let (_w, portal, out) = run_with_fault(fault("package_create", status(429, Some(2)), 1));
+    out.expect(0);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After: 2 not honoured ({:?})",
+        started.elapsed()
+    );
+    assert_published_once(&portal);
+    let creates: Vec<u16> = portal
+        .portal()
+        .requests()
+        .iter()
+        .filter(|r| r.action == "package_create")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(creates.len(), DATASETS + 1, "{creates:?}");
+    assert_eq!(creates.iter().filter(|s| **s == 429).count(), 1);
+}
+
+#[test]
+fn a_run_stopped_before_making_datasets_public_is_finished_without_reuploading() {
+    let w = quick_workdir();
+    w.edit(
+        "pipeline.toml",
+        "retry_max_attempts = 5",
+        "retry_max_attempts = 2",
+    );
+    let portal = TestPortal::start(Profile::OpenCanada);
+    // The last step, making each dataset public, keeps failing.
+    portal
+        .portal()
+        .set_faults(vec![fault("package_patch", status(500, None), 1000)]);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(3);
+    assert!(out.stdout().contains("Failed (4)"), "{}", out.stdout());
+    let drafts = datasets(&portal);
+    assert_eq!(drafts.len(), DATASETS);
+    for d in &drafts {
+        assert_eq!(d["private"], true, "{}", d["id"]);
+        assert_eq!(d["ready_to_publish"], "false", "{}", d["id"]);
+        assert_eq!(keys(d).len(), 2, "files are in place: {}", d["id"]);
+    }
+    // Drafts are not visible to the public.
+    let public = read(&portal, "package_search", json!({"q": "*:*"}));
+    assert_eq!(public["count"], 0);
+
+    portal.portal().set_faults(vec![]);
+    let uploads = portal.count("resource_create") + portal.count("resource_update");
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    assert_eq!(
+        portal.count("resource_create") + portal.count("resource_update"),
+        uploads,
+        "unchanged files were uploaded again"
+    );
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+// ---- error messages ----
+
+#[test]
+fn a_refused_token_exits_3_says_so_and_never_shows_the_token() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let wrong = "wrong-token-9b7e51d0-do-not-print";
+    let out = w
+        .cmd(&["run", "--as-of", AS_OF])
+        .env("OGPIPE_PORTAL_URL", portal.url())
+        .env("OGPIPE_PORTAL_TOKEN", wrong)
+        .output()
+        .unwrap();
+    let out = crate::support::Run(out).expect(3);
+    let text = format!("{}{}", out.stdout(), out.stderr());
+    assert!(
+        text.contains(
+            "the token from environment variable OGPIPE_PORTAL_TOKEN was refused or lacks rights on organization \"csis-scrs\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(wrong), "the token was printed");
+    assert!(!text.contains(TOKEN));
+    assert_eq!(datasets(&portal).len(), 0);
+}
+
+#[test]
+fn a_field_the_portal_rejects_is_shown_per_field_and_the_rest_publish() {
+    let w = Workdir::with_samples();
+    let long = "k".repeat(141);
+    w.edit(
+        "samples/datasets/03-security-screening.toml",
+        "keywords = { en = [\"security screening\"]",
+        &format!("keywords = {{ en = [\"security screening\", \"{long}\"]"),
+    );
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(3);
+    let stdout = out.stdout();
+    assert!(stdout.contains("Published (3)"), "{stdout}");
+    assert!(stdout.contains("Failed (1)"), "{stdout}");
+    assert!(
+        stdout.contains("keywords-en: Tag must be a maximum of 140 characters long"),
+        "{stdout}"
+    );
+    assert_eq!(datasets(&portal).len(), DATASETS - 1);
+}
