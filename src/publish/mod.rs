@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod error;
+pub mod existing;
 pub mod plan;
 pub mod request;
 pub mod retry;

@@ -275,7 +275,8 @@ fn poisoned() -> RunError {
     }
 }
 
-fn record(
+/// Journals one dataset's outcome as an event of `stage`.
+pub fn record(
     journal: &Mutex<Journal>,
     run_id: &str,
     dataset: Option<&str>,
@@ -455,7 +456,8 @@ pub fn local_dataset(pipeline: &Pipeline, approved: &Approved, built: &Built) ->
     }
 }
 
-async fn publish_one(
+/// Publishes (or, on a dry run, plans) one built dataset and records what was published.
+pub async fn publish_one(
     pipeline: &Pipeline,
     portal: &Portal,
     journal: &Mutex<Journal>,

@@ -279,3 +279,125 @@ fn a_field_the_portal_rejects_is_shown_per_field_and_the_rest_publish() {
     );
     assert_eq!(datasets(&portal).len(), DATASETS - 1);
 }
+
+// ---- ogpipe publish ----
+
+#[test]
+fn publish_after_a_run_changes_nothing_and_its_dry_run_shows_an_empty_plan() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let writes = portal.writes();
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Unchanged (4)"), "{}", out.stdout());
+    assert_eq!(portal.writes(), writes, "publish wrote to the portal");
+
+    let out = w
+        .run_on(
+            &portal,
+            &["publish", "--as-of", AS_OF, "--dry-run", "--json"],
+        )
+        .expect(0);
+    let v: Json = serde_json::from_str(&out.stdout()).unwrap();
+    assert_eq!(v["dry_run"], true);
+    let planned: Vec<&Json> = v["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["outcome"] == "planned")
+        .collect();
+    assert_eq!(planned.len(), DATASETS);
+    for d in planned {
+        assert_eq!(d["plan"]["steps"], json!([]), "{d}");
+        assert_eq!(d["plan"]["unchanged"].as_array().unwrap().len(), 2, "{d}");
+    }
+    assert_eq!(portal.writes(), writes);
+}
+
+#[test]
+fn publish_sends_the_built_packages_without_reading_the_sources() {
+    let w = Workdir::with_samples();
+    // Build the packages (on the embedded portal), then change a source afterwards.
+    w.run(&["run", "--as-of", AS_OF]).expect(0);
+    w.edit("samples/data/security_screening.csv", "61250", "61251");
+    let portal = TestPortal::start(Profile::OpenCanada);
+
+    let plan = w
+        .run_on(
+            &portal,
+            &["publish", "--as-of", AS_OF, "--dry-run", "--json"],
+        )
+        .expect(0);
+    let v: Json = serde_json::from_str(&plan.stdout()).unwrap();
+    let first = &v["datasets"][0]["plan"]["steps"];
+    let kinds: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "create_dataset",
+            "upload_resource",
+            "upload_resource",
+            "make_public"
+        ],
+        "{first}"
+    );
+    assert_eq!(first[0]["fields"]["ready_to_publish"], "false");
+    assert_eq!(portal.writes(), 0);
+
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    // What went up is the package's file, not the changed source.
+    let pkg = "out/packages/csis-inv-2025-003";
+    let sums = std::fs::read_to_string(w.path(&format!("{pkg}/SHA256SUMS"))).unwrap();
+    let id = v["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reference"] == "CSIS-INV-2025-003")
+        .map(|d| d["plan"]["dataset"].as_str().unwrap().to_string())
+        .unwrap();
+    let remote = read(&portal, "package_show", json!({ "id": id }));
+    for r in remote["resources"].as_array().unwrap() {
+        let sha = r["ogpipe_sha256"].as_str().unwrap();
+        assert!(sums.contains(sha), "{sha} not in {sums}");
+    }
+}
+
+#[test]
+fn publish_without_a_package_says_to_run_first() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(1);
+    assert!(
+        out.stdout().contains("no package: run `ogpipe run` first"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(portal.writes(), 0);
+}
+
+#[test]
+fn publish_refuses_a_tampered_package_and_names_the_file() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let f = w.path("out/packages/csis-inv-2025-003/volumes.csv");
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes[30] ^= 1;
+    std::fs::write(&f, bytes).unwrap();
+    let writes = portal.writes();
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(1);
+    let stdout = out.stdout();
+    assert!(
+        stdout.contains("fails verification: volumes.csv"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Unchanged (3)"), "{stdout}");
+    assert_eq!(portal.writes(), writes);
+}
