@@ -78,7 +78,8 @@ pub fn dataset_body(pipeline: &Pipeline, approved: &Approved) -> Json {
 }
 
 /// Every problem that must stop the run, each naming its manifest and what to fix.
-pub fn check(pipeline: &Pipeline, plan: &ReleasePlan) -> Vec<String> {
+/// Source files are checked only when the run will read them (`sources`).
+pub fn check(pipeline: &Pipeline, plan: &ReleasePlan, sources: bool) -> Vec<String> {
     let mut problems = Vec::new();
     for h in &plan.held {
         if let HoldReason::InvalidManifest { problems: p } = &h.reason {
@@ -92,6 +93,9 @@ pub fn check(pipeline: &Pipeline, plan: &ReleasePlan) -> Vec<String> {
         let manifest_dir = a.manifest_path().parent().unwrap_or(Path::new("."));
         for (i, spec) in a.manifest().resources.iter().enumerate() {
             let key = format!("{at}: resources[{i}]");
+            if !sources {
+                continue;
+            }
             match resolve_source(&pipeline.paths.data, &spec.source) {
                 Ok(path) => {
                     let declared = spec.format.or_else(|| Format::from_extension(&path));

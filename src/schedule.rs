@@ -210,6 +210,7 @@ pub async fn serve(
             }
         };
         let opts = RunOptions {
+            source: crate::run::Source::Build,
             as_of: next.date_naive(),
             dry_run: false,
             trigger: Trigger::Scheduled,

@@ -81,7 +81,7 @@ pub fn dispatch(cli: Cli, progress: crate::progress::Progress) -> anyhow::Result
         Command::Screen(a) => tools::screen(config_if_present(&cli)?.as_ref(), a),
         Command::Validate(a) => tools::validate(a),
         Command::InferSchema(a) => tools::infer_schema(a),
-        Command::Publish(a) => publish::publish(&load(&cli)?, a),
+        Command::Publish(a) => publish::publish(&load(&cli)?, a, progress),
         Command::Verify(a) if a.portal => verify::verify_portal(&load(&cli)?, a),
         Command::Verify(a) => verify::verify(a),
         Command::Export(a) => export::export(config_if_present(&cli)?.as_ref(), a),

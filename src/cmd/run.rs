@@ -21,6 +21,7 @@ pub fn run(
     let _lock = crate::lock::RunLock::acquire(&pipeline.paths.output)?;
     let rt = tokio_runtime()?;
     let opts = RunOptions {
+        source: run::Source::Build,
         as_of: args.as_of.unwrap_or_else(today),
         dry_run: args.dry_run,
         trigger: Trigger::Manual,
@@ -39,17 +40,22 @@ pub fn run(
     } else {
         run::summary::write_text(&report, std::io::stdout().lock())?;
     }
-    Ok(if report.any_failed() {
+    Ok(exit_for_report(&report))
+}
+
+/// Failures outrank holds: a portal that failed needs someone sooner.
+pub(super) fn exit_for_report(report: &run::RunReport) -> Exit {
+    if report.any_failed() {
         Exit::Failure
     } else if report.any_held() {
         Exit::Held
     } else {
         Exit::Ok
-    })
+    }
 }
 
 /// Who started a manual run, for the journal: the login name if the OS says.
-fn whoami() -> String {
+pub(super) fn whoami() -> String {
     std::env::var("OGPIPE_STARTED_BY")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("USERNAME"))
@@ -61,7 +67,7 @@ pub fn plan(pipeline: &Pipeline, args: &PlanArgs) -> anyhow::Result<Exit> {
     let loaded = plan::load_dir(&pipeline.paths.datasets, &pipeline.paths.data)
         .with_context(|| format!("cannot list {}", pipeline.paths.datasets.display()))?;
     let release = plan::gate(loaded, &pipeline.portal.organization, as_of);
-    let preflight = crate::preflight::check(pipeline, &release);
+    let preflight = crate::preflight::check(pipeline, &release, true);
     if args.json {
         let approved: Vec<_> = release
             .approved

@@ -50,7 +50,9 @@ pub enum FaultKind {
         status: u16,
         retry_after_secs: Option<u64>,
     },
-    /// Wait this long, then run the action and answer normally.
+    /// Wait this long, then run the action and answer normally. The request is read
+    /// first and the action runs even when the client has given up waiting, as on a
+    /// CKAN behind a proxy: a create that timed out lands late.
     Delay { ms: u64 },
     /// Close the connection without answering and without running the action: the body
     /// (an upload, say) is not read, nothing is written.

@@ -106,41 +106,45 @@ fn log_status(shared: &Shared, slot: usize, status: u16) {
     }
 }
 
-/// Applies a fault rule, if one fires. `Err` is the answer to send instead, with the
-/// status to log (0 for a hang-up); `Ok(true)` means hang up after running the action.
-async fn apply_fault(
-    shared: &Shared,
-    action: &str,
-    conn: &ConnHandle,
-    help: &str,
-) -> Result<bool, (Response, u16)> {
+/// What to do with a request once the fault rules have been consulted.
+enum Proceed {
+    /// Run the action and answer.
+    Normally,
+    /// Run the action, then hang up without answering.
+    HangUpAfter,
+    /// Wait this long, then run the action and answer.
+    After(std::time::Duration),
+    /// Send this answer instead of running the action, and log this status (0 for a
+    /// hang-up).
+    Instead(Response, u16),
+}
+
+/// Applies a fault rule, if one fires.
+fn apply_fault(shared: &Shared, action: &str, conn: &ConnHandle, help: &str) -> Proceed {
     let fired = faults::take(
         &mut shared.faults.lock().unwrap_or_else(PoisonError::into_inner),
         action,
     );
     match fired {
-        None => Ok(false),
+        None => Proceed::Normally,
         Some(FaultKind::Status {
             status,
             retry_after_secs,
-        }) => Err((
+        }) => Proceed::Instead(
             ApiError::Injected {
                 status,
                 retry_after_secs,
             }
             .into_response_with(help),
             status,
-        )),
-        Some(FaultKind::Delay { ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            Ok(false)
-        }
+        ),
+        Some(FaultKind::Delay { ms }) => Proceed::After(std::time::Duration::from_millis(ms)),
         Some(FaultKind::DropConnection) => {
             conn.kill();
             // Never written: the killed connection fails the write.
-            Err((StatusCode::INTERNAL_SERVER_ERROR.into_response(), 0))
+            Proceed::Instead(StatusCode::INTERNAL_SERVER_ERROR.into_response(), 0)
         }
-        Some(FaultKind::DropAfterApply) => Ok(true),
+        Some(FaultKind::DropAfterApply) => Proceed::HangUpAfter,
     }
 }
 
@@ -152,18 +156,36 @@ async fn action(
 ) -> Response {
     let slot = log_arrival(&shared, &name, request.method());
     let help = format!("{}/api/3/action/help_show?name={name}", shared.site_url);
-    let hang_up_after = match apply_fault(&shared, &name, &conn, &help).await {
-        Ok(after) => after,
-        Err((response, status)) => {
+    let proceed = apply_fault(&shared, &name, &conn, &help);
+    let hang_up_after = matches!(proceed, Proceed::HangUpAfter);
+    let response = match proceed {
+        Proceed::After(delay) => {
+            // A slow CKAN behind a proxy has the whole request and finishes it even when
+            // the client gives up waiting: so read the body now, and run the action in a
+            // task of its own that a dropped connection does not cancel.
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return StatusCode::BAD_REQUEST.into_response();
+            };
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let (shared, name, help) = (shared.clone(), name.clone(), help.clone());
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let response = respond(run_action(&shared, &name, request).await, &help);
+                log_status(&shared, slot, response.status().as_u16());
+                response
+            });
+            return task
+                .await
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+        Proceed::Instead(response, status) => {
             log_status(&shared, slot, status);
             return response;
         }
-    };
-    let response = match run_action(&shared, &name, request).await {
-        Ok(result) => {
-            Json(json!({"help": help, "success": true, "result": result})).into_response()
+        Proceed::Normally | Proceed::HangUpAfter => {
+            respond(run_action(&shared, &name, request).await, &help)
         }
-        Err(error) => error.into_response_with(&help),
     };
     if hang_up_after {
         conn.kill();
@@ -172,6 +194,15 @@ async fn action(
         log_status(&shared, slot, response.status().as_u16());
     }
     response
+}
+
+fn respond(outcome: Result<Value, ApiError>, help: &str) -> Response {
+    match outcome {
+        Ok(result) => {
+            Json(json!({"help": help, "success": true, "result": result})).into_response()
+        }
+        Err(error) => error.into_response_with(help),
+    }
 }
 
 async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Value, ApiError> {
@@ -369,12 +400,16 @@ async fn download(
 ) -> Response {
     let slot = log_arrival(&shared, "download", &Method::GET);
     let help = format!("{}/api/3/action/help_show?name=download", shared.site_url);
-    let hang_up_after = match apply_fault(&shared, "download", &conn, &help).await {
-        Ok(after) => after,
-        Err((response, status)) => {
+    let hang_up_after = match apply_fault(&shared, "download", &conn, &help) {
+        Proceed::After(delay) => {
+            tokio::time::sleep(delay).await;
+            false
+        }
+        Proceed::Instead(response, status) => {
             log_status(&shared, slot, status);
             return response;
         }
+        p => matches!(p, Proceed::HangUpAfter),
     };
     let authorized = !shared.token.is_empty()
         && headers

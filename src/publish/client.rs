@@ -30,14 +30,19 @@ pub enum Safety {
 pub enum Failure {
     /// Nothing was changed, or retrying will not help: report it.
     Final(PublishError),
-    /// A create may or may not have been applied: re-read the portal before going on.
-    Ambiguous(PublishError),
+    /// A create may or may not have been applied: re-read the portal before going on,
+    /// after waiting `settle`. A request that timed out may still be running on the
+    /// portal, and a re-read that comes before it lands would plan the create again.
+    Ambiguous {
+        error: PublishError,
+        settle: Duration,
+    },
 }
 
 impl Failure {
     pub fn into_error(self) -> PublishError {
         match self {
-            Failure::Final(e) | Failure::Ambiguous(e) => e,
+            Failure::Final(e) | Failure::Ambiguous { error: e, .. } => e,
         }
     }
 }
@@ -59,6 +64,7 @@ pub struct Client {
     token_source: String,
     organization: String,
     policy: RetryPolicy,
+    timeout: Duration,
     writes: std::sync::atomic::AtomicU32,
 }
 
@@ -92,6 +98,7 @@ impl Client {
             token_source: token_source.to_string(),
             organization: organization.to_string(),
             policy,
+            timeout,
             writes: Default::default(),
         })
     }
@@ -366,7 +373,13 @@ impl Client {
                     return Err(if unsent {
                         Failure::Final(error)
                     } else {
-                        Failure::Ambiguous(error)
+                        // A portal that took longer than the timeout may take as long again.
+                        let settle = if e.is_timeout() {
+                            self.timeout
+                        } else {
+                            Duration::ZERO
+                        };
+                        Failure::Ambiguous { error, settle }
                     });
                 }
             };
@@ -389,7 +402,10 @@ impl Client {
                             .await;
                         continue;
                     }
-                    return Err(Failure::Ambiguous(error));
+                    return Err(Failure::Ambiguous {
+                        error,
+                        settle: Duration::ZERO,
+                    });
                 }
             };
             debug!(
@@ -424,7 +440,10 @@ impl Client {
                 return Err(if safe {
                     Failure::Final(e)
                 } else {
-                    Failure::Ambiguous(e)
+                    Failure::Ambiguous {
+                        error: e,
+                        settle: Duration::ZERO,
+                    }
                 });
             }
             let hint = match (&error, status) {

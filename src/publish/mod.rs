@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod error;
+pub mod existing;
 pub mod plan;
 pub mod request;
 pub mod retry;
@@ -100,10 +101,14 @@ pub async fn sync(
     recorded: &BTreeMap<String, RecordedResource>,
 ) -> Result<SyncOutcome, PublishError> {
     let mut done: Vec<Step> = Vec::new();
-    let mut created = false;
     let mut replans = 0;
+    // Whether the dataset was new to the portal when this sync began.
+    let mut was_absent = None;
+    // Whether a create may have landed unseen, so that "already exists" means "found".
+    let mut unsure = false;
     'replan: loop {
         let remote = show(client, &local.lookup).await?;
+        let created = *was_absent.get_or_insert(remote.is_none());
         let plan = plan::plan(profile, local, remote.as_ref(), recorded);
         if plan.is_noop() {
             let remote = remote.ok_or_else(|| PublishError::Inconsistent {
@@ -126,21 +131,53 @@ pub async fn sync(
             match execute(client, local, &step, dataset_id.as_deref()).await {
                 Ok(result) => {
                     if let Step::CreateDataset { .. } = step {
-                        created = true;
                         dataset_id = result.get("id").and_then(Json::as_str).map(str::to_string);
                     }
                     tracing::debug!(step = step_name(&step), "Portal updated.");
                     done.push(step);
                 }
-                Err(Failure::Ambiguous(e)) if replans < MAX_REPLANS => {
+                Err(Failure::Ambiguous { error, settle }) if replans < MAX_REPLANS => {
                     replans += 1;
-                    tracing::warn!(error = %e, "A create may have reached the portal; re-reading before going on.");
+                    unsure = true;
+                    tracing::warn!(
+                        step = step_name(&step),
+                        error = %error,
+                        settle_ms = settle.as_millis() as u64,
+                        "A change may have reached the portal; re-reading before going on."
+                    );
+                    tokio::time::sleep(settle).await;
+                    continue 'replan;
+                }
+                // A create that timed out and landed after the re-read: now it is found.
+                Err(Failure::Final(error))
+                    if unsure && replans < MAX_REPLANS && already_exists(&step, &error) =>
+                {
+                    replans += 1;
+                    tracing::warn!(error = %error, "The dataset exists after all; re-reading.");
                     continue 'replan;
                 }
                 Err(f) => return Err(f.into_error()),
             }
         }
     }
+}
+
+/// Whether a `package_create` was refused because the dataset is already there.
+fn already_exists(step: &Step, error: &PublishError) -> bool {
+    let PublishError::Rejected {
+        error: CkanError::Validation(fields),
+        ..
+    } = error
+    else {
+        return false;
+    };
+    matches!(step, Step::CreateDataset { .. })
+        && ["id", "name"].iter().any(|k| {
+            fields.get(*k).is_some_and(|msgs| {
+                msgs.iter()
+                    .any(|m| m.contains("already in use") || m.contains("already exists"))
+            })
+        })
 }
 
 fn step_name(s: &Step) -> &'static str {
@@ -310,4 +347,41 @@ fn outcome(
         resources,
         steps,
     })
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    fn rejected(body: &str) -> PublishError {
+        PublishError::Rejected {
+            action: "package_create".into(),
+            status: 409,
+            error: CkanError::from_body(body),
+            hint: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_create_refused_as_a_duplicate_counts_as_found() {
+        let create = Step::CreateDataset {
+            fields: Default::default(),
+        };
+        let dup_name = rejected(
+            r#"{"error": {"__type": "Validation Error", "name": ["That URL is already in use."]}}"#,
+        );
+        let dup_id = rejected(
+            r#"{"error": {"__type": "Validation Error", "id": ["Dataset id already exists"]}}"#,
+        );
+        let other = rejected(
+            r#"{"error": {"__type": "Validation Error", "title_translated": ["Required language \"fr\" missing"]}}"#,
+        );
+        assert!(already_exists(&create, &dup_name));
+        assert!(already_exists(&create, &dup_id));
+        assert!(!already_exists(&create, &other));
+        let public = Step::MakePublic {
+            fields: Default::default(),
+        };
+        assert!(!already_exists(&public, &dup_name));
+    }
 }

@@ -42,7 +42,7 @@ pub fn dataset_fields(
             f.insert("notes".into(), json!(md.description.en));
             let mut tags: Vec<Json> = Vec::new();
             for k in md.keywords.en.iter().chain(&md.keywords.fr) {
-                let t = json!({ "name": k });
+                let t = json!({ "name": ckan_tag(k) });
                 if !tags.contains(&t) {
                     tags.push(t);
                 }
@@ -80,6 +80,22 @@ pub fn dataset_fields(
         f.insert("maintainer_email".into(), json!(email));
     }
     f
+}
+
+/// CKAN tags allow only letters, digits, spaces, `-`, `_` and `.`: other characters
+/// (the apostrophe of "accès à l'information") become spaces.
+fn ckan_tag(keyword: &str) -> String {
+    let cleaned: String = keyword
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.".contains(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The fields that make a dataset visible (`public`) or keep it a draft.
@@ -168,4 +184,16 @@ pub fn remote_sha256(resource: &Json) -> Option<Sha256Digest> {
                 .filter(|h| h.starts_with("sha256:"))
                 .and_then(Sha256Digest::parse)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ckan_tags_keep_accents_and_drop_what_ckan_refuses() {
+        assert_eq!(ckan_tag("accès à l'information"), "accès à l information");
+        assert_eq!(ckan_tag("filtrage de sécurité"), "filtrage de sécurité");
+        assert_eq!(ckan_tag("a/b  c"), "a b c");
+    }
 }

@@ -37,6 +37,8 @@ pub enum StageHold {
     },
     /// The table does not conform to its schema.
     Validate { resource: String, report: Report },
+    /// `ogpipe publish` found no package, or one that fails verification or is stale.
+    Package { error: String },
 }
 
 impl StageHold {
@@ -45,12 +47,14 @@ impl StageHold {
             StageHold::Read { resource, .. }
             | StageHold::Screen { resource, .. }
             | StageHold::Validate { resource, .. } => resource,
+            StageHold::Package { .. } => "",
         }
     }
 
     /// One line for the run summary.
     pub fn summary(&self) -> String {
         match self {
+            StageHold::Package { error } => error.clone(),
             StageHold::Read { resource, error } => format!("resource {resource}: {error}"),
             StageHold::Screen { resource, findings } => {
                 let mut rules: Vec<String> = findings.iter().map(|f| f.rule.to_string()).collect();
@@ -107,6 +111,8 @@ pub enum BuildOutcome {
 pub enum BuildError {
     #[error(transparent)]
     Package(#[from] PackageError),
+    #[error(transparent)]
+    Existing(#[from] crate::publish::existing::ExistingError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -119,6 +125,27 @@ fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
     move |source| BuildError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// Takes the package `approved` already has, verified, for `ogpipe publish`.
+///
+/// # Errors
+/// The package's records cannot be read.
+pub fn existing(pipeline: &Pipeline, approved: &Approved) -> Result<BuildOutcome, BuildError> {
+    use crate::publish::existing::{load, ExistingError};
+    let dir = crate::package::package_path(&pipeline.paths.output, &approved.slug());
+    match load(&dir, approved) {
+        Ok(files) => Ok(BuildOutcome::Ready(Built {
+            dir,
+            files,
+            sources: Vec::new(),
+            waived: Vec::new(),
+        })),
+        Err(e @ ExistingError::Unreadable { .. }) => Err(e.into()),
+        Err(e) => Ok(BuildOutcome::Held(StageHold::Package {
+            error: e.to_string(),
+        })),
     }
 }
 

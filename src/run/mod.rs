@@ -42,9 +42,21 @@ impl Trigger {
     }
 }
 
+/// Where a run's packages come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Read, screen, validate and convert the sources into new packages (`ogpipe run`).
+    #[default]
+    Build,
+    /// Publish the packages already built, verified first (`ogpipe publish`).
+    Packages,
+}
+
 /// What a run is asked to do.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    pub source: Source,
     pub as_of: NaiveDate,
     pub dry_run: bool,
     pub trigger: Trigger,
@@ -99,6 +111,7 @@ pub struct DatasetResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub run_id: String,
+    pub source: Source,
     pub as_of: NaiveDate,
     pub dry_run: bool,
     pub portal: String,
@@ -211,7 +224,7 @@ pub async fn run_once(
             });
         }
 
-        let preflight = crate::preflight::check(pipeline, &release);
+        let preflight = crate::preflight::check(pipeline, &release, opts.source == Source::Build);
         if !preflight.is_empty() {
             for p in &preflight {
                 error!(problem = %p, "Preflight failed.");
@@ -273,6 +286,7 @@ pub async fn run_once(
 
         let report = RunReport {
             run_id: run_id.clone(),
+            source: opts.source,
             as_of: opts.as_of,
             dry_run: opts.dry_run,
             portal: portal.describe(),
@@ -317,6 +331,7 @@ fn poisoned() -> RunError {
     }
 }
 
+/// Journals one dataset's outcome as an event of `stage`.
 fn record(
     journal: &Mutex<Journal>,
     run_id: &str,
@@ -384,8 +399,12 @@ async fn process(
         );
         let span = tracing::Span::current();
         let progress = opts.progress.clone();
+        let source = opts.source;
         tokio::task::spawn_blocking(move || {
-            span.in_scope(|| build::build(&p, &s, &a, &r, &c, &progress))
+            span.in_scope(|| match source {
+                Source::Build => build::build(&p, &s, &a, &r, &c, &progress),
+                Source::Packages => build::existing(&p, &a),
+            })
         })
         .await
     };
@@ -532,6 +551,7 @@ pub fn local_dataset(pipeline: &Pipeline, approved: &Approved, built: &Built) ->
     }
 }
 
+/// Publishes (or, on a dry run, plans) one built dataset and records what was published.
 async fn publish_one(
     pipeline: &Pipeline,
     portal: &Portal,

@@ -21,7 +21,11 @@ fn line(d: &DatasetResult) -> String {
 pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
     writeln!(
         w,
-        "ogpipe run {}{} (as of {}) on {}",
+        "ogpipe {} {}{} (as of {}) on {}",
+        match r.source {
+            super::Source::Build => "run",
+            super::Source::Packages => "publish",
+        },
         r.run_id,
         if r.dry_run { ", dry run" } else { "" },
         r.as_of,

@@ -7,5 +7,6 @@ mod config;
 mod ops;
 mod package;
 mod plan;
+mod publish;
 mod run;
 mod screen;

@@ -1,0 +1,404 @@
+//! The publish stage under faults, its error messages, and `ogpipe publish`.
+//!
+//! Each fault test runs the real binary against a test-owned mock portal with one fault
+//! injected, then checks the portal's own state: every approved dataset is there once,
+//! public, with each of its files once, and nothing was created twice.
+
+use std::time::{Duration, Instant};
+
+use ogpipe::portal::{FaultKind, FaultRule};
+use ogpipe::vocab::Profile;
+use serde_json::{json, Value as Json};
+
+use crate::support::{TestPortal, Workdir, TOKEN};
+
+const AS_OF: &str = "2026-11-28";
+/// The samples approved on [`AS_OF`]: datasets and their files (CSV and JSON each).
+const DATASETS: usize = 4;
+const RESOURCES: usize = 8;
+
+fn fault(action: &str, kind: FaultKind, times: u32) -> FaultRule {
+    FaultRule {
+        action: Some(action.into()),
+        kind,
+        times,
+    }
+}
+
+fn status(status: u16, retry_after_secs: Option<u64>) -> FaultKind {
+    FaultKind::Status {
+        status,
+        retry_after_secs,
+    }
+}
+
+/// Calls a read action on the portal as the sysadmin and returns its `result`.
+fn read(portal: &TestPortal, action: &str, body: Json) -> Json {
+    let url = format!("{}/api/3/action/{action}", portal.url());
+    portal.rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .post(url)
+            .header("Authorization", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let v: Json = resp.json().await.unwrap();
+        assert_eq!(v["success"], true, "{action}: {v}");
+        v["result"].clone()
+    })
+}
+
+/// Every active dataset the portal holds, private ones included.
+fn datasets(portal: &TestPortal) -> Vec<Json> {
+    let r = read(
+        portal,
+        "package_search",
+        json!({"q": "*:*", "rows": 1000, "include_private": true}),
+    );
+    r["results"].as_array().unwrap().clone()
+}
+
+fn keys(dataset: &Json) -> Vec<String> {
+    let mut k: Vec<String> = dataset["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ogpipe_key"].as_str().unwrap_or("(none)").to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+/// The portal holds every approved sample once, each file once, all public.
+fn assert_published_once(portal: &TestPortal) {
+    let all = datasets(portal);
+    assert_eq!(all.len(), DATASETS, "datasets on the portal");
+    let mut total = 0;
+    for d in &all {
+        let k = keys(d);
+        let mut unique = k.clone();
+        unique.dedup();
+        assert_eq!(k, unique, "twin resources in {}", d["id"]);
+        total += k.len();
+        assert_eq!(d["private"], false, "{} is still private", d["id"]);
+        assert_eq!(d["ready_to_publish"], "true", "{}", d["id"]);
+    }
+    assert_eq!(total, RESOURCES, "resources on the portal");
+}
+
+/// A workdir whose client gives up on a request after one second.
+fn quick_workdir() -> Workdir {
+    let w = Workdir::with_samples();
+    w.edit("pipeline.toml", "timeout_secs = 60", "timeout_secs = 1");
+    w.edit(
+        "pipeline.toml",
+        "retry_max_backoff_secs = 30",
+        "retry_max_backoff_secs = 1",
+    );
+    w
+}
+
+fn run_with_fault(rule: FaultRule) -> (Workdir, TestPortal, crate::support::Run) {
+    let w = quick_workdir();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    portal.portal().set_faults(vec![rule]);
+    let out = w
+        .cmd(&["run", "--as-of", AS_OF])
+        .env("OGPIPE_PORTAL_URL", portal.url())
+        .env("OGPIPE_PORTAL_TOKEN", TOKEN)
+        .env("OGPIPE_PORTAL_TIMEOUT_SECS", "1")
+        .output()
+        .unwrap();
+    (w, portal, crate::support::Run(out))
+}
+
+// ---- fault recovery ----
+
+#[test]
+fn a_package_show_slower_than_the_timeout_is_retried() {
+    let (_w, portal, out) = run_with_fault(fault("package_show", FaultKind::Delay { ms: 1500 }, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+#[test]
+fn an_upload_slower_than_the_timeout_is_not_uploaded_twice() {
+    let (_w, portal, out) =
+        run_with_fault(fault("resource_create", FaultKind::Delay { ms: 1500 }, 1));
+    out.expect(0);
+    // The slow upload landed after the client gave up, and before the run ended...
+    let creates: Vec<u16> = portal
+        .portal()
+        .requests()
+        .iter()
+        .filter(|r| r.action == "resource_create")
+        .map(|r| r.status)
+        .collect();
+    assert!(creates.iter().all(|s| *s == 200), "{creates:?}");
+    // ...and the re-read found it rather than uploading the file again.
+    assert_published_once(&portal);
+    assert_eq!(portal.count("resource_create"), RESOURCES);
+    assert_eq!(portal.count("resource_delete"), 0, "a twin was made");
+}
+
+#[test]
+fn a_connection_dropped_mid_upload_is_uploaded_again_once() {
+    let (_w, portal, out) = run_with_fault(fault("resource_create", FaultKind::DropConnection, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    // The dropped upload never reached the portal: one more create than files.
+    assert_eq!(portal.count("resource_create"), RESOURCES + 1);
+    assert_eq!(portal.count("resource_delete"), 0);
+}
+
+#[test]
+fn a_dataset_created_but_unanswered_is_found_not_created_twice() {
+    let (_w, portal, out) = run_with_fault(fault("package_create", FaultKind::DropAfterApply, 1));
+    let out = out.expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+#[test]
+fn an_upload_applied_but_unanswered_is_found_not_uploaded_twice() {
+    let (_w, portal, out) = run_with_fault(fault("resource_create", FaultKind::DropAfterApply, 1));
+    out.expect(0);
+    assert_published_once(&portal);
+    assert_eq!(portal.count("resource_create"), RESOURCES);
+    assert_eq!(portal.count("resource_delete"), 0);
+}
+
+#[test]
+fn a_429_is_retried_after_the_wait_the_portal_asks_for() {
+    let started = Instant::now();
+    // 429 says the create was not processed, so even a create is retried.
+    let (_w, portal, out) = run_with_fault(fault("package_create", status(429, Some(2)), 1));
+    out.expect(0);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After: 2 not honoured ({:?})",
+        started.elapsed()
+    );
+    assert_published_once(&portal);
+    let creates: Vec<u16> = portal
+        .portal()
+        .requests()
+        .iter()
+        .filter(|r| r.action == "package_create")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(creates.len(), DATASETS + 1, "{creates:?}");
+    assert_eq!(creates.iter().filter(|s| **s == 429).count(), 1);
+}
+
+#[test]
+fn a_run_stopped_before_making_datasets_public_is_finished_without_reuploading() {
+    let w = quick_workdir();
+    w.edit(
+        "pipeline.toml",
+        "retry_max_attempts = 5",
+        "retry_max_attempts = 2",
+    );
+    let portal = TestPortal::start(Profile::OpenCanada);
+    // The last step, making each dataset public, keeps failing.
+    portal
+        .portal()
+        .set_faults(vec![fault("package_patch", status(500, None), 1000)]);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(3);
+    assert!(out.stdout().contains("Failed (4)"), "{}", out.stdout());
+    let drafts = datasets(&portal);
+    assert_eq!(drafts.len(), DATASETS);
+    for d in &drafts {
+        assert_eq!(d["private"], true, "{}", d["id"]);
+        assert_eq!(d["ready_to_publish"], "false", "{}", d["id"]);
+        assert_eq!(keys(d).len(), 2, "files are in place: {}", d["id"]);
+    }
+    // Drafts are not visible to the public.
+    let public = read(&portal, "package_search", json!({"q": "*:*"}));
+    assert_eq!(public["count"], 0);
+
+    portal.portal().set_faults(vec![]);
+    let uploads = portal.count("resource_create") + portal.count("resource_update");
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    assert_eq!(
+        portal.count("resource_create") + portal.count("resource_update"),
+        uploads,
+        "unchanged files were uploaded again"
+    );
+    assert_eq!(portal.count("package_create"), DATASETS);
+}
+
+// ---- error messages ----
+
+#[test]
+fn a_refused_token_exits_3_says_so_and_never_shows_the_token() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let wrong = "wrong-token-9b7e51d0-do-not-print";
+    let out = w
+        .cmd(&["run", "--as-of", AS_OF])
+        .env("OGPIPE_PORTAL_URL", portal.url())
+        .env("OGPIPE_PORTAL_TOKEN", wrong)
+        .output()
+        .unwrap();
+    let out = crate::support::Run(out).expect(3);
+    let text = format!("{}{}", out.stdout(), out.stderr());
+    assert!(
+        text.contains(
+            "the token from environment variable OGPIPE_PORTAL_TOKEN was refused or lacks rights on organization \"csis-scrs\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(wrong), "the token was printed");
+    assert!(!text.contains(TOKEN));
+    assert_eq!(datasets(&portal).len(), 0);
+}
+
+#[test]
+fn a_field_the_portal_rejects_is_shown_per_field() {
+    // ogpipe's preflight refuses what the profile's schema refuses (a 141-character
+    // keyword: see plan.rs), so to see the portal's own field errors, send core CKAN
+    // fields to a portal running the Government of Canada schema.
+    let w = Workdir::with_samples();
+    w.edit(
+        "pipeline.toml",
+        "profile = \"open-canada\"",
+        "profile = \"ckan\"",
+    );
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(3);
+    let stdout = out.stdout();
+    assert!(stdout.contains("Failed (4)"), "{stdout}");
+    assert!(
+        stdout.contains("title_translated-fr: Missing value"),
+        "{stdout}"
+    );
+    assert!(datasets(&portal).is_empty());
+}
+
+// ---- ogpipe publish ----
+
+#[test]
+fn publish_after_a_run_changes_nothing_and_its_dry_run_shows_an_empty_plan() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let writes = portal.writes();
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Unchanged (4)"), "{}", out.stdout());
+    assert_eq!(portal.writes(), writes, "publish wrote to the portal");
+
+    let out = w
+        .run_on(
+            &portal,
+            &["publish", "--as-of", AS_OF, "--dry-run", "--json"],
+        )
+        .expect(0);
+    let v: Json = serde_json::from_str(&out.stdout()).unwrap();
+    assert_eq!(v["dry_run"], true);
+    let planned: Vec<&Json> = v["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["outcome"] == "planned")
+        .collect();
+    assert_eq!(planned.len(), DATASETS);
+    for d in planned {
+        assert_eq!(d["plan"]["steps"], json!([]), "{d}");
+        assert_eq!(d["plan"]["unchanged"].as_array().unwrap().len(), 2, "{d}");
+    }
+    assert_eq!(portal.writes(), writes);
+}
+
+#[test]
+fn publish_sends_the_built_packages_without_reading_the_sources() {
+    let w = Workdir::with_samples();
+    // Build the packages (on the embedded portal), then change a source afterwards.
+    w.run(&["run", "--as-of", AS_OF]).expect(0);
+    w.edit("samples/data/security_screening.csv", "61250", "61251");
+    let portal = TestPortal::start(Profile::OpenCanada);
+
+    let plan = w
+        .run_on(
+            &portal,
+            &["publish", "--as-of", AS_OF, "--dry-run", "--json"],
+        )
+        .expect(0);
+    let v: Json = serde_json::from_str(&plan.stdout()).unwrap();
+    let first = &v["datasets"][0]["plan"]["steps"];
+    let kinds: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "create_dataset",
+            "upload_resource",
+            "upload_resource",
+            "make_public"
+        ],
+        "{first}"
+    );
+    assert_eq!(first[0]["fields"]["ready_to_publish"], "false");
+    assert_eq!(portal.writes(), 0);
+
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    assert_published_once(&portal);
+    // What went up is the package's file, not the changed source.
+    let pkg = "out/packages/csis-inv-2025-003";
+    let sums = std::fs::read_to_string(w.path(&format!("{pkg}/SHA256SUMS"))).unwrap();
+    let id = v["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reference"] == "CSIS-INV-2025-003")
+        .map(|d| d["plan"]["dataset"].as_str().unwrap().to_string())
+        .unwrap();
+    let remote = read(&portal, "package_show", json!({ "id": id }));
+    for r in remote["resources"].as_array().unwrap() {
+        let sha = r["ogpipe_sha256"].as_str().unwrap();
+        assert!(sums.contains(sha), "{sha} not in {sums}");
+    }
+}
+
+#[test]
+fn publish_without_a_package_says_to_run_first() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(1);
+    assert!(
+        out.stdout().contains("no package: run `ogpipe run` first"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(portal.writes(), 0);
+}
+
+#[test]
+fn publish_refuses_a_tampered_package_and_names_the_file() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let f = w.path("out/packages/csis-inv-2025-003/volumes.csv");
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes[30] ^= 1;
+    std::fs::write(&f, bytes).unwrap();
+    let writes = portal.writes();
+    let out = w.run_on(&portal, &["publish", "--as-of", AS_OF]).expect(1);
+    let stdout = out.stdout();
+    assert!(
+        stdout.contains("fails verification: volumes.csv"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Unchanged (3)"), "{stdout}");
+    assert_eq!(portal.writes(), writes);
+}
