@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{print_json, tokio_runtime, Exit, UsageError};
 use crate::cli::VerifyArgs;
-use crate::config::{Pipeline, PortalTarget};
+use crate::config::Pipeline;
 use crate::package::verify::{self as pv, PortalStatus, PortalVerification, Verification};
 use crate::plan::{self, Manifest};
 use crate::run::Portal;
@@ -141,12 +141,11 @@ pub fn verify_portal(pipeline: &Pipeline, a: &VerifyArgs) -> anyhow::Result<Exit
     let jobs = a.jobs.map_or_else(pv::default_jobs, usize::from);
     let local = pv::verify_dir_with(&located.package, jobs).map_err(anyhow::Error::msg)?;
     let expected = pv::expected_files(&located.package).map_err(anyhow::Error::msg)?;
-    let rebase = matches!(pipeline.portal.target, PortalTarget::Embedded);
     let rt = tokio_runtime()?;
     let (remote, describe) = rt.block_on(async {
         let portal = Portal::connect(pipeline).await?;
         let describe = portal.describe();
-        let remote = pv::verify_portal(portal.client(), &located.lookup, &expected, rebase).await;
+        let remote = pv::verify_portal(portal.client(), &located.lookup, &expected).await;
         portal.close().await;
         anyhow::Ok((
             remote.with_context(|| format!("reading {} from {describe}", located.reference))?,

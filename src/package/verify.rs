@@ -357,24 +357,8 @@ impl PortalVerification {
     }
 }
 
-/// A portal resource's URL on the portal's current origin. The embedded portal keeps
-/// the absolute URLs it handed out, and it listens on a new port each start.
-fn on_origin(url: &str, base: &str) -> String {
-    match (reqwest::Url::parse(url), reqwest::Url::parse(base)) {
-        (Ok(mut u), Ok(b)) => {
-            // Both are http(s) URLs with a host; these setters cannot fail on them.
-            let _ = u.set_scheme(b.scheme());
-            let _ = u.set_host(b.host_str());
-            let _ = u.set_port(b.port());
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// Downloads what the portal serves for the dataset `lookup` and compares it with
-/// `expected`. With `rebase`, resource URLs are moved onto the client's origin first
-/// (for the embedded portal; see [`on_origin`]).
+/// `expected`.
 ///
 /// A failed download is a [`PortalStatus::Unreadable`] for that file, not an error, so
 /// one bad file does not hide the others.
@@ -385,7 +369,6 @@ pub async fn verify_portal(
     client: &Client,
     lookup: &str,
     expected: &[ExpectedFile],
-    rebase: bool,
 ) -> Result<PortalVerification, PublishError> {
     let mut v = PortalVerification {
         dataset: lookup.to_string(),
@@ -437,18 +420,13 @@ pub async fn verify_portal(
                     error: "the resource has no url".into(),
                 },
                 Some(url) => {
-                    let url = if rebase {
-                        on_origin(url, client.base_url())
-                    } else {
-                        url.to_string()
-                    };
                     let mut hashing = HashingWriter::new(io::sink());
-                    match client.download(&url, &mut hashing).await {
+                    match client.download(url, &mut hashing).await {
                         Ok(_) => {
                             let (_, digest, bytes) =
                                 hashing.finish().map_err(|e| PublishError::Transport {
                                     action: "download".into(),
-                                    url: url.clone(),
+                                    url: url.to_string(),
                                     detail: e.to_string(),
                                 })?;
                             v.bytes_downloaded += bytes;
@@ -524,17 +502,6 @@ mod tests {
         assert_eq!(
             many[2].as_ref().unwrap().0,
             Sha256Digest::of(&vec![2u8; 2003])
-        );
-    }
-
-    #[test]
-    fn embedded_portal_urls_move_to_the_current_port() {
-        assert_eq!(
-            on_origin(
-                "http://127.0.0.1:4111/dataset/d/resource/r/download/a.csv",
-                "http://127.0.0.1:5222"
-            ),
-            "http://127.0.0.1:5222/dataset/d/resource/r/download/a.csv"
         );
     }
 }

@@ -222,12 +222,14 @@ async fn prepare(
     if addr.ip().is_unspecified() {
         addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
-    let store = state::Store::load(&state_dir, &config.organizations, &http::now()).await?;
+    let mut store = state::Store::load(&state_dir, &config.organizations, &http::now()).await?;
+    let site_url = format!("http://{addr}");
+    store.rebase_upload_urls(&site_url);
     Ok(Arc::new(Shared {
         token: config.token,
         profile: config.profile,
         max_upload_bytes: config.max_upload_bytes,
-        site_url: format!("http://{addr}"),
+        site_url,
         state_dir,
         store: tokio::sync::Mutex::new(store),
         faults: Mutex::new(config.faults),

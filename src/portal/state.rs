@@ -99,6 +99,29 @@ impl Store {
         Ok(store)
     }
 
+    /// Points uploaded files' URLs at this server. CKAN keeps an upload's path and builds
+    /// its URL from `site_url` when read; the mock stores whole URLs, and a restarted
+    /// mock listens on a new port.
+    pub(crate) fn rebase_upload_urls(&mut self, site_url: &str) {
+        let resources = self
+            .datasets
+            .iter_mut()
+            .filter_map(|d| d.get_mut("resources").and_then(Value::as_array_mut))
+            .flatten();
+        for r in resources {
+            if r.get("url_type").and_then(Value::as_str) != Some("upload") {
+                continue;
+            }
+            let rebased = r.get("url").and_then(Value::as_str).and_then(|u| {
+                u.find("/dataset/")
+                    .map(|i| format!("{site_url}{}", &u[i..]))
+            });
+            if let Some(url) = rebased {
+                r["url"] = Value::from(url);
+            }
+        }
+    }
+
     /// Writes the whole store atomically (temp file, sync, rename).
     pub(crate) async fn save(&self, dir: &Path) -> Result<(), PortalError> {
         use tokio::io::AsyncWriteExt;
@@ -170,4 +193,26 @@ pub(crate) fn upload_temp(state_dir: &Path) -> PathBuf {
     state_dir
         .join(FILES_DIR)
         .join(format!(".upload-{}", uuid::Uuid::new_v4()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_move_to_the_current_site_url_and_links_stay() {
+        let mut store = Store::default();
+        let dataset = json!({ "resources": [
+            { "url_type": "upload", "url": "http://127.0.0.1:4111/dataset/d/resource/r/download/a.csv" },
+            { "url_type": null, "url": "https://example.org/data.csv" }
+        ]});
+        store.datasets.push(dataset.as_object().unwrap().clone());
+        store.rebase_upload_urls("http://127.0.0.1:5222");
+        let r = &store.datasets[0]["resources"];
+        assert_eq!(
+            r[0]["url"],
+            "http://127.0.0.1:5222/dataset/d/resource/r/download/a.csv"
+        );
+        assert_eq!(r[1]["url"], "https://example.org/data.csv");
+    }
 }
