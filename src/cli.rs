@@ -42,6 +42,9 @@ pub struct Global {
     /// More log detail (-v debug, -vv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Also appends log lines to this file, in the same format.
+    #[arg(long, global = true, value_name = "PATH", env = "OGPIPE_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
     /// Less log detail (-q warnings only, -qq errors only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,

@@ -14,7 +14,17 @@ fn main() -> ExitCode {
         }
     };
     let verbosity = cli.global.verbose as i8 - cli.global.quiet as i8;
-    let progress = ogpipe::telemetry::init(cli.global.log_format, verbosity);
+    let progress = match ogpipe::telemetry::init(
+        cli.global.log_format,
+        verbosity,
+        cli.global.log_file.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}; choose a file ogpipe can write");
+            return ExitCode::from(2);
+        }
+    };
     match ogpipe::cmd::dispatch(cli, progress) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(error) => {

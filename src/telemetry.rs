@@ -7,14 +7,15 @@
 //! `EnvFilter` directive such as `ogpipe=debug`).
 
 use std::fmt;
+use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::{prelude::*, EnvFilter};
+use tracing_subscriber::{prelude::*, EnvFilter, Layer};
 
 use crate::progress::{Progress, SuspendingStderr};
 
@@ -27,8 +28,16 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber and returns the progress bars to use (none unless
-/// text logs go to a terminal). `verbosity` is -2 (quiet) to 2 (trace).
-pub fn init(format: LogFormat, verbosity: i8) -> Progress {
+/// text logs go to a terminal). `verbosity` is -2 (quiet) to 2 (trace). With `log_file`,
+/// every line also goes, in the same format, to that file (appended, never coloured).
+///
+/// # Errors
+/// The log file cannot be opened for appending.
+pub fn init(
+    format: LogFormat,
+    verbosity: i8,
+    log_file: Option<&Path>,
+) -> std::io::Result<Progress> {
     let level = match verbosity {
         i8::MIN..=-2 => "error",
         -1 => "warn",
@@ -41,31 +50,49 @@ pub fn init(format: LogFormat, verbosity: i8) -> Progress {
             "{level},hyper=warn,hyper_util=warn,reqwest=warn,axum=warn,tower=warn"
         ))
     });
-    let registry = tracing_subscriber::registry().with(filter);
     let progress = if format == LogFormat::Text && verbosity >= 0 {
         Progress::for_terminal()
     } else {
         Progress::default()
     };
-    match format {
-        LogFormat::Text => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(SuspendingStderr(progress.clone()))
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                    .with_target(false),
-            )
-            .init(),
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .fmt_fields(JsonFields::new())
-                    .event_format(FlatJson)
-                    .with_writer(std::io::stderr),
-            )
-            .init(),
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut layers = vec![layer(format, SuspendingStderr(progress.clone()), ansi)];
+    if let Some(path) = log_file {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("--log-file {}: {e}", path.display()))
+            })?;
+        layers.push(layer(format, std::sync::Mutex::new(file), false));
     }
-    progress
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(layers)
+        .init();
+    Ok(progress)
+}
+
+type BoxedLayer<S> = Box<dyn Layer<S> + Send + Sync>;
+
+fn layer<S, W>(format: LogFormat, writer: W, ansi: bool) -> BoxedLayer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .with_target(false)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .fmt_fields(JsonFields::new())
+            .event_format(FlatJson)
+            .with_writer(writer)
+            .boxed(),
+    }
 }
 
 /// One JSON object per event: time, level, span fields (outermost first, inner ones

@@ -425,3 +425,31 @@ fn a_run_while_another_holds_the_lock_exits_3_naming_the_holder() {
     drop(held);
     w.run(&["run", "--as-of", "2026-11-28"]).expect(0);
 }
+
+#[test]
+fn a_log_file_gets_the_same_json_lines_and_a_bad_path_is_a_usage_error() {
+    let w = Workdir::with_samples();
+    w.run(&[
+        "run",
+        "--as-of",
+        "2026-11-28",
+        "--log-format",
+        "json",
+        "--log-file",
+        "ogpipe.log",
+    ])
+    .expect(0);
+    let log = std::fs::read_to_string(w.path("ogpipe.log")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["message"] == "Run finished."),
+        "{log}"
+    );
+    let out = w
+        .run(&["plan", "--log-file", "no/such/dir/x.log"])
+        .expect(2);
+    assert!(out.stderr().contains("--log-file"), "{}", out.stderr());
+}
