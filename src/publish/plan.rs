@@ -161,7 +161,15 @@ pub fn plan(
         let mut matches = remote_resources
             .iter()
             .filter(|rr| rr.get(KEY_FIELD).and_then(Json::as_str) == Some(r.key.as_str()));
-        let Some(found) = matches.next() else {
+        // A portal whose schema drops unknown resource fields loses `ogpipe_key`; the
+        // resource id the journal recorded still names it.
+        let by_record = || {
+            let rec = recorded.get(&r.key)?;
+            remote_resources
+                .iter()
+                .find(|rr| rr.get("id").and_then(Json::as_str) == Some(rec.resource_id.as_str()))
+        };
+        let Some(found) = matches.next().or_else(by_record) else {
             steps.push(Step::UploadResource {
                 key: r.key.clone(),
                 bytes: r.bytes,

@@ -188,3 +188,33 @@ fn a_deleted_dataset_is_restored() {
     };
     assert_eq!(changed, &["state"]);
 }
+
+#[test]
+fn a_portal_that_drops_ogpipe_fields_is_matched_by_the_recorded_id() {
+    let strip = |mut v: Json| {
+        let o = v.as_object_mut().unwrap();
+        o.remove(KEY_FIELD);
+        o.remove("ogpipe_sha256");
+        v
+    };
+    let r = remote(vec![
+        strip(remote_res("r1", "t.csv", b"abc")),
+        strip(remote_res("r2", "u.csv", b"xyz")),
+    ]);
+    let mut rec = BTreeMap::new();
+    for (key, id, body) in [("t.csv", "r1", b"abc"), ("u.csv", "r2", b"xyz")] {
+        rec.insert(
+            key.to_string(),
+            RecordedResource {
+                resource_id: id.into(),
+                sha256: Sha256Digest::of(body),
+            },
+        );
+    }
+    let p = plan(Profile::Ckan, &local(), Some(&r), &rec);
+    assert!(p.is_noop(), "{:?}", p.steps);
+    // Without the journal nothing identifies them: upload anew, and never delete the
+    // unmarked ones (they might not be ogpipe's).
+    let p = plan(Profile::Ckan, &local(), Some(&r), &none());
+    assert_eq!(kinds(&p), ["upload", "upload"]);
+}
