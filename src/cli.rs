@@ -65,7 +65,7 @@ pub enum Command {
     /// Infers a Table Schema from a file, for a person to review and commit.
     InferSchema(InferArgs),
     /// Publishes the current packages of approved datasets, without rebuilding them.
-    Publish(PublishArgs),
+    Publish(RunArgs),
     /// Re-hashes a package and checks it against SHA256SUMS and datapackage.json, or
     /// checks what the portal serves against the package.
     Verify(VerifyArgs),
@@ -184,21 +184,6 @@ pub struct InferArgs {
     pub sheet: Option<String>,
     #[arg(long)]
     pub record_path: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct PublishArgs {
-    /// The run date for the release gate (YYYY-MM-DD). Default: today.
-    #[arg(long)]
-    pub as_of: Option<NaiveDate>,
-    /// Reads the portal and prints what would change, without changing anything.
-    #[arg(long)]
-    pub dry_run: bool,
-    #[arg(long)]
-    pub json: bool,
-    /// Only these inventory references (repeatable).
-    #[arg(long = "only", value_name = "REFERENCE")]
-    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,6 @@ mod export;
 mod history;
 mod ops;
 mod portal;
-mod publish;
 mod run;
 mod tools;
 mod verify;
@@ -14,6 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Pipeline};
+use crate::run::Source;
 
 /// The process exit status. The numbers are documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,13 +75,13 @@ fn load(cli: &Cli) -> anyhow::Result<Pipeline> {
 /// Whatever stopped the command; [`exit_for`] maps it to an exit code.
 pub fn dispatch(cli: Cli, progress: crate::progress::Progress) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Run(a) => run::run(&load(&cli)?, a, progress),
+        Command::Run(a) => run::run(&load(&cli)?, a, Source::Build, progress),
         Command::Plan(a) => run::plan(&load(&cli)?, a),
         Command::Convert(a) => tools::convert(a),
         Command::Screen(a) => tools::screen(config_if_present(&cli)?.as_ref(), a),
         Command::Validate(a) => tools::validate(a),
         Command::InferSchema(a) => tools::infer_schema(a),
-        Command::Publish(a) => publish::publish(&load(&cli)?, a, progress),
+        Command::Publish(a) => run::run(&load(&cli)?, a, Source::Packages, progress),
         Command::Verify(a) if a.portal => verify::verify_portal(&load(&cli)?, a),
         Command::Verify(a) => verify::verify(a),
         Command::Export(a) => export::export(config_if_present(&cli)?.as_ref(), a),

@@ -12,16 +12,19 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// `ogpipe run` (packages built from the sources) and `ogpipe publish` (the packages
+/// already built, verified first): one orchestrator, two sources of packages.
 pub fn run(
     pipeline: &Pipeline,
     args: &RunArgs,
+    source: run::Source,
     progress: crate::progress::Progress,
 ) -> anyhow::Result<Exit> {
     // A dry run builds packages too, so it must not race a real run either.
     let _lock = crate::lock::RunLock::acquire(&pipeline.paths.output)?;
     let rt = tokio_runtime()?;
     let opts = RunOptions {
-        source: run::Source::Build,
+        source,
         as_of: args.as_of.unwrap_or_else(today),
         dry_run: args.dry_run,
         trigger: Trigger::Manual,
@@ -44,7 +47,7 @@ pub fn run(
 }
 
 /// Failures outrank holds: a portal that failed needs someone sooner.
-pub(super) fn exit_for_report(report: &run::RunReport) -> Exit {
+fn exit_for_report(report: &run::RunReport) -> Exit {
     if report.any_failed() {
         Exit::Failure
     } else if report.any_held() {
@@ -55,7 +58,7 @@ pub(super) fn exit_for_report(report: &run::RunReport) -> Exit {
 }
 
 /// Who started a manual run, for the journal: the login name if the OS says.
-pub(super) fn whoami() -> String {
+fn whoami() -> String {
     std::env::var("OGPIPE_STARTED_BY")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("USERNAME"))

@@ -11,42 +11,23 @@
 //! default because on the shared 2-core machines it was measured no faster.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 
 use crate::checksum::{HashingWriter, Sha256Digest};
 use crate::publish::request::KEY_FIELD;
 use crate::publish::{self, Client, PublishError};
 
-/// The read size for hashing files: large enough that syscalls cost nothing next to
-/// the hash, small enough to stay in L2/L3.
-const READ_BLOCK: usize = 1 << 20;
-
-/// Hashes a file in [`READ_BLOCK`] reads.
+/// Hashes a file (1 MiB reads; see [`crate::checksum::hash_reader`]).
 ///
 /// # Errors
 /// The file cannot be opened or read.
 pub fn hash_file(path: &Path) -> io::Result<(Sha256Digest, u64)> {
-    let mut f = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; READ_BLOCK];
-    let mut total = 0u64;
-    loop {
-        let n = match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    Ok((Sha256Digest(hasher.finalize().into()), total))
+    crate::checksum::hash_reader(File::open(path)?)
 }
 
 /// How many files [`verify_dir`] hashes at once by default: one. Two threads on the

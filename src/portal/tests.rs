@@ -49,32 +49,12 @@ fn ckan_dataset(name: &str) -> Value {
     json!({"name": name, "owner_org": "csis-scrs", "title": "Budget", "notes": "Yearly.", "license_id": "ca-ogl-lgo"})
 }
 
-/// The reference's minimal valid GC dataset (its date is in the past, ready is "false").
+/// The reference's minimal valid GC dataset (its date is in the past, ready is "false"),
+/// without a `name`: the portal fills it from the id.
 fn gc_dataset() -> Value {
-    json!({
-        "type": "dataset",
-        "id": "6f1c2b0e-6a43-5d0b-9d1e-3f6a8a1d2c44",
-        "owner_org": "csis-scrs",
-        "collection": "primary",
-        "title_translated": {"en": "Security screening volumes", "fr": "Volume des filtrages de sécurité"},
-        "notes_translated": {"en": "Requests received and completed by program, per fiscal year.", "fr": "Demandes reçues et traitées par programme, par exercice."},
-        "keywords": {"en": ["security screening"], "fr": ["filtrage de sécurité"]},
-        "subject": ["government_and_politics"],
-        "frequency": "P1Y",
-        "date_published": "2026-06-30",
-        "jurisdiction": "federal",
-        "license_id": "ca-ogl-lgo",
-        "restrictions": "unrestricted",
-        "imso_approval": "true",
-        "ready_to_publish": "false",
-        "resources": [{
-            "name_translated": {"en": "Screening volumes (CSV)", "fr": "Volume des filtrages (CSV)"},
-            "resource_type": "dataset",
-            "format": "CSV",
-            "language": ["en", "fr"],
-            "character_set": "UTF-8"
-        }]
-    })
+    let mut d = crate::vocab::tests::minimal();
+    d.as_object_mut().unwrap().remove("name");
+    d
 }
 
 #[tokio::test]
