@@ -302,13 +302,13 @@ fn excel_workbook() -> Vec<u8> {
         .unwrap();
     // Dates and times (1900 system)
     let r = next(ws, "date");
-    ws.write_datetime_with_format(r, 1, &D::from_ymd(2024, 2, 29).unwrap(), &fmt("yyyy-mm-dd"))
+    ws.write_datetime_with_format(r, 1, D::from_ymd(2024, 2, 29).unwrap(), &fmt("yyyy-mm-dd"))
         .unwrap();
     let r = next(ws, "date 1900-01-01");
-    ws.write_datetime_with_format(r, 1, &D::from_ymd(1900, 1, 1).unwrap(), &fmt("yyyy-mm-dd"))
+    ws.write_datetime_with_format(r, 1, D::from_ymd(1900, 1, 1).unwrap(), &fmt("yyyy-mm-dd"))
         .unwrap();
     let r = next(ws, "date 1900-03-01");
-    ws.write_datetime_with_format(r, 1, &D::from_ymd(1900, 3, 1).unwrap(), &fmt("d mmm yyyy"))
+    ws.write_datetime_with_format(r, 1, D::from_ymd(1900, 3, 1).unwrap(), &fmt("d mmm yyyy"))
         .unwrap();
     let r = next(ws, "datetime");
     let dt = D::from_ymd(2024, 3, 15)
@@ -329,7 +329,7 @@ fn excel_workbook() -> Vec<u8> {
     ws.write_datetime_with_format(r, 1, &dt, &fmt("yyyy-mm-dd hh:mm"))
         .unwrap();
     let r = next(ws, "time");
-    ws.write_datetime_with_format(r, 1, &D::from_hms(8, 30, 0).unwrap(), &fmt("hh:mm:ss"))
+    ws.write_datetime_with_format(r, 1, D::from_hms(8, 30, 0).unwrap(), &fmt("hh:mm:ss"))
         .unwrap();
     let r = next(ws, "duration");
     ws.write_number_with_format(r, 1, 1.5 + 0.5 / 24.0, &fmt("[h]:mm"))
