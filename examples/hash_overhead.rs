@@ -15,11 +15,10 @@ use ogpipe::screen::FormulaPolicy;
 use ogpipe::table::DecimalStyle;
 
 fn convert<W: Write>(input: &str, out: W) -> W {
-    let mut sink = CsvSink::new(out, DecimalStyle::Excel, FormulaPolicy::Prefix, false)
-        .expect("sink");
+    let mut sink =
+        CsvSink::new(out, DecimalStyle::Excel, FormulaPolicy::Prefix, false).expect("sink");
     let file = BufReader::new(File::open(input).expect("input"));
-    read::read_table(Format::Csv, input, file, &ReadOptions::default(), &mut sink)
-        .expect("read");
+    read::read_table(Format::Csv, input, file, &ReadOptions::default(), &mut sink).expect("read");
     sink.into_inner().expect("flush")
 }
 
@@ -30,18 +29,26 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let input = args.get(1).expect("usage: hash_overhead INPUT.csv [ROUNDS]");
+    let input = args
+        .get(1)
+        .expect("usage: hash_overhead INPUT.csv [ROUNDS]");
     let rounds: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
     let out = std::env::temp_dir().join("ogpipe-hash-overhead.csv");
     let (mut plain, mut hashed) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let t = Instant::now();
-        let mut w = convert(input, BufWriter::with_capacity(1 << 16, File::create(&out).unwrap()));
+        let mut w = convert(
+            input,
+            BufWriter::with_capacity(1 << 16, File::create(&out).unwrap()),
+        );
         w.flush().unwrap();
         plain.push(t.elapsed());
 
         let t = Instant::now();
-        let w = HashingWriter::new(BufWriter::with_capacity(1 << 16, File::create(&out).unwrap()));
+        let w = HashingWriter::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(&out).unwrap(),
+        ));
         let (_, digest, bytes) = convert(input, w).finish().unwrap();
         hashed.push(t.elapsed());
         eprintln!("{bytes} bytes, sha256 {digest}");

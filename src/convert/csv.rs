@@ -19,7 +19,8 @@ pub struct CsvSink<W: Write> {
     decimals: DecimalStyle,
     formula: FormulaPolicy,
     info: TableInfo,
-    buf: Vec<String>,
+    /// One cell's text for cells that are not text already, reused for every cell.
+    scratch: String,
     /// Every neutralised cell is counted; the first 100 are kept for the report.
     pub neutralised: Vec<Neutralised>,
     pub neutralised_count: u64,
@@ -46,7 +47,7 @@ impl<W: Write> CsvSink<W> {
             decimals,
             formula,
             info: TableInfo::default(),
-            buf: Vec::new(),
+            scratch: String::new(),
             neutralised: Vec::new(),
             neutralised_count: 0,
         })
@@ -77,28 +78,42 @@ impl<W: Write> TableSink for CsvSink<W> {
     }
 
     fn row(&mut self, row: Row<'_>) -> io::Result<()> {
-        self.buf.clear();
+        // Fields go straight to the writer: text cells from their own bytes, other cells
+        // through one reused buffer. `write_record` does the same field by field, so
+        // the bytes are those of writing a `Vec<String>` record.
         for (i, cell) in row.cells.iter().enumerate() {
-            let mut text = cell.display(self.decimals).to_string();
-            if let (Value::Text(_), FormulaPolicy::Prefix) = (cell, self.formula) {
-                if let Some(safe) = crate::screen::neutralise_formula(&text) {
-                    text = safe;
-                    self.neutralised_count += 1;
-                    if self.neutralised.len() < 100 {
-                        self.neutralised.push(Neutralised {
-                            row: row.number,
-                            column: self.info.column_letter(i),
-                        });
+            if let Value::Text(text) = cell {
+                let safe = match self.formula {
+                    FormulaPolicy::Prefix => crate::screen::neutralise_formula(text),
+                    _ => None,
+                };
+                match safe {
+                    Some(safe) => {
+                        self.neutralised_count += 1;
+                        if self.neutralised.len() < 100 {
+                            self.neutralised.push(Neutralised {
+                                row: row.number,
+                                column: self.info.column_letter(i),
+                            });
+                        }
+                        self.writer.write_field(safe.as_bytes())
                     }
+                    None => self.writer.write_field(text.as_bytes()),
                 }
+                .map_err(csv_err)?;
+            } else {
+                self.scratch.clear();
+                super::write_cell(&mut self.scratch, cell, self.decimals);
+                self.writer
+                    .write_field(self.scratch.as_bytes())
+                    .map_err(csv_err)?;
             }
-            self.buf.push(text);
         }
         // Short rows are padded so every record has the header's width.
-        while self.buf.len() < self.info.headers.len() {
-            self.buf.push(String::new());
+        for _ in row.cells.len()..self.info.headers.len() {
+            self.writer.write_field(b"").map_err(csv_err)?;
         }
-        self.writer.write_record(&self.buf).map_err(csv_err)
+        self.writer.write_record(None::<&[u8]>).map_err(csv_err)
     }
 
     fn end(&mut self) -> io::Result<()> {

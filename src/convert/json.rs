@@ -62,7 +62,9 @@ impl<W: Write> JsonSink<W> {
             Value::Bool(b) => write!(self.out, "{b}"),
             Value::Int(i) => write!(self.out, "{i}"),
             Value::Float(x) if x.is_finite() => {
-                write!(self.out, "{}", v.display(self.decimals))
+                self.scratch.clear();
+                super::write_cell(&mut self.scratch, v, self.decimals);
+                self.out.write_all(self.scratch.as_bytes())
             }
             Value::Text(s) => {
                 let t = s.trim();

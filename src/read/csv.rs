@@ -110,11 +110,16 @@ pub(crate) fn read<R: Read + Seek>(
                 detail: format!("column {} has a value but the header has only {width} columns; quote values that contain the delimiter, or add a header", column_letter(i)),
             });
         }
+        // The row's cells are reused from row to row: a text cell keeps its buffer.
         for (i, cell) in cells.iter_mut().enumerate() {
-            *cell = match record.get(i) {
-                Some(v) if !v.is_empty() => Value::Text(v.to_string()),
-                _ => Value::Empty,
-            };
+            match (record.get(i), &mut *cell) {
+                (Some(v), Value::Text(text)) if !v.is_empty() => {
+                    text.clear();
+                    text.push_str(v);
+                }
+                (Some(v), _) if !v.is_empty() => *cell = Value::Text(v.to_string()),
+                _ => *cell = Value::Empty,
+            }
         }
         sink.row(Row {
             number,

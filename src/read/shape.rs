@@ -115,11 +115,15 @@ impl Scan {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn cell(&mut self, row: u32, col: u32, value: &Value) {
-        if value.is_empty()
-            || !self.bounds.contains(row, col)
-            || self.header_row.is_some_and(|h| row < h)
-        {
+        self.cell_is_empty(row, col, value.is_empty());
+    }
+
+    /// As [`Scan::cell`], for a reader that can tell emptiness without building the
+    /// [`Value`] (the first pass only needs to know where non-empty cells are).
+    pub(crate) fn cell_is_empty(&mut self, row: u32, col: u32, empty: bool) {
+        if empty || !self.bounds.contains(row, col) || self.header_row.is_some_and(|h| row < h) {
             return;
         }
         self.first_non_empty_row.get_or_insert(row);

@@ -186,7 +186,7 @@ fn read_xlsx<RS: Read + Seek>(
             count += 1;
             cell_limit(file, &sheet, count, &options.limits)?;
             let (r, c) = cell.get_position();
-            scan.cell(r, c, &from_ref(cell.get_value(), options.error_cells));
+            scan.cell_is_empty(r, c, ref_is_empty(cell.get_value(), options.error_cells));
         }
     }
     let info = TableInfo {
@@ -245,7 +245,7 @@ where
     };
     let mut scan = Scan::new(bounds(file, options)?, options.header_row);
     for (r, c, d) in cells() {
-        scan.cell(r, c, &convert(d, options.error_cells));
+        scan.cell_is_empty(r, c, data_is_empty(d, options.error_cells));
     }
     let info = TableInfo {
         source: file.into(),
@@ -271,6 +271,37 @@ where
         columns,
         sheet: Some(sheet),
     })
+}
+
+/// Whether [`from_ref`] would give an empty value ([`Value::is_empty`]), without building
+/// it. An ISO date-time text that does not parse stays text, so it is empty exactly when
+/// the text is; durations never are.
+fn ref_is_empty(d: &DataRef<'_>, policy: ErrorCellPolicy) -> bool {
+    match d {
+        DataRef::Empty => true,
+        DataRef::SharedString(s) => s.is_empty(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) => s.is_empty(),
+        DataRef::Error(_) => policy == ErrorCellPolicy::Empty,
+        DataRef::Int(_)
+        | DataRef::Float(_)
+        | DataRef::Bool(_)
+        | DataRef::DateTime(_)
+        | DataRef::DurationIso(_) => false,
+    }
+}
+
+/// As [`ref_is_empty`], for [`convert`].
+fn data_is_empty(d: &Data, policy: ErrorCellPolicy) -> bool {
+    match d {
+        Data::Empty => true,
+        Data::String(s) | Data::DateTimeIso(s) => s.is_empty(),
+        Data::Error(_) => policy == ErrorCellPolicy::Empty,
+        Data::Int(_)
+        | Data::Float(_)
+        | Data::Bool(_)
+        | Data::DateTime(_)
+        | Data::DurationIso(_) => false,
+    }
 }
 
 fn from_ref(d: &DataRef<'_>, policy: ErrorCellPolicy) -> Value {

@@ -14,6 +14,8 @@ pub struct CellScreen<'a> {
     screen: &'a Screen,
     info: TableInfo,
     findings: Findings,
+    /// The text of a cell that is not text (a number, a date), reused for every cell.
+    scratch: String,
 }
 
 impl<'a> CellScreen<'a> {
@@ -22,6 +24,7 @@ impl<'a> CellScreen<'a> {
             screen,
             info: TableInfo::default(),
             findings: Findings::new(""),
+            scratch: String::new(),
         }
     }
 
@@ -37,32 +40,51 @@ impl<'a> CellScreen<'a> {
     }
 
     fn place(&self) -> String {
-        let mut s = format!("file \"{}\"", self.info.source);
-        if let Some(sheet) = &self.info.sheet {
-            s.push_str(&format!(", sheet \"{sheet}\""));
-        }
-        s
+        place(&self.info)
     }
+}
 
-    fn cell(&self, row: u64, column: usize) -> String {
-        format!(
-            "{}, cell {}{row}",
-            self.place(),
-            self.info.column_letter(column)
-        )
+fn place(info: &TableInfo) -> String {
+    let mut s = format!("file \"{}\"", info.source);
+    if let Some(sheet) = &info.sheet {
+        s.push_str(&format!(", sheet \"{sheet}\""));
     }
+    s
+}
 
-    fn screen_text_cell(&mut self, text: &str, location: &str) {
-        self.screen.screen_into(text, location, &mut self.findings);
-        if neutralise_formula(text).is_some() {
-            let mut f = Finding::new(
-                Rule::FormulaInjection,
-                location,
-                self.screen.matcher().redacted(text),
-            );
-            f.waived_by = self.screen.formula_policy().waiver_text();
-            self.findings.push(f);
-        }
+/// `file "x.xlsx", sheet "S", cell B7`. Built only for a finding: most cells are clean,
+/// and the text costs more to format than the cell to screen.
+fn cell_location(info: &TableInfo, row: u64, column: usize) -> String {
+    format!("{}, cell {}{row}", place(info), info.column_letter(column))
+}
+
+fn screen_text_cell(
+    screen: &Screen,
+    info: &TableInfo,
+    findings: &mut Findings,
+    text: &str,
+    row: u64,
+    column: usize,
+) {
+    let mut location: Option<String> = None;
+    screen.screen_lazy(
+        text,
+        || {
+            location
+                .get_or_insert_with(|| cell_location(info, row, column))
+                .clone()
+        },
+        findings,
+    );
+    if neutralise_formula(text).is_some() {
+        let location = location.unwrap_or_else(|| cell_location(info, row, column));
+        let mut f = Finding::new(
+            Rule::FormulaInjection,
+            &location,
+            screen.matcher().redacted(text),
+        );
+        f.waived_by = screen.formula_policy().waiver_text();
+        findings.push(f);
     }
 }
 
@@ -83,29 +105,37 @@ impl TableSink for CellScreen<'_> {
                 .screen_into(sheet, &location, &mut self.findings);
         }
         for (i, header) in info.headers.iter().enumerate() {
-            let location = self.cell(info.header_row, i);
-            self.screen_text_cell(header, &location);
+            screen_text_cell(
+                self.screen,
+                &self.info,
+                &mut self.findings,
+                header,
+                info.header_row,
+                i,
+            );
         }
         Ok(())
     }
 
     fn row(&mut self, row: Row<'_>) -> io::Result<()> {
-        if !self.screen.enabled() {
+        let CellScreen {
+            screen,
+            info,
+            findings,
+            scratch,
+        } = self;
+        if !screen.enabled() {
             return Ok(());
         }
         for (i, value) in row.cells.iter().enumerate() {
             match value {
                 Value::Empty | Value::Bool(_) => {}
-                Value::Text(s) => {
-                    let location = self.cell(row.number, i);
-                    self.screen_text_cell(s, &location);
-                }
+                Value::Text(s) => screen_text_cell(screen, info, findings, s, row.number, i),
                 // Numbers matter too: a SIN typed into Excel is stored as a number.
                 other => {
-                    let text = other.display(DecimalStyle::Excel).to_string();
-                    let location = self.cell(row.number, i);
-                    self.screen
-                        .screen_into(&text, &location, &mut self.findings);
+                    scratch.clear();
+                    crate::convert::write_cell(scratch, other, DecimalStyle::Excel);
+                    screen.screen_lazy(scratch, || cell_location(info, row.number, i), findings);
                 }
             }
         }

@@ -196,7 +196,16 @@ impl Matcher {
         self.allow.contains(&lower) || self.allow_patterns.iter().any(|p| p.is_match(raw))
     }
 
+    /// False only when no marking rule can match `text`: a fast pre-filter, exact by
+    /// construction (see [`may_have_marking`]).
+    fn may_have_marking(&self, text: &str) -> bool {
+        may_have_marking(text)
+    }
+
     fn marking_spans(&self, text: &str) -> Vec<Span> {
+        if !self.may_have_marking(text) {
+            return Vec::new();
+        }
         let mut found: Vec<(usize, usize)> = Vec::new();
         for re in [
             &self.strong,
@@ -240,7 +249,14 @@ impl Matcher {
 
     fn identifier_spans(&self, text: &str) -> Vec<Span> {
         let mut out = Vec::new();
-        for c in self.sin.captures_iter(text) {
+        let hint = IdentifierHint::of(text);
+        // `is_match` first: a miss is settled without the captures' allocation.
+        let sin_matches = if hint.sin_digits >= 9 && self.sin.is_match(text) {
+            Some(self.sin.captures_iter(text))
+        } else {
+            None
+        };
+        for c in sin_matches.into_iter().flatten() {
             let (Some(m), Some(s1), Some(s2)) = (c.get(0), c.get(2), c.get(4)) else {
                 continue;
             };
@@ -262,12 +278,19 @@ impl Matcher {
                 });
             }
         }
-        out.extend(self.email.find_iter(text).map(|m| Span {
-            rule: Rule::Email,
-            start: m.start(),
-            end: m.end(),
-        }));
-        for m in self.phone.find_iter(text) {
+        if hint.at_sign {
+            out.extend(self.email.find_iter(text).map(|m| Span {
+                rule: Rule::Email,
+                start: m.start(),
+                end: m.end(),
+            }));
+        }
+        let phone_matches = if hint.phone_digits >= 10 {
+            Some(self.phone.find_iter(text))
+        } else {
+            None
+        };
+        for m in phone_matches.into_iter().flatten() {
             let before = text[..m.start()].chars().next_back();
             if before.is_some_and(|c| c.is_alphanumeric()) {
                 continue;
@@ -286,6 +309,133 @@ impl Matcher {
             }));
         }
         out
+    }
+}
+
+/// Words one of which every case-insensitive marking rule needs: the levels' `prot`,
+/// `secret` and `confidenti` (`protected`, `label`, `bracketed`, `whole`), `whole`'s
+/// `canadian` and `noforn`, and `label`'s `classification`, `cote` and `niveau`.
+const MARKING_WORDS: [&[u8]; 8] = [
+    b"prot",
+    b"secret",
+    b"confidenti",
+    b"canadian",
+    b"classification",
+    b"cote",
+    b"noforn",
+    b"niveau",
+];
+
+/// A necessary condition for every marking rule, checked in one pass over the bytes: a
+/// text for which it is false cannot match any of them. Each rule needs at least one of:
+/// - two ASCII capitals in a row: `strong` (every phrase, even `RÉSERVÉ` through `SERV`),
+///   `single`, and `portion`'s `(TS`;
+/// - one of [`MARKING_WORDS`] in any ASCII case;
+/// - `//`: `slashes` and `caveat`; `(S`: `portion`.
+///
+/// The rules' `(?i)` is Unicode-aware, and two non-ASCII letters fold to ASCII ones:
+/// `ſ` (long s) to `s` and `K` (Kelvin sign) to `k`; a text with either always passes,
+/// as does one with `ı` (dotless i, whose capital is `I`), to be safe.
+fn may_have_marking(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut prev = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        let hit = match c {
+            b'A'..=b'Z' if prev.is_ascii_uppercase() => true,
+            b'/' => prev == b'/',
+            b'S' => prev == b'(',
+            0xC5 => b.get(i + 1) == Some(&0xBF),
+            0xC4 => b.get(i + 1) == Some(&0xB1),
+            0xE2 => b.get(i + 1..i + 3) == Some(&[0x84, 0xAA][..]),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+        let words: &[&[u8]] = match c | 0x20 {
+            _ if !c.is_ascii_alphabetic() => &[],
+            b'p' => &MARKING_WORDS[..1],
+            b's' => &MARKING_WORDS[1..2],
+            b'c' => &MARKING_WORDS[2..6],
+            b'n' => &MARKING_WORDS[6..],
+            _ => &[],
+        };
+        let rest = &b[i..];
+        if words
+            .iter()
+            .any(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w))
+        {
+            return true;
+        }
+        prev = c;
+    }
+    false
+}
+
+/// Cheap counts that rule identifier regexes out before they run.
+struct IdentifierHint {
+    /// The most digits in one stretch of digits, spaces and hyphens (a SIN needs 9).
+    sin_digits: usize,
+    /// The most digits in one stretch of digits, white space and `.()+-` (a phone
+    /// number needs 10).
+    phone_digits: usize,
+    at_sign: bool,
+}
+
+impl IdentifierHint {
+    /// One pass over the characters. `\d` and `\s` are Unicode-aware, so any numeric
+    /// character counts as a digit and any white space extends a phone stretch.
+    fn of(text: &str) -> IdentifierHint {
+        let mut hint = IdentifierHint {
+            sin_digits: 0,
+            phone_digits: 0,
+            at_sign: false,
+        };
+        // Most text has too few digits for either pattern and no `@`: settle that with
+        // whole-slice scans before walking the characters.
+        // A non-ASCII character takes at least two bytes, so half the non-ASCII bytes
+        // bounds the non-ASCII numerals.
+        let (ascii_digits, high_bytes) = text.bytes().fold((0, 0), |(d, h), b| {
+            (
+                d + usize::from(b.is_ascii_digit()),
+                h + usize::from(b >= 0x80),
+            )
+        });
+        hint.at_sign = text.as_bytes().contains(&b'@');
+        if ascii_digits + high_bytes / 2 < 9 && !hint.at_sign {
+            return hint;
+        }
+        let (mut sin_run, mut phone_run) = (0, 0);
+        for c in text.chars() {
+            let (digit, sin_keeps, phone_keeps) = match c {
+                '0'..='9' => (true, true, true),
+                ' ' | '-' => (false, true, true),
+                '\t' | '\n' | '\x0B' | '\x0C' | '\r' | '.' | '(' | ')' | '+' => {
+                    (false, false, true)
+                }
+                '@' => {
+                    hint.at_sign = true;
+                    (false, false, false)
+                }
+                c if c.is_ascii() => (false, false, false),
+                c if c.is_numeric() => (true, true, true),
+                c => (false, false, c.is_whitespace()),
+            };
+            if digit {
+                sin_run += 1;
+                phone_run += 1;
+                hint.sin_digits = hint.sin_digits.max(sin_run);
+                hint.phone_digits = hint.phone_digits.max(phone_run);
+            } else {
+                if !sin_keeps {
+                    sin_run = 0;
+                }
+                if !phone_keeps {
+                    phone_run = 0;
+                }
+            }
+        }
+        hint
     }
 }
 
@@ -474,6 +624,122 @@ fn excerpt(masked: &[char], text: &str, start: usize, end: usize) -> String {
 mod tests {
     use super::*;
     use crate::screen::CustomPattern;
+
+    /// The pre-filters are sound: whenever a rule's regex matches a text, the filter
+    /// lets the text through. Texts are random mixes of fragments near every rule.
+    #[test]
+    fn prefilters_never_hide_a_match() {
+        let m = Matcher::new(&ScreenConfig::default()).unwrap();
+        let fragments = [
+            "TOP SECRET",
+            "top secret",
+            "TRÈS",
+            "SECRET",
+            "Secret",
+            "ſecret",
+            "PROTECTED",
+            "protected",
+            "Protégé",
+            "PROTÉGÉ",
+            " B",
+            " b",
+            " A",
+            " C",
+            "RÉSERVÉ AUX CANADIENS",
+            "CANADIAN EYES ONLY",
+            "Canadian eyes only",
+            "noforn",
+            "NOFORN",
+            "FOUO",
+            "REL TO",
+            "//",
+            "TS//SI",
+            "U//FOUO",
+            "(S)",
+            "(TS)",
+            "(S//REL CAN)",
+            "[",
+            "]",
+            "(",
+            ")",
+            "Classification",
+            "classification",
+            "cote de sécurité",
+            "Niveau de sécurité",
+            "Security",
+            ":",
+            " : ",
+            " ",
+            "\n",
+            "-",
+            ".",
+            "+1",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "6",
+            "7",
+            "8",
+            "9",
+            "0",
+            "613",
+            "555",
+            "0123",
+            "046",
+            "454",
+            "286",
+            "130 692 544",
+            "(613) 555-0123",
+            "+16135550123",
+            "a",
+            "é",
+            "@",
+            "jane@example.ca",
+            ".ca",
+            "x",
+            "confidential",
+            "CONFIDENTIEL",
+            "K",
+            "ı",
+            "١٢٣",
+            "\u{a0}",
+            "\t",
+        ];
+        let markings = [
+            &m.strong,
+            &m.protected,
+            &m.slashes,
+            &m.caveat,
+            &m.label,
+            &m.bracketed,
+            &m.portion,
+            &m.whole,
+            &m.single,
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut text = String::new();
+        for _ in 0..200_000 {
+            text.clear();
+            for _ in 0..rng.usize(1..7) {
+                text.push_str(fragments[rng.usize(..fragments.len())]);
+            }
+            if markings.iter().any(|re| re.is_match(&text)) {
+                assert!(m.may_have_marking(&text), "{text:?}");
+            }
+            let hint = IdentifierHint::of(&text);
+            if m.sin.is_match(&text) {
+                assert!(hint.sin_digits >= 9, "{text:?}");
+            }
+            if m.phone.is_match(&text) {
+                assert!(hint.phone_digits >= 10, "{text:?}");
+            }
+            if m.email.is_match(&text) {
+                assert!(hint.at_sign, "{text:?}");
+            }
+        }
+    }
 
     fn matcher() -> Matcher {
         let cfg = ScreenConfig {

@@ -75,3 +75,19 @@ fn validate_reports_every_violation_and_exits_1() {
     ])
     .expect(0);
 }
+
+#[test]
+fn error_cells_are_reported_by_default_with_their_cells() {
+    let w = Workdir::with_samples();
+    let input =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/xlsx_excel/input.xlsx");
+    let out = w.run(&["convert", input.to_str().unwrap()]).expect(1);
+    assert!(out.stderr().contains("2 error cells"), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("column B (\"value\") (#N/A)"),
+        "{}",
+        out.stderr()
+    );
+    w.run(&["convert", input.to_str().unwrap(), "--error-cells", "empty"])
+        .expect(0);
+}

@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod config;
+mod golden;
 mod ops;
 mod package;
 mod plan;
