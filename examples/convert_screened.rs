@@ -1,18 +1,21 @@
 //! The screen's cost on conversion, measured the way a run pays it: one read, the cell
-//! screen and the CSV writer fed the same rows through a `Tee` (as `run/build.rs` does).
+//! screen (on its own thread, through `Offload`) and the CSV writer fed the same rows
+//! through a `Tee`, as `run/build.rs` does.
 //!
 //! ```sh
-//! cargo run --release --example convert_screened -- INPUT OUTPUT.csv [--no-screen]
+//! cargo run --release --example convert_screened -- INPUT OUTPUT.csv [--no-screen|--inline]
 //! ```
 //!
 //! `--no-screen` runs the identical pipeline without the screen, so the two timings
-//! differ only by the screen. Prints the number of findings.
+//! differ only by the screen; `--inline` screens on the reading thread, as before the
+//! offload. Prints the number of findings.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::Path;
 
 use ogpipe::convert::{ConvertOptions, OutputSink};
+use ogpipe::offload::Offload;
 use ogpipe::plan::manifest::OutputFormat;
 use ogpipe::read::{self, Format, ReadOptions};
 use ogpipe::screen::{Screen, ScreenConfig};
@@ -36,17 +39,22 @@ fn main() -> anyhow::Result<()> {
     };
     let out = BufWriter::with_capacity(1 << 16, File::create(output)?);
     let mut csv = OutputSink::new(OutputFormat::Csv, out, &opts)?;
-    let mut cells = screen.cell_sink();
-    {
+    let inline = args.iter().any(|a| a == "--inline");
+    let name = input
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let total = std::thread::scope(|scope| -> anyhow::Result<u64> {
+        let mut cells = screen.cell_sink();
+        let mut offloaded =
+            (screened && !inline).then(|| Offload::spawn(scope, screen.cell_sink()));
         let mut sinks: Vec<&mut dyn TableSink> = Vec::new();
-        if screened {
+        if let Some(o) = offloaded.as_mut() {
+            sinks.push(o);
+        } else if screened {
             sinks.push(&mut cells);
         }
         sinks.push(&mut csv);
         let mut tee = Tee::new(sinks);
-        let name = input
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         read::read_table(
             format,
             &name,
@@ -54,8 +62,13 @@ fn main() -> anyhow::Result<()> {
             &ReadOptions::default(),
             &mut tee,
         )?;
-    }
+        drop(tee);
+        Ok(match offloaded {
+            Some(o) => o.finish()?.total(),
+            None => cells.total(),
+        })
+    })?;
     csv.finish()?;
-    println!("{} findings", cells.total());
+    println!("{total} findings");
     Ok(())
 }

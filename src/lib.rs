@@ -18,6 +18,7 @@ pub mod config;
 pub mod convert;
 pub mod journal;
 pub mod lock;
+pub mod offload;
 pub mod package;
 pub mod plan;
 pub mod portal;

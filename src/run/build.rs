@@ -14,6 +14,7 @@ use tracing::{debug, info_span};
 use crate::checksum::hash_reader;
 use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, JsonType, OutputSink};
+use crate::offload::Offload;
 use crate::package::descriptor::{self, DataFile, Provenance, SourceFile};
 use crate::package::{PackageError, Staging};
 use crate::plan::manifest::{resolve_source, ResourceSpec};
@@ -371,12 +372,15 @@ fn build_resource(
             .map_err(io_at(&staging.path(&name)))?;
         outputs.push((name, *fmt, sink));
     }
-    let mut cells = screen.cell_sink();
     let mut inferrer = validate::Inferrer::new();
-    let summary = {
+    // The screen runs on the second core, fed by the same pass (see `offload`).
+    let (summary, screened) = std::thread::scope(|scope| {
+        let mut cells = screen
+            .enabled()
+            .then(|| Offload::spawn(scope, screen.cell_sink()));
         let mut sinks: Vec<&mut dyn TableSink> = Vec::new();
-        if screen.enabled() {
-            sinks.push(&mut cells);
+        if let Some(c) = cells.as_mut() {
+            sinks.push(c);
         }
         if !schema.fields.is_empty() {
             sinks.push(&mut validator);
@@ -387,19 +391,27 @@ fn build_resource(
             sinks.push(s);
         }
         let mut tee = Tee::new(sinks);
-        rewind(&mut file)?;
-        let bar = progress.bytes(size, &spec.source);
-        let source = ProgressReader::new(BufReader::new(&mut file), bar.clone());
-        let r = read::read_table(format, &spec.source, source, &options, &mut tee);
-        bar.finish_and_clear();
-        r
-    };
-    let summary = match summary {
+        let summary = rewind(&mut file).map(|()| {
+            let bar = progress.bytes(size, &spec.source);
+            let source = ProgressReader::new(BufReader::new(&mut file), bar.clone());
+            let r = read::read_table(format, &spec.source, source, &options, &mut tee);
+            bar.finish_and_clear();
+            r
+        });
+        drop(tee);
+        let screened = cells.map(|c| c.finish().map(|c| c.finish()));
+        (summary, screened)
+    });
+    let summary = match summary? {
         Ok(s) => s,
         Err(read::ReadError::Sink(e)) => return Err(io_at(staging.path(&spec.key).as_path())(e)),
         Err(e) => return hold(e.to_string()),
     };
-    findings.extend(cells.finish());
+    match screened {
+        Some(Ok(found)) => findings.extend(found),
+        Some(Err(e)) => return Err(io_at(&path)(e)),
+        None => {}
+    }
 
     let schema = if schema.fields.is_empty() {
         inferrer.finish()

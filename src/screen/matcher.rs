@@ -251,7 +251,7 @@ impl Matcher {
         let mut out = Vec::new();
         let hint = IdentifierHint::of(text);
         // `is_match` first: a miss is settled without the captures' allocation.
-        let sin_matches = if hint.sin_digits >= 9 && self.sin.is_match(text) {
+        let sin_matches = if hint.sin_digits >= 9 && hint.sin_shape && self.sin.is_match(text) {
             Some(self.sin.captures_iter(text))
         } else {
             None
@@ -285,7 +285,7 @@ impl Matcher {
                 end: m.end(),
             }));
         }
-        let phone_matches = if hint.phone_digits >= 10 {
+        let phone_matches = if hint.phone_digits >= 10 && hint.phone_shape {
             Some(self.phone.find_iter(text))
         } else {
             None
@@ -379,6 +379,13 @@ struct IdentifierHint {
     /// The most digits in one stretch of digits, white space and `.()+-` (a phone
     /// number needs 10).
     phone_digits: usize,
+    /// Whether the digit runs can form a SIN: within one stretch of digits, spaces and
+    /// hyphens holding 9 digits, a run of exactly 3, 6 or 9 digits (the regex's `\b`
+    /// keeps a match from starting or ending inside a longer run).
+    sin_shape: bool,
+    /// Whether the runs can form a phone number: a run of exactly 3 digits (the
+    /// exchange) and one of exactly 4 (the line), or a `+` (the `+1` form).
+    phone_shape: bool,
     at_sign: bool,
 }
 
@@ -389,6 +396,8 @@ impl IdentifierHint {
         let mut hint = IdentifierHint {
             sin_digits: 0,
             phone_digits: 0,
+            sin_shape: false,
+            phone_shape: false,
             at_sign: false,
         };
         // Most text has too few digits for either pattern and no `@`: settle that with
@@ -406,11 +415,27 @@ impl IdentifierHint {
             return hint;
         }
         let (mut sin_run, mut phone_run) = (0, 0);
+        // `pure` counts ASCII digits in a row; `stretch_369` says the current SIN stretch
+        // holds a run of 3, 6 or 9. A non-ASCII numeral (which `\d` may or may not
+        // count) makes both shapes possible, to stay exact.
+        let (mut pure, mut stretch_369, mut run3, mut run4) = (0usize, false, false, false);
         for c in text.chars() {
+            if c.is_ascii_digit() {
+                pure += 1;
+            } else {
+                match pure {
+                    3 => run3 = true,
+                    4 => run4 = true,
+                    _ => {}
+                }
+                stretch_369 |= matches!(pure, 3 | 6 | 9);
+                pure = 0;
+            }
             let (digit, sin_keeps, phone_keeps) = match c {
                 '0'..='9' => (true, true, true),
                 ' ' | '-' => (false, true, true),
                 '\t' | '\n' | '\x0B' | '\x0C' | '\r' | '.' | '(' | ')' | '+' => {
+                    hint.phone_shape |= c == '+';
                     (false, false, true)
                 }
                 '@' => {
@@ -418,7 +443,11 @@ impl IdentifierHint {
                     (false, false, false)
                 }
                 c if c.is_ascii() => (false, false, false),
-                c if c.is_numeric() => (true, true, true),
+                c if c.is_numeric() => {
+                    hint.sin_shape = true;
+                    hint.phone_shape = true;
+                    (true, true, true)
+                }
                 c => (false, false, c.is_whitespace()),
             };
             if digit {
@@ -428,6 +457,8 @@ impl IdentifierHint {
                 hint.phone_digits = hint.phone_digits.max(phone_run);
             } else {
                 if !sin_keeps {
+                    hint.sin_shape |= stretch_369 && sin_run >= 9;
+                    stretch_369 = false;
                     sin_run = 0;
                 }
                 if !phone_keeps {
@@ -435,6 +466,14 @@ impl IdentifierHint {
                 }
             }
         }
+        match pure {
+            3 => run3 = true,
+            4 => run4 = true,
+            _ => {}
+        }
+        stretch_369 |= matches!(pure, 3 | 6 | 9);
+        hint.sin_shape |= stretch_369 && sin_run >= 9;
+        hint.phone_shape |= run3 && run4;
         hint
     }
 }
@@ -730,10 +769,10 @@ mod tests {
             }
             let hint = IdentifierHint::of(&text);
             if m.sin.is_match(&text) {
-                assert!(hint.sin_digits >= 9, "{text:?}");
+                assert!(hint.sin_digits >= 9 && hint.sin_shape, "{text:?}");
             }
             if m.phone.is_match(&text) {
-                assert!(hint.phone_digits >= 10, "{text:?}");
+                assert!(hint.phone_digits >= 10 && hint.phone_shape, "{text:?}");
             }
             if m.email.is_match(&text) {
                 assert!(hint.at_sign, "{text:?}");
