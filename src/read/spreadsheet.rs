@@ -189,6 +189,25 @@ fn read_xlsx<RS: Read + Seek>(
             scan.cell_is_empty(r, c, ref_is_empty(cell.get_value(), options.error_cells));
         }
     }
+    push_table(file, sheet.clone(), scan, sink, |asm| {
+        let mut cells = wb.worksheet_cells_reader(&sheet).map_err(err)?;
+        while let Some(cell) = cells.next_cell().map_err(err)? {
+            let (r, c) = cell.get_position();
+            asm.cell(r, c, from_ref(cell.get_value(), options.error_cells))?;
+        }
+        Ok(())
+    })
+}
+
+/// The second half both readers share: once the scan has found the table, push it
+/// (the cells come from `feed`), or push an empty table when there is none.
+fn push_table(
+    file: &str,
+    sheet: String,
+    scan: Scan,
+    sink: &mut dyn TableSink,
+    feed: impl FnOnce(&mut Assembler<'_>) -> Result<(), ReadError>,
+) -> Result<ReadSummary, ReadError> {
     let info = TableInfo {
         source: file.into(),
         sheet: Some(sheet.clone()),
@@ -204,11 +223,7 @@ fn read_xlsx<RS: Read + Seek>(
     };
     let mut asm = Assembler::new(found, info, sink);
     let columns = asm.width();
-    let mut cells = wb.worksheet_cells_reader(&sheet).map_err(err)?;
-    while let Some(cell) = cells.next_cell().map_err(err)? {
-        let (r, c) = cell.get_position();
-        asm.cell(r, c, from_ref(cell.get_value(), options.error_cells))?;
-    }
+    feed(&mut asm)?;
     let rows = asm.finish()?;
     Ok(ReadSummary {
         rows,
@@ -247,29 +262,11 @@ where
     for (r, c, d) in cells() {
         scan.cell_is_empty(r, c, data_is_empty(d, options.error_cells));
     }
-    let info = TableInfo {
-        source: file.into(),
-        sheet: Some(sheet.clone()),
-        ..TableInfo::default()
-    };
-    let Some(found) = scan.finish() else {
-        shape::empty_table(&info, sink)?;
-        return Ok(ReadSummary {
-            rows: 0,
-            columns: 0,
-            sheet: Some(sheet),
-        });
-    };
-    let mut asm = Assembler::new(found, info, sink);
-    let columns = asm.width();
-    for (r, c, d) in cells() {
-        asm.cell(r, c, convert(d, options.error_cells))?;
-    }
-    let rows = asm.finish()?;
-    Ok(ReadSummary {
-        rows,
-        columns,
-        sheet: Some(sheet),
+    push_table(file, sheet, scan, sink, |asm| {
+        for (r, c, d) in cells() {
+            asm.cell(r, c, convert(d, options.error_cells))?;
+        }
+        Ok(())
     })
 }
 
