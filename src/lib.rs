@@ -19,6 +19,7 @@ pub mod convert;
 pub mod journal;
 pub mod lock;
 pub mod offload;
+mod opc;
 pub mod package;
 pub mod plan;
 pub mod portal;

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::io;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// One cell, typed as the source said it was.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,17 +78,36 @@ impl fmt::Display for CellDisplay<'_> {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write_decimal(f, *x, self.style),
             Value::Text(s) | Value::Duration(s) | Value::Error(s) => f.write_str(s),
-            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::Date(d) => write_date(f, *d),
             Value::DateTime(dt) => {
-                if dt.and_utc().timestamp_subsec_nanos() == 0 {
-                    write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S"))
+                write_date(f, dt.date())?;
+                f.write_str("T")?;
+                write_time(f, dt.time())?;
+                let nanos = dt.and_utc().timestamp_subsec_nanos();
+                if nanos == 0 {
+                    Ok(())
                 } else {
-                    write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S%.3f"))
+                    write!(f, ".{:03}", nanos % 1_000_000_000 / 1_000_000)
                 }
             }
-            Value::Time(t) => write!(f, "{}", t.format("%H:%M:%S")),
+            Value::Time(t) => write_time(f, *t),
         }
     }
+}
+
+/// `2024-03-15`. Written by hand rather than through a strftime pattern, which chrono
+/// parses again for every cell; years outside 0–9999 keep chrono's signed form.
+fn write_date(f: &mut fmt::Formatter<'_>, d: NaiveDate) -> fmt::Result {
+    if (0..=9999).contains(&d.year()) {
+        write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    } else {
+        write!(f, "{}", d.format("%Y-%m-%d"))
+    }
+}
+
+/// `13:45:30` (fractions of a second are the caller's).
+fn write_time(f: &mut fmt::Formatter<'_>, t: NaiveTime) -> fmt::Result {
+    write!(f, "{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
 /// Writes a float as Excel would show it (15 significant digits) or in its shortest
@@ -266,6 +285,34 @@ mod tests {
                 .to_string(),
             "1234.5"
         );
+    }
+
+    #[test]
+    fn dates_and_times_are_iso_8601_as_chrono_writes_them() {
+        let show = |v: Value| v.display(DecimalStyle::Excel).to_string();
+        for (y, m, d) in [
+            (2024, 2, 29),
+            (1900, 1, 1),
+            (9, 12, 31),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-1, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("valid");
+            assert_eq!(show(Value::Date(date)), date.format("%Y-%m-%d").to_string());
+            let at = date.and_hms_milli_opt(7, 5, 9, 26).expect("valid");
+            assert_eq!(
+                show(Value::DateTime(at)),
+                at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+            );
+            let whole = date.and_hms_opt(23, 59, 59).expect("valid");
+            assert_eq!(
+                show(Value::DateTime(whole)),
+                whole.format("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+        }
+        let t = NaiveTime::from_hms_opt(8, 3, 0).expect("valid");
+        assert_eq!(show(Value::Time(t)), "08:03:00");
     }
 
     #[test]

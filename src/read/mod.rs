@@ -15,6 +15,7 @@
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
 
+mod ahead;
 mod error;
 mod format;
 mod guard;
@@ -23,6 +24,7 @@ pub(crate) mod shape;
 
 pub mod csv;
 pub mod spreadsheet;
+mod xlsx;
 pub mod xml;
 
 use std::io::{Read, Seek};
@@ -57,7 +59,7 @@ pub fn sheet_names<R: Read + Seek>(format: Format, reader: R) -> Result<Vec<Stri
 /// # Errors
 /// Any [`ReadError`]: the input was over a limit, encrypted, corrupt, malformed, the sheet
 /// does not exist, or the sink failed ([`ReadError::Sink`]).
-pub fn read_table<R: Read + Seek>(
+pub fn read_table<R: Read + Seek + Send>(
     format: Format,
     source_name: &str,
     reader: R,

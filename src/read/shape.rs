@@ -15,8 +15,10 @@
 //!   are empty (that is what the file stores; nothing is copied).
 //!
 //! Cells must arrive in row-major order (row by row, left to right), which is how every
-//! workbook format stores them. Two passes are made: [`Scan`] finds the edges, then
-//! [`Assembler`] builds and pushes the rows, so nothing is held but the current row.
+//! workbook format stores them. [`Scan`] finds the edges in a first pass, then
+//! [`Assembler`] builds and pushes the rows, so nothing is held but the current row
+//! (and a count of empty rows not yet known to be trailing). A reader that knows the
+//! edges another way (see [`super::xlsx`]) skips the first pass.
 
 use std::collections::HashSet;
 
@@ -41,7 +43,7 @@ impl Bounds {
         last_col: u32::MAX,
     };
 
-    fn contains(&self, row: u32, col: u32) -> bool {
+    pub(crate) fn contains(&self, row: u32, col: u32) -> bool {
         (self.first_row..=self.last_row).contains(&row)
             && (self.first_col..=self.last_col).contains(&col)
     }
@@ -157,6 +159,9 @@ pub(crate) struct Assembler<'s> {
     /// Row being built (0-based sheet row), or none before the header.
     current: Option<u32>,
     cells: Vec<Value>,
+    /// Empty rows passed but not yet pushed: they are pushed when a non-empty row
+    /// follows them, and dropped at the end, so a stream needs no last row.
+    held_empty: u32,
     pub(crate) rows: u64,
 }
 
@@ -169,6 +174,7 @@ impl<'s> Assembler<'s> {
             info,
             current: None,
             cells: vec![Value::Empty; width],
+            held_empty: 0,
             rows: 0,
         }
     }
@@ -210,7 +216,21 @@ impl<'s> Assembler<'s> {
             self.info.header_row = u64::from(row) + 1;
             self.info.first_column = self.shape.first_col as usize;
             self.sink.begin(&self.info).map_err(ReadError::Sink)?;
+        } else if self.cells.iter().all(Value::is_empty) {
+            self.held_empty += 1;
+            return Ok(());
         } else {
+            let blank = vec![Value::Empty; self.cells.len()];
+            for held in (1..=self.held_empty).rev() {
+                self.sink
+                    .row(Row {
+                        number: u64::from(row - held) + 1,
+                        cells: &blank,
+                    })
+                    .map_err(ReadError::Sink)?;
+            }
+            self.rows += u64::from(self.held_empty);
+            self.held_empty = 0;
             self.sink
                 .row(Row {
                     number: u64::from(row) + 1,
@@ -223,10 +243,11 @@ impl<'s> Assembler<'s> {
         Ok(())
     }
 
-    /// Pushes what is left (through the last row) and ends the table.
+    /// Pushes what is left (trailing empty rows are dropped) and ends the table.
     pub(crate) fn finish(mut self) -> Result<u64, ReadError> {
-        self.advance_to(self.shape.last_row)?;
-        self.flush(self.shape.last_row)?;
+        let last = self.current.unwrap_or(self.shape.header_row);
+        self.advance_to(last)?;
+        self.flush(last)?;
         self.sink.end().map_err(ReadError::Sink)?;
         Ok(self.rows)
     }

@@ -1,11 +1,11 @@
-//! Workbooks through calamine: xlsx/xlsm stream cell by cell; xls, xlsb and ods load
-//! the chosen sheet.
+//! Workbooks: xlsx/xlsm stream cell by cell through ogpipe's own reader
+//! ([`super::xlsx`]); xls, xlsb and ods load the chosen sheet through calamine.
 //!
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
-//! - Dates: calamine marks a number as a date when its number format is a date format,
-//!   in either the 1900 or the 1904 date system (calamine applies the offset). It does
-//!   not tell a date format from a date-time or time format, so the serial number
+//! - Dates: a number is a date when its number format is a date format, in either the
+//!   1900 or the 1904 date system. A date format is not told from a date-time or
+//!   time format, so the serial number
 //!   decides: below 1 (no day part) → `Time` (except serial 0 in the 1904 system,
 //!   which is 1904-01-01); whole → `Date`; otherwise `DateTime`. A
 //!   date-time format showing a value exactly at midnight therefore reads as a `Date`.
@@ -20,9 +20,7 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{
-    Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
-};
+use calamine::{Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
@@ -41,7 +39,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
 ) -> Result<Vec<String>, ReadError> {
     guard_input(format, file, &mut reader, limits)?;
     Ok(match format {
-        Format::Xlsx | Format::Xlsm => open::<_, Xlsx<_>>(file, reader)?.sheet_names(),
+        Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
         Format::Xls => open::<_, Xls<_>>(file, reader)?.sheet_names(),
         Format::Ods => open::<_, Ods<_>>(file, reader)?.sheet_names(),
@@ -54,7 +52,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     })
 }
 
-pub(crate) fn read<R: Read + Seek>(
+pub(crate) fn read<R: Read + Seek + Send>(
     format: Format,
     file: &str,
     mut reader: R,
@@ -63,9 +61,7 @@ pub(crate) fn read<R: Read + Seek>(
 ) -> Result<ReadSummary, ReadError> {
     guard_input(format, file, &mut reader, &options.limits)?;
     match format {
-        Format::Xlsx | Format::Xlsm => {
-            read_xlsx(file, open::<_, Xlsx<_>>(file, reader)?, options, sink)
-        }
+        Format::Xlsx | Format::Xlsm => super::xlsx::read(file, reader, options, sink),
         Format::Xlsb => read_loaded(file, open::<_, Xlsb<_>>(file, reader)?, options, sink),
         Format::Xls => read_loaded(file, open::<_, Xls<_>>(file, reader)?, options, sink),
         Format::Ods => read_loaded(file, open::<_, Ods<_>>(file, reader)?, options, sink),
@@ -117,7 +113,7 @@ fn map_error(file: &str, sheet: Option<&str>, e: calamine::Error) -> ReadError {
 }
 
 /// The sheet named by `selector`, else the first visible worksheet, else the first sheet.
-fn choose_sheet(
+pub(super) fn choose_sheet(
     file: &str,
     sheets: &[calamine::Sheet],
     selector: Option<&SheetSelector>,
@@ -147,7 +143,10 @@ fn choose_sheet(
     }
 }
 
-fn bounds(file: &str, options: &ReadOptions) -> Result<Option<shape::Bounds>, ReadError> {
+pub(super) fn bounds(
+    file: &str,
+    options: &ReadOptions,
+) -> Result<Option<shape::Bounds>, ReadError> {
     options
         .range
         .as_deref()
@@ -168,40 +167,9 @@ fn cell_limit(file: &str, sheet: &str, count: u64, limits: &Limits) -> Result<()
     Ok(())
 }
 
-/// Streams the sheet twice through calamine's cell reader: once to find the table's
-/// edges, once to push rows. Memory stays at one row plus the shared strings.
-fn read_xlsx<RS: Read + Seek>(
-    file: &str,
-    mut wb: Xlsx<RS>,
-    options: &ReadOptions,
-    sink: &mut dyn TableSink,
-) -> Result<ReadSummary, ReadError> {
-    let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet.as_ref())?;
-    let err = |e: calamine::XlsxError| map_error(file, Some(&sheet), e.into());
-    let mut scan = Scan::new(bounds(file, options)?, options.header_row);
-    {
-        let mut cells = wb.worksheet_cells_reader(&sheet).map_err(err)?;
-        let mut count = 0u64;
-        while let Some(cell) = cells.next_cell().map_err(err)? {
-            count += 1;
-            cell_limit(file, &sheet, count, &options.limits)?;
-            let (r, c) = cell.get_position();
-            scan.cell_is_empty(r, c, ref_is_empty(cell.get_value(), options.error_cells));
-        }
-    }
-    push_table(file, sheet.clone(), scan, sink, |asm| {
-        let mut cells = wb.worksheet_cells_reader(&sheet).map_err(err)?;
-        while let Some(cell) = cells.next_cell().map_err(err)? {
-            let (r, c) = cell.get_position();
-            asm.cell(r, c, from_ref(cell.get_value(), options.error_cells))?;
-        }
-        Ok(())
-    })
-}
-
 /// The second half both readers share: once the scan has found the table, push it
 /// (the cells come from `feed`), or push an empty table when there is none.
-fn push_table(
+pub(super) fn push_table(
     file: &str,
     sheet: String,
     scan: Scan,
@@ -270,24 +238,8 @@ where
     })
 }
 
-/// Whether [`from_ref`] would give an empty value ([`Value::is_empty`]), without building
-/// it. An ISO date-time text that does not parse stays text, so it is empty exactly when
-/// the text is; durations never are.
-fn ref_is_empty(d: &DataRef<'_>, policy: ErrorCellPolicy) -> bool {
-    match d {
-        DataRef::Empty => true,
-        DataRef::SharedString(s) => s.is_empty(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) => s.is_empty(),
-        DataRef::Error(_) => policy == ErrorCellPolicy::Empty,
-        DataRef::Int(_)
-        | DataRef::Float(_)
-        | DataRef::Bool(_)
-        | DataRef::DateTime(_)
-        | DataRef::DurationIso(_) => false,
-    }
-}
-
-/// As [`ref_is_empty`], for [`convert`].
+/// Whether [`convert`] would give an empty value ([`Value::is_empty`]), without
+/// building it.
 fn data_is_empty(d: &Data, policy: ErrorCellPolicy) -> bool {
     match d {
         Data::Empty => true,
@@ -298,21 +250,6 @@ fn data_is_empty(d: &Data, policy: ErrorCellPolicy) -> bool {
         | Data::Bool(_)
         | Data::DateTime(_)
         | Data::DurationIso(_) => false,
-    }
-}
-
-fn from_ref(d: &DataRef<'_>, policy: ErrorCellPolicy) -> Value {
-    match d {
-        DataRef::SharedString(s) => Value::Text((*s).to_string()),
-        DataRef::String(s) => Value::Text(s.clone()),
-        DataRef::Int(i) => Value::Int(*i),
-        DataRef::Float(f) => number(*f),
-        DataRef::Bool(b) => Value::Bool(*b),
-        DataRef::DateTime(dt) => excel_datetime(dt),
-        DataRef::DateTimeIso(s) => iso_datetime(s),
-        DataRef::DurationIso(s) => iso_duration(s),
-        DataRef::Error(e) => error_cell(e, policy),
-        DataRef::Empty => Value::Empty,
     }
 }
 
@@ -331,7 +268,7 @@ pub fn convert(d: &Data, policy: ErrorCellPolicy) -> Value {
     }
 }
 
-fn number(f: f64) -> Value {
+pub(super) fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() <= MAX_EXACT_INT {
         Value::Int(f as i64)
     } else {
@@ -340,14 +277,19 @@ fn number(f: f64) -> Value {
 }
 
 fn error_cell(e: &calamine::CellErrorType, policy: ErrorCellPolicy) -> Value {
+    error_text(&e.to_string(), policy)
+}
+
+/// An error cell (`#N/A`) by its text, as the policy says.
+pub(super) fn error_text(text: &str, policy: ErrorCellPolicy) -> Value {
     match policy {
-        ErrorCellPolicy::Report => Value::Error(e.to_string()),
+        ErrorCellPolicy::Report => Value::Error(text.to_string()),
         ErrorCellPolicy::Empty => Value::Empty,
-        ErrorCellPolicy::Text => Value::Text(e.to_string()),
+        ErrorCellPolicy::Text => Value::Text(text.to_string()),
     }
 }
 
-fn excel_datetime(dt: &ExcelDateTime) -> Value {
+pub(super) fn excel_datetime(dt: &ExcelDateTime) -> Value {
     let serial = dt.as_f64();
     if dt.is_duration() {
         return match dt.as_duration() {
@@ -392,7 +334,7 @@ fn iso_from_millis(ms: i64) -> String {
     out
 }
 
-fn iso_datetime(s: &str) -> Value {
+pub(super) fn iso_datetime(s: &str) -> Value {
     let t = s.trim();
     if let Ok(dt) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
         return if dt.time() == NaiveTime::MIN && !t.contains('T') {

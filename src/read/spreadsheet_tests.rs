@@ -398,52 +398,31 @@ fn iso_durations_split_into_times_and_durations() {
 #[test]
 fn emptiness_is_told_without_building_values() {
     let dt = ExcelDateTime::new(45_000.5, calamine::ExcelDateTimeType::DateTime, false);
-    let shared = String::from("shared");
-    let empty_shared = String::new();
-    let refs = [
-        DataRef::Empty,
-        DataRef::SharedString(&shared),
-        DataRef::SharedString(&empty_shared),
-        DataRef::String(String::new()),
-        DataRef::String(" ".into()),
-        DataRef::DateTimeIso(String::new()),
-        DataRef::DateTimeIso("2024-01-01".into()),
-        DataRef::DateTimeIso("not a date".into()),
-        DataRef::DurationIso(String::new()),
-        DataRef::DurationIso("PT1H".into()),
-        DataRef::Int(0),
-        DataRef::Float(0.0),
-        DataRef::Bool(false),
-        DataRef::DateTime(dt),
-        DataRef::Error(calamine::CellErrorType::NA),
+    let cells = [
+        Data::Empty,
+        Data::String(String::new()),
+        Data::String(" ".into()),
+        Data::DateTimeIso(String::new()),
+        Data::DateTimeIso("2024-01-01".into()),
+        Data::DateTimeIso("not a date".into()),
+        Data::DurationIso(String::new()),
+        Data::DurationIso("PT1H".into()),
+        Data::Int(0),
+        Data::Float(0.0),
+        Data::Bool(false),
+        Data::DateTime(dt),
+        Data::Error(calamine::CellErrorType::NA),
     ];
     for policy in [
         ErrorCellPolicy::Report,
         ErrorCellPolicy::Empty,
         ErrorCellPolicy::Text,
     ] {
-        for d in &refs {
+        for d in &cells {
             assert_eq!(
-                ref_is_empty(d, policy),
-                from_ref(d, policy).is_empty(),
+                data_is_empty(d, policy),
+                convert(d, policy).is_empty(),
                 "{d:?} {policy:?}"
-            );
-            let owned: Data = match d.clone() {
-                DataRef::SharedString(s) => Data::String(s.to_string()),
-                DataRef::String(s) => Data::String(s),
-                DataRef::Int(i) => Data::Int(i),
-                DataRef::Float(f) => Data::Float(f),
-                DataRef::Bool(b) => Data::Bool(b),
-                DataRef::DateTime(t) => Data::DateTime(t),
-                DataRef::DateTimeIso(s) => Data::DateTimeIso(s),
-                DataRef::DurationIso(s) => Data::DurationIso(s),
-                DataRef::Error(e) => Data::Error(e),
-                DataRef::Empty => Data::Empty,
-            };
-            assert_eq!(
-                data_is_empty(&owned, policy),
-                convert(&owned, policy).is_empty(),
-                "{owned:?} {policy:?}"
             );
         }
     }

@@ -26,7 +26,9 @@
 //!   billion-laughs fails at once in constant memory. Nothing is ever fetched.
 //!   `max_xml_depth` bounds nesting; `max_cells` bounds the cells read.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::rc::Rc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
@@ -47,9 +49,10 @@ struct Step {
 
 /// An element or attribute as it appears in the document: its namespace, local and
 /// written name. Attributes are `(Elem, value)` pairs with empty `attrs` of their own.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Elem {
-    ns: Option<String>,
+    /// Interned ([`Namespaces`]): a document names a few namespaces many times.
+    ns: Option<Rc<str>>,
     local: String,
     qname: String,
     /// An element's attributes, kept while it is open so predicates can test ancestors.
@@ -58,7 +61,7 @@ struct Elem {
 
 impl Step {
     fn matches(&self, e: &Elem) -> bool {
-        self.local == e.local && (self.ns.is_none() || self.ns == e.ns)
+        self.local == e.local && (self.ns.is_none() || self.ns.as_deref() == e.ns.as_deref())
     }
 }
 
@@ -74,9 +77,9 @@ impl ElemStep {
     fn matches(&self, e: &Elem) -> bool {
         self.name.matches(e)
             && self.pred.as_ref().is_none_or(|(attr, value)| {
-                e.attrs
-                    .iter()
-                    .any(|(a, v)| a.local == attr.local && a.ns == attr.ns && v == value)
+                e.attrs.iter().any(|(a, v)| {
+                    a.local == attr.local && a.ns.as_deref() == attr.ns.as_deref() && v == value
+                })
             })
     }
 }
@@ -103,8 +106,28 @@ struct LineCounter<R> {
 impl<R: BufRead> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.newlines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        self.newlines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
         Ok(n)
+    }
+}
+
+/// Namespace URIs, interned so an element's costs a reference count, not a string.
+#[derive(Default)]
+struct Namespaces(Vec<Rc<str>>);
+
+impl Namespaces {
+    /// Beyond this many distinct URIs (a hostile document), URIs are no longer kept.
+    const MAX: usize = 256;
+
+    fn get(&mut self, uri: &[u8]) -> Rc<str> {
+        if let Some(known) = self.0.iter().find(|n| n.as_bytes() == uri) {
+            return Rc::clone(known);
+        }
+        let new: Rc<str> = Rc::from(String::from_utf8_lossy(uri));
+        if self.0.len() < Self::MAX {
+            self.0.push(Rc::clone(&new));
+        }
+        new
     }
 }
 
@@ -115,7 +138,7 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let amt = amt.min(buf.len());
-            self.newlines += buf[..amt].iter().filter(|b| **b == b'\n').count() as u64;
+            self.newlines += memchr::memchr_iter(b'\n', &buf[..amt]).count() as u64;
         }
         self.inner.consume(amt);
     }
@@ -165,7 +188,12 @@ pub(crate) fn read<R: Read + Seek>(
         headers: options.fields.iter().map(|f| f.name.clone()).collect(),
         began: false,
         auto_keys: Vec::new(),
+        auto_index: HashMap::new(),
         values: Vec::new(),
+        row: Vec::new(),
+        seen: Vec::new(),
+        key: String::new(),
+        spare: Vec::new(),
         record_depth: None,
         frames: Vec::new(),
         stack: Vec::new(),
@@ -178,6 +206,7 @@ pub(crate) fn read<R: Read + Seek>(
     });
     xml.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
+    let mut namespaces = Namespaces::default();
     loop {
         buf.clear();
         let line = |x: &NsReader<LineCounter<BufReader<R>>>| x.get_ref().newlines + 1;
@@ -185,8 +214,10 @@ pub(crate) fn read<R: Read + Seek>(
             Ok(v) => v,
             Err(e) => return Err(st.xml_err(line(&xml), format!("the XML is malformed: {e}"))),
         };
-        let ns = match resolved {
-            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+        // Only a start tag's namespace is kept; it is interned now, as `resolved`
+        // borrows the reader.
+        let ns = match (&event, resolved) {
+            (Event::Start(_), ResolveResult::Bound(n)) => Some(namespaces.get(n.as_ref())),
             _ => None,
         };
         let at = line(&xml);
@@ -204,13 +235,14 @@ pub(crate) fn read<R: Read + Seek>(
                         max: u64::from(options.limits.max_xml_depth),
                     });
                 }
-                let attrs = attributes(&xml, &e).map_err(|d| st.xml_err(at, d))?;
-                let elem = Elem {
-                    ns,
-                    local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-                    qname: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
-                    attrs,
-                };
+                // A closed element's strings are reused: no allocation per element.
+                let mut elem = st.spare.pop().unwrap_or_default();
+                elem.ns = ns;
+                set_lossy(&mut elem.local, e.local_name().as_ref());
+                set_lossy(&mut elem.qname, e.name().as_ref());
+                elem.attrs.clear();
+                attributes(&xml, &e, &mut namespaces, &mut elem.attrs)
+                    .map_err(|d| st.xml_err(at, d))?;
                 st.stack.push(elem);
                 st.start(at)?;
             }
@@ -265,7 +297,7 @@ pub(crate) fn read<R: Read + Seek>(
     })
 }
 
-fn predefined(name: &str) -> Option<char> {
+pub(crate) fn predefined(name: &str) -> Option<char> {
     Some(match name {
         "amp" => '&',
         "lt" => '<',
@@ -281,8 +313,9 @@ fn predefined(name: &str) -> Option<char> {
 fn attributes<B: BufRead>(
     xml: &NsReader<B>,
     e: &BytesStart<'_>,
-) -> Result<Vec<(Elem, String)>, String> {
-    let mut out = Vec::new();
+    namespaces: &mut Namespaces,
+    out: &mut Vec<(Elem, String)>,
+) -> Result<(), String> {
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
         let key = a.key.as_ref();
@@ -297,7 +330,7 @@ fn attributes<B: BufRead>(
         })?;
         let (res, local) = xml.resolve_attribute(QName(key));
         let ns = match res {
-            ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+            ResolveResult::Bound(n) => Some(namespaces.get(n.as_ref())),
             _ => None,
         };
         out.push((
@@ -310,7 +343,15 @@ fn attributes<B: BufRead>(
             value.into_owned(),
         ));
     }
-    Ok(out)
+    Ok(())
+}
+
+fn set_lossy(to: &mut String, bytes: &[u8]) {
+    to.clear();
+    match std::str::from_utf8(bytes) {
+        Ok(s) => to.push_str(s),
+        Err(_) => to.push_str(&String::from_utf8_lossy(bytes)),
+    }
 }
 
 fn parse_step(s: &str, options: &ReadOptions) -> Result<Step, String> {
@@ -435,10 +476,18 @@ struct State<'a> {
     fields: Vec<Field>,
     headers: Vec<String>,
     began: bool,
-    /// Automatic mode: the first record's keys (before uniquifying), in order.
+    /// Automatic mode: the first record's keys (before uniquifying), in order, and
+    /// each key's column.
     auto_keys: Vec<String>,
-    /// The current record's values, by column; or (automatic, first record) by key.
+    auto_index: HashMap<String, usize>,
+    /// Automatic mode, first record: its values by key, until its keys are the columns.
     values: Vec<(String, Value)>,
+    /// The current record's values by column, and which columns it has set.
+    row: Vec<Value>,
+    seen: Vec<bool>,
+    /// Reused buffers: a column key being built, and closed elements.
+    key: String,
+    spare: Vec<Elem>,
     record_depth: Option<usize>,
     frames: Vec<Frame>,
     stack: Vec<Elem>,
@@ -497,6 +546,9 @@ impl State<'_> {
         let path = self.rel();
         // The innermost element's own attributes: the record's too, though it is not in `path`.
         let attrs = self.stack.last().map_or(&[][..], |e| &e.attrs[..]);
+        if attrs.is_empty() {
+            return Ok(());
+        }
         if self.auto() {
             let prefix: Vec<&str> = path.iter().map(|e| e.qname.as_str()).collect();
             let puts: Vec<(String, String)> = attrs
@@ -513,7 +565,7 @@ impl State<'_> {
                 })
                 .collect();
             for (key, value) in puts {
-                self.put_auto(key, value, line)?;
+                self.put_auto(&key, value, line)?;
             }
         } else {
             let mut puts = Vec::new();
@@ -541,51 +593,59 @@ impl State<'_> {
 
     fn end(&mut self, line: u64) -> Result<(), ReadError> {
         let Some(depth) = self.record_depth else {
-            self.stack.pop();
+            self.pop();
             return Ok(());
         };
         let frame = self.frames.pop();
         if self.stack.len() > depth {
             if let Some(frame) = frame {
-                let path = self.rel();
                 if self.auto() {
                     if !frame.had_child {
-                        let key = path
-                            .iter()
-                            .map(|e| e.qname.as_str())
-                            .collect::<Vec<_>>()
-                            .join("/");
-                        self.put_auto(key, frame.text, line)?;
+                        let mut key = std::mem::take(&mut self.key);
+                        key.clear();
+                        for (i, e) in self.rel().iter().enumerate() {
+                            if i > 0 {
+                                key.push('/');
+                            }
+                            key.push_str(&e.qname);
+                        }
+                        let put = self.put_auto(&key, frame.text, line);
+                        self.key = key;
+                        put?;
                     }
                 } else {
-                    let hits: Vec<usize> = (0..self.fields.len())
-                        .filter(|i| {
-                            self.fields[*i].attribute.is_none()
-                                && path_matches(&self.fields[*i].elements, path)
-                        })
-                        .collect();
-                    for i in hits {
-                        self.put_field(i, frame.text.clone(), line)?;
+                    let path = self.rel();
+                    let mut hits = (0..self.fields.len()).filter(|i| {
+                        self.fields[*i].attribute.is_none()
+                            && path_matches(&self.fields[*i].elements, path)
+                    });
+                    if let Some(first) = hits.next() {
+                        let more: Vec<usize> = hits.collect();
+                        for i in more {
+                            self.put_field(i, frame.text.clone(), line)?;
+                        }
+                        self.put_field(first, frame.text, line)?;
                     }
                 }
             }
-            self.stack.pop();
+            self.pop();
             return Ok(());
         }
-        self.stack.pop();
+        self.pop();
         self.record_depth = None;
         self.finish_record(line)
     }
 
-    fn put_field(&mut self, i: usize, value: String, line: u64) -> Result<(), ReadError> {
-        if self.values.is_empty() {
-            self.values = self
-                .headers
-                .iter()
-                .map(|h| (h.clone(), Value::Empty))
-                .collect();
+    /// Closes the innermost element, keeping its strings for the next one.
+    fn pop(&mut self) {
+        if let Some(e) = self.stack.pop() {
+            self.spare.push(e);
         }
-        if self.values[i].1 != Value::Empty {
+    }
+
+    fn put_field(&mut self, i: usize, value: String, line: u64) -> Result<(), ReadError> {
+        self.size_row();
+        if std::mem::replace(&mut self.seen[i], true) {
             return Err(self.xml_err(
                 line,
                 format!(
@@ -594,18 +654,38 @@ impl State<'_> {
                 ),
             ));
         }
-        self.values[i].1 = text_value(value);
+        self.row[i] = text_value(value);
         Ok(())
     }
 
-    fn put_auto(&mut self, key: String, value: String, line: u64) -> Result<(), ReadError> {
-        if self.values.iter().any(|(k, _)| *k == key) {
-            return Err(self.xml_err(line, format!("\"{key}\" occurs more than once in the record; map the columns with read.fields")));
+    /// The row buffers span the columns, once the columns are known.
+    fn size_row(&mut self) {
+        if self.row.len() != self.headers.len() {
+            self.row = vec![Value::Empty; self.headers.len()];
+            self.seen = vec![false; self.headers.len()];
         }
-        if self.began && !self.auto_keys.contains(&key) {
+    }
+
+    fn put_auto(&mut self, key: &str, value: String, line: u64) -> Result<(), ReadError> {
+        let twice = || {
+            format!(
+                "\"{key}\" occurs more than once in the record; map the columns with read.fields"
+            )
+        };
+        if !self.began {
+            if self.values.iter().any(|(k, _)| k == key) {
+                return Err(self.xml_err(line, twice()));
+            }
+            self.values.push((key.to_string(), text_value(value)));
+            return Ok(());
+        }
+        let Some(&i) = self.auto_index.get(key) else {
             return Err(self.xml_err(line, format!("\"{key}\" is not in the first record, whose columns are {}; list every column in read.fields", self.auto_keys.join(", "))));
+        };
+        if std::mem::replace(&mut self.seen[i], true) {
+            return Err(self.xml_err(line, twice()));
         }
-        self.values.push((key, text_value(value)));
+        self.row[i] = text_value(value);
         Ok(())
     }
 
@@ -627,28 +707,20 @@ impl State<'_> {
     fn finish_record(&mut self, _line: u64) -> Result<(), ReadError> {
         if self.auto() && !self.began {
             self.auto_keys = self.values.iter().map(|(k, _)| k.clone()).collect();
+            self.auto_index = (self.auto_keys.iter().cloned())
+                .enumerate()
+                .map(|(i, k)| (k, i))
+                .collect();
         }
         if !self.began {
             self.begin()?;
         }
-        let row: Vec<Value> = if self.auto() {
-            self.auto_keys
-                .iter()
-                .map(|k| {
-                    self.values
-                        .iter()
-                        .find(|(key, _)| key == k)
-                        .map_or(Value::Empty, |(_, v)| v.clone())
-                })
-                .collect()
-        } else if self.values.is_empty() {
-            vec![Value::Empty; self.headers.len()]
-        } else {
-            self.values.iter().map(|(_, v)| v.clone()).collect()
-        };
-        self.values.clear();
+        self.size_row();
+        for (i, (_, v)) in self.values.drain(..).enumerate() {
+            self.row[i] = v;
+        }
         self.records += 1;
-        self.cells += row.len() as u64;
+        self.cells += self.row.len() as u64;
         if self.cells > self.options.limits.max_cells {
             return Err(ReadError::Limit {
                 file: self.file.into(),
@@ -661,9 +733,12 @@ impl State<'_> {
         self.sink
             .row(Row {
                 number: self.records,
-                cells: &row,
+                cells: &self.row,
             })
-            .map_err(ReadError::Sink)
+            .map_err(ReadError::Sink)?;
+        self.row.iter_mut().for_each(|v| *v = Value::Empty);
+        self.seen.iter_mut().for_each(|s| *s = false);
+        Ok(())
     }
 }
 
