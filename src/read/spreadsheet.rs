@@ -336,6 +336,9 @@ fn iso_from_millis(ms: i64) -> String {
 
 pub(super) fn iso_datetime(s: &str) -> Value {
     let t = s.trim();
+    if let Some(v) = quick_iso(t) {
+        return v;
+    }
     if let Ok(dt) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
         return if dt.time() == NaiveTime::MIN && !t.contains('T') {
             Value::Date(dt.date())
@@ -350,6 +353,30 @@ pub(super) fn iso_datetime(s: &str) -> Value {
         return Value::Time(tm);
     }
     Value::Text(s.to_string())
+}
+
+/// `YYYY-MM-DD` and `YYYY-MM-DDTHH:MM:SS`, the shapes ods writes for every date cell,
+/// read without a pattern parse; anything else (fractions, leap seconds, other shapes)
+/// is left to chrono.
+fn quick_iso(t: &str) -> Option<Value> {
+    let b = t.as_bytes();
+    let num = |at: usize, len: usize| -> Option<u32> {
+        b.get(at..at + len)?.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+    match b.len() {
+        10 => Some(Value::Date(date)),
+        19 if b[10] == b'T' && b[13] == b':' && b[16] == b':' => {
+            let time = NaiveTime::from_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?;
+            Some(Value::DateTime(date.and_time(time)))
+        }
+        _ => None,
+    }
 }
 
 /// ods `PT12H30M00S` (a time of day) → `Time`; 24 hours or more, or days → `Duration`.

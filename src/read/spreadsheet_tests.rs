@@ -427,3 +427,34 @@ fn emptiness_is_told_without_building_values() {
         }
     }
 }
+
+#[test]
+fn the_quick_iso_path_agrees_with_chrono() {
+    let slow = |t: &str| -> Value {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f") {
+            return if dt.time() == NaiveTime::MIN && !t.contains('T') {
+                Value::Date(dt.date())
+            } else {
+                Value::DateTime(dt)
+            };
+        }
+        match NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            Ok(d) => Value::Date(d),
+            Err(_) => Value::Text(t.to_string()),
+        }
+    };
+    for t in [
+        "2024-02-29",
+        "2023-02-29",
+        "2023-07-14T08:05:00",
+        "2023-07-14T00:00:00",
+        "2023-07-14T24:00:00",
+        "2023-13-01",
+        "0999-01-01",
+        "2023-07-14T08:05:00.250",
+        "2023-7-14",
+        "2023-07-14 08:05:00",
+    ] {
+        assert_eq!(iso_datetime(t), slow(t), "{t}");
+    }
+}
