@@ -163,10 +163,20 @@ pub(crate) struct Assembler<'s> {
     /// follows them, and dropped at the end, so a stream needs no last row.
     held_empty: u32,
     pub(crate) rows: u64,
+    /// Cells pushed (rows × width) and the most allowed: a sheet with one cell far
+    /// below another asks for every empty row between them.
+    pushed: u64,
+    max_cells: u64,
 }
 
 impl<'s> Assembler<'s> {
-    pub(crate) fn new(shape: Shape, info: TableInfo, sink: &'s mut dyn TableSink) -> Self {
+    /// `max_cells` bounds the cells pushed ([`super::Limits::max_cells`]).
+    pub(crate) fn new(
+        shape: Shape,
+        info: TableInfo,
+        sink: &'s mut dyn TableSink,
+        max_cells: u64,
+    ) -> Self {
         let width = (shape.last_col - shape.first_col + 1) as usize;
         Assembler {
             shape,
@@ -176,6 +186,8 @@ impl<'s> Assembler<'s> {
             cells: vec![Value::Empty; width],
             held_empty: 0,
             rows: 0,
+            pushed: 0,
+            max_cells,
         }
     }
 
@@ -220,6 +232,24 @@ impl<'s> Assembler<'s> {
             self.held_empty += 1;
             return Ok(());
         } else {
+            let width = self.cells.len() as u64;
+            self.pushed = self
+                .pushed
+                .saturating_add(width.saturating_mul(u64::from(self.held_empty) + 1));
+            if self.pushed > self.max_cells {
+                return Err(ReadError::Limit {
+                    file: self.info.source.clone(),
+                    limit: "max_cells",
+                    what: format!(
+                        "the table reaches row {} with {} columns, over {} cells with its empty rows",
+                        row + 1,
+                        width,
+                        self.pushed
+                    ),
+                    value: self.pushed,
+                    max: self.max_cells,
+                });
+            }
             let blank = vec![Value::Empty; self.cells.len()];
             for held in (1..=self.held_empty).rev() {
                 self.sink
@@ -374,7 +404,7 @@ mod tests {
         cells.iter().for_each(|(r, c, v)| scan.cell(*r, *c, v));
         let mut sink = Collect::default();
         let shape = scan.finish().expect("a table");
-        let mut asm = Assembler::new(shape, TableInfo::default(), &mut sink);
+        let mut asm = Assembler::new(shape, TableInfo::default(), &mut sink, u64::MAX);
         for (r, c, v) in cells {
             asm.cell(r, c, v).expect("collect never fails");
         }

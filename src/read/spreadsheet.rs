@@ -174,6 +174,7 @@ pub(super) fn push_table(
     sheet: String,
     scan: Scan,
     sink: &mut dyn TableSink,
+    max_cells: u64,
     feed: impl FnOnce(&mut Assembler<'_>) -> Result<(), ReadError>,
 ) -> Result<ReadSummary, ReadError> {
     let info = TableInfo {
@@ -189,7 +190,7 @@ pub(super) fn push_table(
             sheet: Some(sheet),
         });
     };
-    let mut asm = Assembler::new(found, info, sink);
+    let mut asm = Assembler::new(found, info, sink, max_cells);
     let columns = asm.width();
     feed(&mut asm)?;
     let rows = asm.finish()?;
@@ -230,7 +231,7 @@ where
     for (r, c, d) in cells() {
         scan.cell_is_empty(r, c, data_is_empty(d, options.error_cells));
     }
-    push_table(file, sheet, scan, sink, |asm| {
+    push_table(file, sheet, scan, sink, options.limits.max_cells, |asm| {
         for (r, c, d) in cells() {
             asm.cell(r, c, convert(d, options.error_cells))?;
         }

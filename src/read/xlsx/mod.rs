@@ -224,7 +224,7 @@ impl Reading<'_> {
         shape: Shape,
         sink: &mut dyn TableSink,
     ) -> Result<ReadSummary, ReadError> {
-        let mut asm = Assembler::new(shape, self.info(), sink);
+        let mut asm = Assembler::new(shape, self.info(), sink, self.options.limits.max_cells);
         let columns = asm.width();
         for (col, value) in header.cells {
             asm.cell(header.row, col, value)?;
@@ -282,7 +282,8 @@ impl Reading<'_> {
             Ok(scan)
         })?;
         let (file, sheet) = (self.file, self.sheet.clone());
-        push_table(file, sheet, scan, sink, |asm| {
+        let max_cells = self.options.limits.max_cells;
+        push_table(file, sheet, scan, sink, max_cells, |asm| {
             self.with_cells(zip, |reading, mut cells| {
                 while let Some(cell) = reading.next(&mut cells)? {
                     let value = reading.value(lookup, &cell, &cells.text)?;

@@ -298,12 +298,14 @@ fn row_number(e: &BytesStart<'_>) -> Result<Option<u32>, String> {
     let Some(r) = attribute(e, b"r") else {
         return Ok(None);
     };
-    let n = parse_u32(&r).filter(|n| *n >= 1).ok_or_else(|| {
-        format!(
-            "a row number \"{}\" is not a number from 1",
-            String::from_utf8_lossy(&r)
-        )
-    })?;
+    let n = parse_u32(&r)
+        .filter(|n| (1..=MAX_ROWS).contains(n))
+        .ok_or_else(|| {
+            format!(
+                "a row number \"{}\" is not a number from 1 to {MAX_ROWS}",
+                String::from_utf8_lossy(&r)
+            )
+        })?;
     Ok(Some(n - 1))
 }
 
@@ -318,7 +320,7 @@ fn cell_start(e: &BytesStart<'_>, row: u32, col: u32) -> Result<(u32, u32, usize
             b"r" => {
                 (row, col) = parse_cell_ref(&a.value).ok_or_else(|| {
                     format!(
-                        "a cell reference \"{}\" is not like B12",
+                        "a cell reference \"{}\" is not like B12, within A1:XFD1048576",
                         String::from_utf8_lossy(&a.value)
                     )
                 })?;
@@ -360,6 +362,11 @@ fn parse_u32(b: &[u8]) -> Option<u32> {
     })
 }
 
+/// A worksheet's size (ECMA-376 Part 1, §18.3.1.73 and §18.3.1.13). References past it
+/// are refused: a hostile `r="4000000000"` would otherwise ask for billions of rows.
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLS: u32 = 16_384;
+
 /// `B12` → (11, 1), 0-based; `None` for anything else.
 fn parse_cell_ref(b: &[u8]) -> Option<(u32, u32)> {
     let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
@@ -370,5 +377,8 @@ fn parse_cell_ref(b: &[u8]) -> Option<(u32, u32)> {
         acc * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1
     });
     let row = parse_u32(&b[letters..])?;
+    if row > MAX_ROWS || col > MAX_COLS {
+        return None;
+    }
     Some((row.checked_sub(1)?, col - 1))
 }

@@ -231,3 +231,53 @@ fn sheet_names_come_from_the_workbook_part() {
         .expect("valid");
     assert_eq!(names, ["Data"]);
 }
+
+/// Hostile or damaged sheets: every truncation and many byte swaps of a sheet part give
+/// a table or an error, never a panic or a hang.
+#[test]
+fn damaged_sheet_parts_never_panic() {
+    let good = sheet(
+        Some("A1:C3"),
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><r><t>b&amp;</t></r></is></c><c r="C1" s="1"><v>45351.5</v></c></row><row r="2"><c r="A2" t="b"><v>1</v></c><c r="B2" t="e"><v>#N/A</v></c><c r="C2" s="2"><f>1</f><v>2.25</v></c></row><row r="3"><c r="C3" t="str"><v>x_x000D_</v></c></row>"#,
+    );
+    let bytes = good.as_bytes();
+    let mut variants: Vec<Vec<u8>> = (0..bytes.len())
+        .step_by(3)
+        .map(|n| bytes[..n].to_vec())
+        .collect();
+    for (i, swap) in (0..bytes.len())
+        .step_by(5)
+        .zip([b'<', b'"', b'&', b'/', 0xFF, b'9', b'>'].iter().cycle())
+    {
+        let mut v = bytes.to_vec();
+        v[i] = *swap;
+        variants.push(v);
+    }
+    for v in variants {
+        let xml = String::from_utf8_lossy(&v).into_owned();
+        let _ = read(package(&xml, &["one"]), &ReadOptions::default());
+    }
+}
+
+#[test]
+fn far_apart_cells_are_bounded_by_the_cell_limit() {
+    let far = sheet(
+        None,
+        r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row><row r="1048576"><c r="A1048576"><v>3</v></c></row>"#,
+    );
+    let options = ReadOptions {
+        limits: crate::read::Limits {
+            max_cells: 1_000,
+            ..crate::read::Limits::default()
+        },
+        ..ReadOptions::default()
+    };
+    let err = read(package(&far, &[]), &options).expect_err("two million empty cells");
+    assert!(err.to_string().contains("max_cells"), "{err}");
+    let beyond = sheet(
+        None,
+        r#"<row r="4000000000"><c r="A4000000000"><v>1</v></c></row>"#,
+    );
+    let err = read(package(&beyond, &[]), &ReadOptions::default()).expect_err("past XFD1048576");
+    assert!(err.to_string().contains("1048576"), "{err}");
+}
