@@ -15,7 +15,6 @@
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
 
-mod ahead;
 mod error;
 mod format;
 mod guard;

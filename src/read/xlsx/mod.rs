@@ -15,6 +15,7 @@
 //! names the cell rather than drop that cell's column.
 
 mod book;
+mod feed;
 pub(crate) mod numfmt;
 mod sheet;
 mod text;
@@ -25,9 +26,9 @@ use calamine::{ExcelDateTime, ExcelDateTimeType};
 use zip::ZipArchive;
 
 use self::book::{Book, Lookup};
+use self::feed::{parse_on_thread, Feed};
 use self::numfmt::Kind;
-use self::sheet::{Cell, Cells, Malformed, Raw};
-use super::ahead::{read_ahead, ReadAhead};
+use self::sheet::{Cell, Malformed, Raw};
 use super::shape::{Assembler, Bounds, Scan, Shape};
 use super::spreadsheet::{self, push_table};
 use super::{ErrorCellPolicy, ReadError, ReadOptions, ReadSummary};
@@ -68,8 +69,8 @@ pub(crate) fn read<R: Read + Seek + Send>(
         cells_seen: 0,
     };
     let lookup = &book.lookup;
-    let streamed = reading.with_cells(&mut book.zip, |reading, mut cells| {
-        let Some(found) = reading.header(lookup, &mut cells)? else {
+    let streamed = reading.with_cells(&mut book.zip, |reading, cells| {
+        let Some(found) = reading.header(lookup, cells)? else {
             return Ok(None);
         };
         match reading.one_pass_shape(cells.dimension, &found) {
@@ -101,21 +102,17 @@ struct Header {
 }
 
 impl Reading<'_> {
-    /// Runs `f` over the sheet's cells, inflated on a second thread as they are read.
+    /// Runs `f` over the sheet's cells, inflated and parsed on a second thread.
     fn with_cells<R: Read + Seek + Send, T>(
         &mut self,
         zip: &mut ZipArchive<R>,
-        f: impl FnOnce(&mut Self, Cells<&mut ReadAhead>) -> Result<T, ReadError>,
+        f: impl FnOnce(&mut Self, &mut Feed) -> Result<T, ReadError>,
     ) -> Result<T, ReadError> {
         self.cells_seen = 0;
         let member = book::member(zip, self.file, &self.part)?.ok_or_else(|| {
             ReadError::corrupt(self.file, format!("sheet \"{}\" is missing its part \"{}\"; the workbook is damaged, re-save it in its application", self.sheet, self.part))
         })?;
-        read_ahead(member, |bytes| {
-            let cells = Cells::open(quick_xml::Reader::from_reader(bytes))
-                .map_err(|m| self.malformed(m))?;
-            f(self, cells)
-        })
+        parse_on_thread(member, |cells| f(self, cells))
     }
 
     fn malformed(&self, m: Malformed) -> ReadError {
@@ -130,10 +127,7 @@ impl Reading<'_> {
     }
 
     /// The next cell inside the range (if any), counted against `max_cells`.
-    fn next<B: std::io::BufRead>(
-        &mut self,
-        cells: &mut Cells<B>,
-    ) -> Result<Option<Cell>, ReadError> {
+    fn next(&mut self, cells: &mut Feed) -> Result<Option<Cell>, ReadError> {
         loop {
             let Some(cell) = cells.next().map_err(|m| self.malformed(m))? else {
                 return Ok(None);
@@ -160,11 +154,7 @@ impl Reading<'_> {
 
     /// Streams up to the end of the header row (explicit, or the first with a
     /// non-empty cell). `None` when the sheet has no header row.
-    fn header<B: std::io::BufRead>(
-        &mut self,
-        lookup: &Lookup,
-        cells: &mut Cells<B>,
-    ) -> Result<Option<Header>, ReadError> {
+    fn header(&mut self, lookup: &Lookup, cells: &mut Feed) -> Result<Option<Header>, ReadError> {
         let explicit = self.options.header_row.map(|h| h.saturating_sub(1));
         let mut header = Header {
             row: 0,
@@ -176,7 +166,7 @@ impl Reading<'_> {
             if explicit.is_some_and(|h| cell.row < h) {
                 continue;
             }
-            let value = self.value(lookup, &cell, &cells.text)?;
+            let value = self.value(lookup, &cell, cells.text())?;
             match found {
                 None if value.is_empty() => {}
                 None => {
@@ -216,10 +206,10 @@ impl Reading<'_> {
         })
     }
 
-    fn stream<B: std::io::BufRead>(
+    fn stream(
         &mut self,
         lookup: &Lookup,
-        mut cells: Cells<B>,
+        cells: &mut Feed,
         header: Header,
         shape: Shape,
         sink: &mut dyn TableSink,
@@ -233,8 +223,8 @@ impl Reading<'_> {
             self.outside(&shape, row, col, &value)?;
             asm.cell(row, col, value)?;
         }
-        while let Some(cell) = self.next(&mut cells)? {
-            let value = self.value(lookup, &cell, &cells.text)?;
+        while let Some(cell) = self.next(cells)? {
+            let value = self.value(lookup, &cell, cells.text())?;
             self.outside(&shape, cell.row, cell.col, &value)?;
             asm.cell(cell.row, cell.col, value)?;
         }
@@ -270,13 +260,13 @@ impl Reading<'_> {
         lookup: &Lookup,
         sink: &mut dyn TableSink,
     ) -> Result<ReadSummary, ReadError> {
-        let scan = self.with_cells(zip, |reading, mut cells| {
+        let scan = self.with_cells(zip, |reading, cells| {
             let mut scan = Scan::new(reading.bounds, reading.options.header_row);
-            while let Some(cell) = reading.next(&mut cells)? {
+            while let Some(cell) = reading.next(cells)? {
                 scan.cell_is_empty(
                     cell.row,
                     cell.col,
-                    reading.is_empty(lookup, &cell, &cells.text),
+                    reading.is_empty(lookup, &cell, cells.text()),
                 );
             }
             Ok(scan)
@@ -284,9 +274,9 @@ impl Reading<'_> {
         let (file, sheet) = (self.file, self.sheet.clone());
         let max_cells = self.options.limits.max_cells;
         push_table(file, sheet, scan, sink, max_cells, |asm| {
-            self.with_cells(zip, |reading, mut cells| {
-                while let Some(cell) = reading.next(&mut cells)? {
-                    let value = reading.value(lookup, &cell, &cells.text)?;
+            self.with_cells(zip, |reading, cells| {
+                while let Some(cell) = reading.next(cells)? {
+                    let value = reading.value(lookup, &cell, cells.text())?;
                     asm.cell(cell.row, cell.col, value)?;
                 }
                 Ok(())
