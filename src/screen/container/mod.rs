@@ -22,6 +22,7 @@
 //! memory whole. xls and xlsb cells are read through calamine, one sheet at a time.
 
 mod calamine_books;
+mod number_format;
 mod ods;
 mod xlsx;
 
