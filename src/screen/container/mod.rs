@@ -12,11 +12,13 @@
 //! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | yes (calamine) |
 //! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | **no** |
 //! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | - |
+//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | **no** |
+//! | images | reported (`xl/media/`) | **no** | reported (`xl/media/`) | **no** |
+//! | VML drawings (note shapes, text boxes) | text screened | - | **no** | - |
 //!
-//! Not inspected anywhere: images (`xl/media/`, `Pictures/`) and other binary parts,
-//! VML drawings (legacy note shapes; the note text is read from the comments part),
-//! text hidden by formatting (white on white, `;;;` number formats), data validation
-//! lists and conditional formats beyond their XML text.
+//! Not inspected anywhere: what an image shows, other binary parts, text hidden by
+//! colour (white on white), data validation lists and conditional formats beyond their
+//! XML text.
 //!
 //! Zip members are streamed through quick-xml one at a time; a sheet is never held in
 //! memory whole. xls and xlsb cells are read through calamine, one sheet at a time.
