@@ -5,7 +5,7 @@
 //! | document properties (core, app, custom / meta.xml) | yes | yes | yes | **no** |
 //! | sheet names, hidden and very hidden sheets | yes | yes | yes (calamine) | yes (calamine) |
 //! | cells of every sheet, hidden ones too | yes | yes | yes (calamine) | yes (calamine) |
-//! | hidden rows and columns | yes | yes | **no** | **no** |
+//! | hidden rows and columns | yes | yes | yes (binary records) | **no** |
 //! | comments, notes, threaded comments | text screened | text screened | presence only | **no** |
 //! | page headers and footers | yes | yes (styles.xml) | **no** | **no** |
 //! | external links | yes | yes (table sources) | presence | **no** |
@@ -26,6 +26,7 @@
 mod calamine_books;
 mod number_format;
 mod ods;
+mod xlsb_sheet;
 mod xlsx;
 
 use std::io::{BufReader, Read, Seek};

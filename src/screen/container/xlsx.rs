@@ -527,7 +527,7 @@ fn hidden_by_format(sheet: &str, cells: &[String], code: &str) -> Finding {
     )
 }
 
-fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+pub(crate) fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.sort();
     let mut out: Vec<(u64, u64)> = Vec::new();
     for (a, b) in ranges {
