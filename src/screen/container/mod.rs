@@ -13,7 +13,7 @@
 //! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | **no** |
 //! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | - |
 //! | values hidden by a number format (`;;;`) | yes | **no** | **no** | **no** |
-//! | images | reported (`xl/media/`) | **no** | reported (`xl/media/`) | **no** |
+//! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | **no** |
 //! | VML drawings (note shapes, text boxes) | text screened | - | **no** | - |
 //!
 //! Not inspected anywhere: what an image shows, other binary parts, text hidden by

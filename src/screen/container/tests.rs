@@ -304,6 +304,7 @@ fn leaky_ods() -> Vec<u8> {
         ("styles.xml", styles),
         ("Basic/Standard/Module1.xml", "<m/>"),
         ("Object 1/content.xml", "<o>TOP SECRET</o>"),
+        ("Pictures/10000000.png", "binary"),
     ])
 }
 
@@ -326,6 +327,7 @@ fn ods_leaks_are_found_where_they_are() {
         ("macro", at("part \"Basic/\"")),
         ("embedded-object", at("part \"Object 1/\"")),
         ("marking", at("part \"Object 1/content.xml\", /o")),
+        ("hidden-content", at("part \"Pictures/10000000.png\"")),
     ];
     for (rule, location) in &cases {
         assert_has(&found, rule, location);
