@@ -24,7 +24,7 @@ use ogpipe::table::{TableSink, Tee};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(input), Some(output)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: convert_screened INPUT OUTPUT.csv [--no-screen]");
+        eprintln!("usage: convert_screened INPUT OUTPUT.csv [--no-screen|--inline]");
         std::process::exit(2);
     };
     let screened = !args.iter().any(|a| a == "--no-screen");

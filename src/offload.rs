@@ -5,28 +5,55 @@
 //! batch costs a few allocations, not one per cell) and hands full batches to the
 //! worker, which rebuilds the rows and pushes them into its sink. On a machine with a
 //! second core the sink's cost leaves the critical path.
+//!
+//! The worker hands each emptied batch back, and the reader fills it again: a fresh
+//! batch would grow its buffers from nothing (copying as they double) and fault in new
+//! pages every time, which cost the reader thread more than the copying itself.
 
 use std::io;
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use crate::table::{Row, TableInfo, TableSink, Value};
 
-/// Rows per batch handed to the worker.
-const BATCH_ROWS: usize = 2048;
+/// Rows per batch handed to the worker: few enough that the batches in flight stay in
+/// cache (the reader writes what the worker reads next), enough that the hand-over
+/// cost (a channel send, perhaps a wake-up) is spread thin.
+const BATCH_ROWS: usize = 512;
 
-enum Cell {
-    /// A text cell: its byte range in the batch's text buffer.
-    Text(usize, usize),
-    Other(Value),
-}
+/// Batches waiting for the worker, at most: 16 × 512 rows, a few megabytes.
+const QUEUED_BATCHES: usize = 16;
+
+/// Text bytes after which a batch goes early, so that rows of long texts do not make
+/// batches, and so memory, grow without bound.
+const BATCH_TEXT_BYTES: usize = 1 << 20;
+
+/// One cell of a batch, in 8 bytes (most of a batch is its cells, and each is written by
+/// one core and read by the other). A text cell is where its bytes end in the batch's
+/// `text`; they start where the previous text cell's ended. Any other cell is its index
+/// in `others` with the top bit set (no text reaches 2^63 bytes: Rust caps allocations at
+/// `isize::MAX`).
+#[derive(Clone, Copy)]
+struct Slot(usize);
+
+const OTHER: usize = 1 << (usize::BITS - 1);
 
 #[derive(Default)]
 struct Batch {
     text: String,
-    cells: Vec<Cell>,
+    slots: Vec<Slot>,
+    others: Vec<Value>,
     /// Each row's number and cell count.
     rows: Vec<(u64, usize)>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.slots.clear();
+        self.others.clear();
+        self.rows.clear();
+    }
 }
 
 enum Msg {
@@ -38,6 +65,8 @@ enum Msg {
 /// A sink whose work happens on a scoped thread; [`Offload::finish`] returns it.
 pub struct Offload<'scope, S: TableSink + Send + 'scope> {
     tx: SyncSender<Msg>,
+    /// Emptied batches coming back from the worker.
+    spare: Receiver<Batch>,
     batch: Batch,
     worker: ScopedJoinHandle<'scope, io::Result<S>>,
 }
@@ -45,28 +74,37 @@ pub struct Offload<'scope, S: TableSink + Send + 'scope> {
 impl<'scope, S: TableSink + Send + 'scope> Offload<'scope, S> {
     /// Moves `sink` onto a new thread of `scope`.
     pub fn spawn<'env>(scope: &'scope Scope<'scope, 'env>, mut sink: S) -> Self {
-        // Two batches in flight bound the memory; the reader waits if the worker lags.
-        let (tx, rx) = sync_channel::<Msg>(2);
+        // The queue bounds the memory (the reader waits if the worker lags) and absorbs
+        // the worker's pauses: on a busy machine it loses its core for a time slice now
+        // and then, and a short queue would stall the reader with it.
+        let (tx, rx) = sync_channel::<Msg>(QUEUED_BATCHES);
+        // Room for every batch there can be (one filling, the queue, one in the worker),
+        // so handing one back never blocks.
+        let (give_back, spare) = sync_channel::<Batch>(QUEUED_BATCHES + 2);
         let worker = scope.spawn(move || {
             let mut cells: Vec<Value> = Vec::new();
             for msg in rx {
                 match msg {
                     Msg::Begin(info) => sink.begin(&info)?,
-                    Msg::Rows(batch) => {
-                        let mut at = 0;
+                    Msg::Rows(mut batch) => {
+                        let (mut at, mut text_at) = (0, 0);
                         for &(number, n) in &batch.rows {
                             cells.resize(n, Value::Empty);
-                            for (slot, c) in cells.iter_mut().zip(&batch.cells[at..at + n]) {
-                                match (slot, c) {
+                            for (cell, &Slot(s)) in cells.iter_mut().zip(&batch.slots[at..at + n]) {
+                                if s & OTHER != 0 {
+                                    let other = &mut batch.others[s & !OTHER];
+                                    *cell = std::mem::replace(other, Value::Empty);
+                                    continue;
+                                }
+                                let text = &batch.text[text_at..s];
+                                text_at = s;
+                                match cell {
                                     // Reuse the text buffer a cell had in the last row.
-                                    (Value::Text(buf), Cell::Text(s, e)) => {
+                                    Value::Text(buf) => {
                                         buf.clear();
-                                        buf.push_str(&batch.text[*s..*e]);
+                                        buf.push_str(text);
                                     }
-                                    (slot, Cell::Text(s, e)) => {
-                                        *slot = Value::Text(batch.text[*s..*e].to_string());
-                                    }
-                                    (slot, Cell::Other(v)) => *slot = v.clone(),
+                                    cell => *cell = Value::Text(text.to_string()),
                                 }
                             }
                             at += n;
@@ -75,6 +113,10 @@ impl<'scope, S: TableSink + Send + 'scope> Offload<'scope, S> {
                                 cells: &cells,
                             })?;
                         }
+                        batch.clear();
+                        // The reader may be gone (it stopped early); the batch is then
+                        // simply dropped.
+                        let _ = give_back.try_send(batch);
                     }
                     Msg::End => sink.end()?,
                 }
@@ -83,6 +125,7 @@ impl<'scope, S: TableSink + Send + 'scope> Offload<'scope, S> {
         });
         Offload {
             tx,
+            spare,
             batch: Batch::default(),
             worker,
         }
@@ -99,7 +142,8 @@ impl<'scope, S: TableSink + Send + 'scope> Offload<'scope, S> {
         if self.batch.rows.is_empty() {
             return Ok(());
         }
-        let full = std::mem::take(&mut self.batch);
+        let next = self.spare.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, next);
         self.send(Msg::Rows(full))
     }
 
@@ -121,19 +165,23 @@ impl<'scope, S: TableSink + Send + 'scope> TableSink for Offload<'scope, S> {
     }
 
     fn row(&mut self, row: Row<'_>) -> io::Result<()> {
+        let b = &mut self.batch;
+        b.slots.reserve(row.cells.len());
         for v in row.cells {
-            let cell = match v {
+            let slot = match v {
                 Value::Text(t) => {
-                    let start = self.batch.text.len();
-                    self.batch.text.push_str(t);
-                    Cell::Text(start, self.batch.text.len())
+                    b.text.push_str(t);
+                    Slot(b.text.len())
                 }
-                other => Cell::Other(other.clone()),
+                other => {
+                    b.others.push(other.clone());
+                    Slot(OTHER | (b.others.len() - 1))
+                }
             };
-            self.batch.cells.push(cell);
+            b.slots.push(slot);
         }
-        self.batch.rows.push((row.number, row.cells.len()));
-        if self.batch.rows.len() >= BATCH_ROWS {
+        b.rows.push((row.number, row.cells.len()));
+        if b.rows.len() >= BATCH_ROWS || b.text.len() >= BATCH_TEXT_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -156,8 +204,29 @@ mod tests {
             headers: vec!["a".into(), "b".into()],
             ..Default::default()
         };
+        // Rows of varying width, empty texts, values of every kind between texts, and now
+        // and then a text long enough to send its batch early: the worker must rebuild
+        // each row exactly, across batches and with batches reused.
         let rows: Vec<Vec<Value>> = (0..5000)
-            .map(|i| vec![Value::Text(format!("t{i}é")), Value::Int(i)])
+            .map(|i| {
+                let mut r = vec![Value::Text(format!("t{i}é")), Value::Int(i)];
+                if i % 3 == 0 {
+                    r.push(Value::Text(String::new()));
+                    r.push(Value::Float(i as f64 / 7.0));
+                }
+                if i % 5 == 0 {
+                    r.push(Value::Empty);
+                    r.push(Value::Text("x".repeat(if i % 1000 == 0 {
+                        300_000
+                    } else {
+                        3
+                    })));
+                }
+                if i % 7 == 0 {
+                    r.truncate(1);
+                }
+                r
+            })
             .collect();
         let collected = std::thread::scope(|scope| {
             let mut off = Offload::spawn(scope, Collect::default());
@@ -173,7 +242,9 @@ mod tests {
             off.finish().unwrap()
         });
         assert_eq!(collected.info, info);
-        assert_eq!(collected.rows.len(), 5000);
-        assert_eq!(collected.rows[4999], (5001, rows[4999].clone()));
+        assert_eq!(collected.rows.len(), rows.len());
+        for (i, (got, want)) in collected.rows.iter().zip(&rows).enumerate() {
+            assert_eq!(got, &(i as u64 + 2, want.clone()), "row {i}");
+        }
     }
 }

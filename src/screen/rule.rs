@@ -28,6 +28,9 @@ pub enum Rule {
     ExternalLink,
     Macro,
     EmbeddedObject,
+    /// Content an approver may not have seen in the grid: a cell hidden by its number
+    /// format (`;;;`), an image.
+    HiddenContent,
     FormulaInjection,
     /// More findings than the screen keeps: stands for all the ones left out, so a
     /// resource can never be released by waiving only the findings that were listed.
@@ -46,6 +49,7 @@ const SIMPLE_RULES: &[(&str, Rule)] = &[
     ("external-link", Rule::ExternalLink),
     ("macro", Rule::Macro),
     ("embedded-object", Rule::EmbeddedObject),
+    ("hidden-content", Rule::HiddenContent),
     ("formula-injection", Rule::FormulaInjection),
     ("too-many-findings", Rule::TooManyFindings),
 ];
@@ -68,7 +72,7 @@ impl fmt::Display for Rule {
 
 /// The id given is not a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown screen rule `{0}`; expected one of marking, sin, email, phone, custom:<name>, hidden-sheet, hidden-rows, hidden-columns, comment, external-link, macro, embedded-object, formula-injection, too-many-findings")]
+#[error("unknown screen rule `{0}`; expected one of marking, sin, email, phone, custom:<name>, hidden-sheet, hidden-rows, hidden-columns, comment, external-link, macro, embedded-object, hidden-content, formula-injection, too-many-findings")]
 pub struct UnknownRule(pub String);
 
 impl FromStr for Rule {

@@ -3,8 +3,9 @@
 //! Inspected: sheet names and visibility, macro sheets, the VBA project, and the value of
 //! every cell of every worksheet (hidden ones too). For xlsb, which is a zip, also the
 //! member names (macros, embeddings, external links, comment parts) and its XML parts
-//! (document properties, relationships). Not inspected: hidden rows and columns, comment
-//! text, page headers and footers (calamine does not expose them); for xls also document
+//! (document properties, relationships), and its worksheet parts' hidden rows and
+//! columns (`xlsb_sheet`). Not inspected: comment text, page headers and footers
+//! (calamine does not expose them); for xls also hidden rows and columns, document
 //! properties, embedded OLE objects and external references.
 
 use std::fmt::Display;
@@ -12,8 +13,9 @@ use std::io::{Read, Seek, SeekFrom};
 
 use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsb};
 
-use super::xlsx::{report_members, PROPERTIES};
-use super::{corrupt, hidden, screen_properties, Package};
+use super::xlsb_sheet::hidden_layout;
+use super::xlsx::{merge, report_members, PROPERTIES};
+use super::{corrupt, describe_ranges, hidden, screen_properties, Package};
 use crate::screen::{Findings, Rule, Screen, ScreenError};
 use crate::table::{column_letter, DecimalStyle, Value};
 
@@ -45,6 +47,8 @@ pub(crate) fn screen_xlsb<R: Read + Seek>(
                 at,
                 "comments (binary part: text not read)",
             ));
+        } else if lower.starts_with("xl/worksheets/") && lower.ends_with(".bin") {
+            screen_xlsb_layout(&mut pkg, &name, out)?;
         } else if PROPERTIES.contains(&name.as_str()) {
             screen_properties(screen, &mut pkg, &name, out)?;
         } else if name.ends_with(".xml") || name.ends_with(".rels") {
@@ -60,6 +64,30 @@ pub(crate) fn screen_xlsb<R: Read + Seek>(
         })?;
     let mut book = Xlsb::new(reader).map_err(|e| corrupt(source, "xlsb workbook", e))?;
     screen_book(screen, source, &mut book, out)
+}
+
+/// Hidden rows and columns of one xlsb worksheet part, located by the part (the sheet
+/// name would need the workbook's binary relationships).
+fn screen_xlsb_layout<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    part: &str,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    let at = format!("{}, part \"{part}\"", pkg.file());
+    let source = pkg.source.clone();
+    let layout = hidden_layout(pkg.part(part)?)
+        .map_err(|e| corrupt(&source, &format!("part \"{part}\""), e))?;
+    if !layout.rows.is_empty() {
+        let desc = describe_ranges("rows", &merge(layout.rows), |r| r.to_string());
+        out.push(hidden(Rule::HiddenRows, at.clone(), desc));
+    }
+    if !layout.columns.is_empty() {
+        let desc = describe_ranges("columns", &merge(layout.columns), |c| {
+            column_letter(c.saturating_sub(1) as usize)
+        });
+        out.push(hidden(Rule::HiddenColumns, at, desc));
+    }
+    Ok(())
 }
 
 fn screen_book<RS: Read + Seek, B: Reader<RS>>(
@@ -122,4 +150,52 @@ where
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Write};
+
+    use super::*;
+    use crate::screen::container::xlsb_sheet::tests::{col_info, row_header};
+
+    fn package(sheet: &[u8]) -> Package<Cursor<Vec<u8>>> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        w.start_file("xl/worksheets/sheet1.bin", opts).unwrap();
+        w.write_all(sheet).unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        Package::open("b.xlsb", Cursor::new(bytes)).unwrap()
+    }
+
+    fn layout_findings(sheet: &[u8]) -> Vec<(String, String, String)> {
+        let mut out = Findings::new("b.xlsb");
+        screen_xlsb_layout(&mut package(sheet), "xl/worksheets/sheet1.bin", &mut out).unwrap();
+        out.finish()
+            .into_iter()
+            .map(|f| (f.rule.to_string(), f.location, f.excerpt))
+            .collect()
+    }
+
+    #[test]
+    fn xlsb_hidden_rows_and_columns_are_located_by_part() {
+        let mut sheet = row_header(4, true);
+        sheet.extend(col_info(1, 2, true));
+        sheet.extend(row_header(5, false));
+        let at = "file \"b.xlsb\", part \"xl/worksheets/sheet1.bin\"".to_string();
+        assert_eq!(
+            layout_findings(&sheet),
+            vec![
+                ("hidden-rows".into(), at.clone(), "1 hidden rows: 5".into()),
+                ("hidden-columns".into(), at, "2 hidden columns: B-C".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn xlsb_visible_rows_and_columns_pass() {
+        let mut sheet = row_header(0, false);
+        sheet.extend(col_info(0, 5, false));
+        assert!(layout_findings(&sheet).is_empty());
+    }
 }

@@ -5,24 +5,28 @@
 //! | document properties (core, app, custom / meta.xml) | yes | yes | yes | **no** |
 //! | sheet names, hidden and very hidden sheets | yes | yes | yes (calamine) | yes (calamine) |
 //! | cells of every sheet, hidden ones too | yes | yes | yes (calamine) | yes (calamine) |
-//! | hidden rows and columns | yes | yes | **no** | **no** |
+//! | hidden rows and columns | yes | yes | yes (binary records) | **no** |
 //! | comments, notes, threaded comments | text screened | text screened | presence only | **no** |
 //! | page headers and footers | yes | yes (styles.xml) | **no** | **no** |
 //! | external links | yes | yes (table sources) | presence | **no** |
 //! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | yes (calamine) |
 //! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | **no** |
 //! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | - |
+//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | **no** |
+//! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | **no** |
+//! | VML drawings (note shapes, text boxes) | text screened | - | **no** | - |
 //!
-//! Not inspected anywhere: images (`xl/media/`, `Pictures/`) and other binary parts,
-//! VML drawings (legacy note shapes; the note text is read from the comments part),
-//! text hidden by formatting (white on white, `;;;` number formats), data validation
-//! lists and conditional formats beyond their XML text.
+//! Not inspected anywhere: what an image shows, other binary parts, text hidden by
+//! colour (white on white), data validation lists and conditional formats beyond their
+//! XML text.
 //!
 //! Zip members are streamed through quick-xml one at a time; a sheet is never held in
 //! memory whole. xls and xlsb cells are read through calamine, one sheet at a time.
 
 mod calamine_books;
+mod number_format;
 mod ods;
+mod xlsb_sheet;
 mod xlsx;
 
 use std::io::{BufReader, Read, Seek};

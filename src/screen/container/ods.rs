@@ -79,6 +79,15 @@ fn report_members<R: Read + Seek>(pkg: &Package<R>, out: &mut Findings) {
     let mut seen: HashSet<String> = HashSet::new();
     for name in &pkg.names {
         let top = name.split('/').next().unwrap_or(name);
+        if top == "Pictures" && !name.ends_with('/') {
+            // The screen cannot read an image: a person must look at it.
+            out.push(hidden(
+                Rule::HiddenContent,
+                format!("{file}, part \"{name}\""),
+                "image: an approver must check what it shows",
+            ));
+            continue;
+        }
         let (rule, what) = if top == "Basic" || top == "Scripts" {
             (Rule::Macro, "macro library")
         } else if top.starts_with("Object ") || top == "ObjectReplacements" {

@@ -3,7 +3,7 @@
 
 use std::io::{Cursor, Write};
 
-use rust_xlsxwriter::{DocProperties, Note, Workbook};
+use rust_xlsxwriter::{DocProperties, Format, Note, Workbook};
 use zip::write::SimpleFileOptions;
 
 use crate::screen::{
@@ -142,6 +142,62 @@ fn clean_xlsx_look_alikes_pass() {
     assert!(found.is_empty(), "{:#?}", pairs(&found));
 }
 
+#[test]
+fn xlsx_cells_hidden_by_their_number_format_are_hidden_content() {
+    let mut wb = Workbook::new();
+    let invisible = Format::new().set_num_format(";;;");
+    let negatives_hidden = Format::new().set_num_format("0.00;;0");
+    let s = wb.add_worksheet().set_name("Budget").unwrap();
+    s.write(0, 0, "amount").unwrap();
+    s.write_with_format(1, 0, "see the note", &invisible)
+        .unwrap();
+    s.write_with_format(2, 1, 42, &invisible).unwrap();
+    s.write_with_format(3, 2, -7, &negatives_hidden).unwrap();
+    let one = wb.add_worksheet().set_name("One").unwrap();
+    one.write_with_format(4, 3, 1.5, &invisible).unwrap();
+    let found = run(
+        ContainerFormat::Xlsx,
+        "h.xlsx",
+        wb.save_to_buffer().unwrap(),
+    );
+    let at = |s: &str| format!("file \"h.xlsx\", {s}");
+    assert_has(&found, "hidden-content", &at("sheet \"Budget\""));
+    assert_has(&found, "hidden-content", &at("sheet \"One\", cell D5"));
+    let budget = found
+        .iter()
+        .find(|f| f.location == at("sheet \"Budget\""))
+        .unwrap();
+    assert_eq!(
+        budget.excerpt,
+        "3 cell values (A2, B3, C4) hidden by number format \";;;\""
+    );
+    assert_eq!(found.len(), 2, "{:#?}", pairs(&found));
+}
+
+#[test]
+fn xlsx_number_formats_that_show_the_value_pass() {
+    let mut wb = Workbook::new();
+    let invisible = Format::new().set_num_format(";;;");
+    let negatives_hidden = Format::new().set_num_format("0.00;;0");
+    let text_shown = Format::new().set_num_format(";;;@");
+    let money =
+        Format::new().set_num_format("_($* #,##0.00_);_($* (#,##0.00);_($* \"-\"??_);_(@_)");
+    let s = wb.add_worksheet().set_name("Budget").unwrap();
+    // An empty cell with an invisible format hides nothing.
+    s.write_blank(0, 0, &invisible).unwrap();
+    s.write_with_format(1, 0, 12.5, &negatives_hidden).unwrap();
+    s.write_with_format(2, 0, 0, &negatives_hidden).unwrap();
+    s.write_with_format(3, 0, "shown", &text_shown).unwrap();
+    s.write_with_format(4, 0, -3, &money).unwrap();
+    s.write_with_format(5, 0, "label", &money).unwrap();
+    let found = run(
+        ContainerFormat::Xlsx,
+        "ok.xlsx",
+        wb.save_to_buffer().unwrap(),
+    );
+    assert!(found.is_empty(), "{:#?}", pairs(&found));
+}
+
 fn zip(members: &[(&str, &str)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, body) in members {
@@ -186,6 +242,45 @@ fn xlsm_macros_links_embeddings_and_threaded_comments_are_hidden_content() {
     }
 }
 
+#[test]
+fn xlsx_images_and_vml_drawing_text_are_reported() {
+    let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Budget</t></is></c></row></sheetData></worksheet>"#;
+    // Excel's VML is not always well-formed: the unclosed <br> must not stop the screen.
+    let vml = r#"<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><v:textbox><div><font>TOP</font> <font>SECRET</font><br></div></v:textbox></v:shape><v:shape><v:textbox><div>call 613-555-0123</div></v:textbox></v:shape></xml>"#;
+    let bytes = zip(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/media/image1.png", "binary"),
+        ("xl/drawings/vmlDrawing1.vml", vml),
+    ]);
+    let found = run(ContainerFormat::Xlsx, "d.xlsx", bytes);
+    let at = |s: &str| format!("file \"d.xlsx\", {s}");
+    let drawing = at("part \"xl/drawings/vmlDrawing1.vml\", drawing text");
+    assert_has(
+        &found,
+        "hidden-content",
+        &at("part \"xl/media/image1.png\""),
+    );
+    assert_has(&found, "marking", &drawing);
+    assert_has(&found, "phone", &drawing);
+    assert_no_raw(&found, &["555-0123"]);
+}
+
+#[test]
+fn clean_vml_drawing_text_passes() {
+    let sheet = r#"<worksheet><sheetData/></worksheet>"#;
+    let vml = r#"<xml><v:shape style="position:absolute"><v:textbox><div>Protected areas &amp; parks<br></div></v:textbox></v:shape></xml>"#;
+    let bytes = zip(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/drawings/vmlDrawing1.vml", vml),
+    ]);
+    let found = run(ContainerFormat::Xlsx, "d.xlsx", bytes);
+    assert!(found.is_empty(), "{:#?}", pairs(&found));
+}
+
 fn leaky_ods() -> Vec<u8> {
     let content = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x" xmlns:style="s" xmlns:dc="d">
 <office:automatic-styles><style:style style:name="ta2" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles>
@@ -209,6 +304,7 @@ fn leaky_ods() -> Vec<u8> {
         ("styles.xml", styles),
         ("Basic/Standard/Module1.xml", "<m/>"),
         ("Object 1/content.xml", "<o>TOP SECRET</o>"),
+        ("Pictures/10000000.png", "binary"),
     ])
 }
 
@@ -231,6 +327,7 @@ fn ods_leaks_are_found_where_they_are() {
         ("macro", at("part \"Basic/\"")),
         ("embedded-object", at("part \"Object 1/\"")),
         ("marking", at("part \"Object 1/content.xml\", /o")),
+        ("hidden-content", at("part \"Pictures/10000000.png\"")),
     ];
     for (rule, location) in &cases {
         assert_has(&found, rule, location);

@@ -9,6 +9,7 @@ use std::io::{Read, Seek};
 
 use regex::Regex;
 
+use super::number_format::{HidingStyles, Shown};
 use super::{
     attr, describe_ranges, hidden, local, part_prefix, screen_properties, truthy, Package,
 };
@@ -61,6 +62,15 @@ pub(crate) fn screen<R: Read + Seek>(
     }
     let mut used: HashSet<usize> = HashSet::new();
     let codes = header_footer_codes();
+    // Still screened below as any other part, for text in the format codes.
+    let styles = match rels
+        .values()
+        .map(|t| resolve(WORKBOOK, t))
+        .find(|t| t.ends_with("styles.xml"))
+    {
+        Some(part) if pkg.has(&part) => HidingStyles::read(&mut pkg, &part)?,
+        _ => HidingStyles::default(),
+    };
 
     for sheet in &sheets {
         let at = format!("{file}, sheet \"{}\"", sheet.name);
@@ -84,6 +94,7 @@ pub(crate) fn screen<R: Read + Seek>(
             at: &at,
             flagged: &flagged,
             codes: &codes,
+            styles: &styles,
         };
         scan.run(&mut pkg, part, &mut used, out)?;
         // Comments belong to the sheet whose relationships name them.
@@ -114,6 +125,15 @@ pub(crate) fn screen<R: Read + Seek>(
         .filter(|n| !special.contains(*n) && (n.ends_with(".xml") || n.ends_with(".rels")))
         .cloned()
         .collect();
+    let vml: Vec<String> = pkg
+        .names
+        .iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".vml"))
+        .cloned()
+        .collect();
+    for name in vml {
+        screen_vml(screen, &mut pkg, &name, out)?;
+    }
     for name in rest {
         if is_comments_part(&name) {
             screen_comments(screen, &mut pkg, &name, &file, out)?;
@@ -127,6 +147,44 @@ pub(crate) fn screen<R: Read + Seek>(
 fn is_comments_part(name: &str) -> bool {
     (name.starts_with("xl/comments") || name.starts_with("xl/threadedComments/"))
         && name.ends_with(".xml")
+}
+
+/// The most of a VML part read; a bigger one is refused rather than half-screened.
+const MAX_VML_BYTES: u64 = 64 << 20;
+
+/// A legacy VML drawing (note shapes, text boxes, form controls): its text, screened as
+/// one piece. Excel writes VML that is not always well-formed XML (an unclosed `<br>`),
+/// so the tags are cut out rather than parsed; markup only splits words, never hides
+/// them.
+fn screen_vml<R: Read + Seek>(
+    screen: &Screen,
+    pkg: &mut Package<R>,
+    part: &str,
+    out: &mut Findings,
+) -> Result<(), ScreenError> {
+    let file = pkg.file();
+    let source = pkg.source.clone();
+    let mut raw = Vec::new();
+    pkg.part(part)?
+        .take(MAX_VML_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| super::corrupt(&source, &format!("part \"{part}\""), e))?;
+    if raw.len() as u64 > MAX_VML_BYTES {
+        return Err(super::corrupt(
+            &source,
+            &format!("part \"{part}\""),
+            format!("VML drawing over {MAX_VML_BYTES} bytes"),
+        ));
+    }
+    let raw = String::from_utf8_lossy(&raw);
+    // safety: a constant pattern, exercised by the container tests.
+    let tags = Regex::new(r"(?s)<!--.*?-->|<[^>]*>").expect("tag pattern compiles");
+    let text = tags.replace_all(&raw, " ");
+    let text = quick_xml::escape::unescape(&text).unwrap_or(text.clone());
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = format!("{file}, part \"{part}\", drawing text");
+    screen.screen_into(&text, &at, out);
+    Ok(())
 }
 
 /// Hidden content known from member names alone.
@@ -143,6 +201,13 @@ pub(crate) fn report_members<R: Read + Seek>(pkg: &Package<R>, out: &mut Finding
             out.push(hidden(Rule::EmbeddedObject, at, "embedded object"));
         } else if lower.starts_with("xl/activex/") && !lower.contains("/_rels/") {
             out.push(hidden(Rule::EmbeddedObject, at, "ActiveX control"));
+        } else if lower.starts_with("xl/media/") {
+            // The screen cannot read an image: a person must look at it.
+            out.push(hidden(
+                Rule::HiddenContent,
+                at,
+                "image: an approver must check what it shows",
+            ));
         } else if lower.starts_with("xl/externallinks/") && !lower.contains("/_rels/") {
             out.push(hidden(
                 Rule::ExternalLink,
@@ -299,6 +364,7 @@ struct SheetScan<'a> {
     at: &'a str,
     flagged: &'a BTreeMap<usize, Vec<Hit>>,
     codes: &'a Regex,
+    styles: &'a HidingStyles,
 }
 
 impl SheetScan<'_> {
@@ -316,7 +382,12 @@ impl SheetScan<'_> {
         let mut col = 0usize;
         let mut cell = String::new();
         let mut cell_type = String::new();
+        let mut style = 0usize;
+        let mut value = String::new();
         let mut text = String::new();
+        // Cells whose number format hides their value, and the first format seen.
+        let mut format_hidden: Vec<String> = Vec::new();
+        let mut hiding_code: Option<String> = None;
         let source = pkg.source.clone();
         let reader = pkg.part(part)?;
         xml::walk(
@@ -357,6 +428,8 @@ impl SheetScan<'_> {
                             None => format!("{}{row}", column_letter(col - 1)),
                         };
                         cell_type = attr(attrs, "t").unwrap_or("n").to_string();
+                        style = attr(attrs, "s").and_then(|v| v.parse().ok()).unwrap_or(0);
+                        value.clear();
                         text.clear();
                     }
                     _ => {}
@@ -373,6 +446,7 @@ impl SheetScan<'_> {
                     } else if pos.within("is") {
                         text.push_str(t);
                     } else if pos.within("v") {
+                        value.push_str(t);
                         if cell_type == "s" {
                             if let Some(hits) = t.trim().parse::<usize>().ok().and_then(|i| {
                                 used.insert(i);
@@ -385,14 +459,35 @@ impl SheetScan<'_> {
                         }
                     }
                 }
-                Item::Close { name } if local(name) == "c" && !text.is_empty() => {
-                    let at = format!("{}, cell {cell}", self.at);
-                    self.screen.screen_into(&text, &at, out);
-                    text.clear();
+                Item::Close { name } if local(name) == "c" => {
+                    let shown = match cell_type.as_str() {
+                        "s" | "str" | "inlineStr" => Some(Shown::Text),
+                        "n" | "d" => value.trim().parse().ok().map(Shown::Number),
+                        // Booleans and errors are shown whatever the format.
+                        _ => None,
+                    };
+                    let present = !value.trim().is_empty() || !text.is_empty();
+                    if let Some(code) = shown
+                        .filter(|_| present)
+                        .and_then(|s| self.styles.hiding(style, s))
+                    {
+                        format_hidden.push(cell.clone());
+                        hiding_code.get_or_insert_with(|| code.to_string());
+                    }
+                    if !text.is_empty() {
+                        let at = format!("{}, cell {cell}", self.at);
+                        self.screen.screen_into(&text, &at, out);
+                        text.clear();
+                    }
                 }
                 _ => {}
             },
         )?;
+        if let Some(code) = hiding_code {
+            // A format code can hold text (`"613-555-0123";;;`): show it redacted.
+            let code = self.screen.matcher().redacted(&code);
+            out.push(hidden_by_format(self.at, &format_hidden, &code));
+        }
         if all_rows_hidden {
             out.push(hidden(
                 Rule::HiddenRows,
@@ -413,7 +508,26 @@ impl SheetScan<'_> {
     }
 }
 
-fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+/// One finding per sheet for the cells whose number format hides their value: at the
+/// cell when there is one, else at the sheet with the first few cells named.
+fn hidden_by_format(sheet: &str, cells: &[String], code: &str) -> Finding {
+    let shown: Vec<&str> = cells.iter().take(5).map(String::as_str).collect();
+    let more = if cells.len() > 5 { ", …" } else { "" };
+    let (location, what) = match cells {
+        [one] => (format!("{sheet}, cell {one}"), "cell value".to_string()),
+        _ => (
+            sheet.to_string(),
+            format!("{} cell values ({}{more})", cells.len(), shown.join(", ")),
+        ),
+    };
+    hidden(
+        Rule::HiddenContent,
+        location,
+        format!("{what} hidden by number format \"{code}\""),
+    )
+}
+
+pub(crate) fn merge(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.sort();
     let mut out: Vec<(u64, u64)> = Vec::new();
     for (a, b) in ranges {
