@@ -70,15 +70,20 @@ impl<R: Read + Seek> Package<R> {
         })
     }
 
+    /// Part names compare as the OPC says, case-insensitively, and some producers write
+    /// `\` separators: a part must not escape the screen by its spelling.
     pub(crate) fn has(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name)
+        crate::opc::find_member(self.names.iter().map(String::as_str), name).is_some()
     }
 
     /// A member, buffered for quick-xml.
     pub(crate) fn part(&mut self, name: &str) -> Result<BufReader<ZipFile<'_, R>>, ScreenError> {
+        let member = crate::opc::find_member(self.names.iter().map(String::as_str), name)
+            .unwrap_or(name)
+            .to_string();
         let file = self
             .archive
-            .by_name(name)
+            .by_name(&member)
             .map_err(|e| corrupt(&self.source, &format!("part \"{name}\""), e))?;
         Ok(BufReader::new(file))
     }

@@ -381,3 +381,38 @@ fn waivers_release_exactly_the_waived_container_finding() {
     assert_eq!(waived[0].waived_by.as_deref(), Some("j.smith"));
     assert_eq!(holding.len(), total - 1);
 }
+
+/// OPC part names are case-insensitive: a producer (or someone hiding something) may
+/// spell them in capitals, and the screen must still find every part.
+#[test]
+fn xlsx_parts_spelt_in_capitals_are_still_screened() {
+    let original = leaky_xlsx();
+    let mut archive = zip::ZipArchive::new(Cursor::new(original)).unwrap();
+    let mut members = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut body = String::new();
+        std::io::Read::read_to_string(&mut f, &mut body).unwrap();
+        let name = f.name().to_string();
+        let name = if name.starts_with("xl/") {
+            name.to_uppercase()
+        } else {
+            name
+        };
+        members.push((name, body));
+    }
+    let pairs: Vec<(&str, &str)> = members
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_str()))
+        .collect();
+    let found = run(ContainerFormat::Xlsx, "t.xlsx", zip(&pairs));
+    let at = |s: &str| format!("file \"t.xlsx\", {s}");
+    for (rule, location) in [
+        ("marking", at("sheet \"Data\", cell C2, comment")),
+        ("marking", at("sheet \"Data\", page header/footer")),
+        ("marking", at("sheet \"Hidden\", cell A1")),
+        ("hidden-rows", at("sheet \"Data\"")),
+    ] {
+        assert_has(&found, rule, &location);
+    }
+}

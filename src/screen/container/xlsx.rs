@@ -13,6 +13,7 @@ use super::number_format::{HidingStyles, Shown};
 use super::{
     attr, describe_ranges, hidden, local, part_prefix, screen_properties, truthy, Package,
 };
+use crate::opc::{rels_path, resolve};
 use crate::screen::matcher::Hit;
 use crate::screen::xml::{self, Item};
 use crate::screen::{Finding, Findings, Rule, Screen, ScreenError};
@@ -239,33 +240,6 @@ fn read_rels<R: Read + Seek>(
         }
     })?;
     Ok(map)
-}
-
-/// `xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`
-fn rels_path(part: &str) -> String {
-    match part.rsplit_once('/') {
-        Some((dir, file)) => format!("{dir}/_rels/{file}.rels"),
-        None => format!("_rels/{part}.rels"),
-    }
-}
-
-/// A relationship target relative to the part that names it, as a member name.
-fn resolve(from_part: &str, target: &str) -> String {
-    if let Some(abs) = target.strip_prefix('/') {
-        return abs.to_string();
-    }
-    let mut dir: Vec<&str> = from_part.split('/').collect();
-    dir.pop();
-    for seg in target.split('/') {
-        match seg {
-            ".." => {
-                dir.pop();
-            }
-            "." | "" => {}
-            s => dir.push(s),
-        }
-    }
-    dir.join("/")
 }
 
 fn read_workbook<R: Read + Seek>(
