@@ -1,5 +1,7 @@
 //! xlsx and xlsm, read by ogpipe itself rather than through calamine: the sheet is
-//! streamed once, cell by cell, in constant memory (one row, plus the shared strings).
+//! streamed cell by cell in constant memory (one row and a few batches of cells, plus
+//! the shared strings). A second thread inflates and parses the sheet part ([`feed`])
+//! while this one builds values and feeds the sink.
 //!
 //! # One pass when the file says where its table is
 //! The table's edges (see [`super::shape`]) depend on every cell, so a plain stream
