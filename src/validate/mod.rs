@@ -16,6 +16,7 @@
 
 mod compile;
 mod infer;
+mod keyset;
 mod lexical;
 mod report;
 mod schema;
