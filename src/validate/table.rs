@@ -363,7 +363,12 @@ fn check_cell(
         return CellState::Invalid;
     };
     if let Cast::Text(s) = cast {
-        if field.min_length.is_some() || field.max_length.is_some() {
+        // Lengths are in characters. A character is 1 to 4 bytes, so the byte length
+        // alone clears most cells, and only a cell near a bound is counted.
+        let bytes = s.len();
+        let may_be_short = field.min_length.is_some_and(|min| bytes.div_ceil(4) < min);
+        let may_be_long = field.max_length.is_some_and(|max| bytes > max);
+        if may_be_short || may_be_long {
             let n = s.chars().count();
             if let Some(min) = field.min_length.filter(|&min| n < min) {
                 violate(
