@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::readahead::ReadAhead;
 use super::{print_json, Exit, UsageError};
 use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs};
 use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, OutputSink};
+use crate::offload::Offload;
 use crate::plan::manifest::OutputFormat;
 use crate::read::{self, Format, ReadOptions, SheetSelector};
 use crate::screen::{ContainerFormat, Screen};
@@ -225,16 +227,27 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("{}: cannot read the schema", a.schema.display()))?;
     let schema = TableSchema::from_json(&text)
         .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    let mut v = Validator::new(&schema, a.max_violations)
+    let v = Validator::new(&schema, a.max_violations)
         .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    read::read_table(
-        format,
-        &name_of(&a.input),
-        open(&a.input)?,
-        &options(a.sheet.as_deref(), a.record_path.as_deref()),
-        &mut v,
-    )?;
-    let report = v.finish();
+    let (name, options) = (
+        name_of(&a.input),
+        options(a.sheet.as_deref(), a.record_path.as_deref()),
+    );
+    // The checks run on a second thread while this one parses, as a run's screen does,
+    // and a CSV's `read` calls on a third (see `readahead`), so the parsing thread, the
+    // slowest of the three, does only the parsing.
+    let report = std::thread::scope(|scope| -> anyhow::Result<_> {
+        let mut off = Offload::spawn(scope, v);
+        if format == Format::Csv {
+            let file = File::open(&a.input)
+                .and_then(|f| ReadAhead::spawn(scope, f))
+                .with_context(|| format!("{}: cannot open", a.input.display()))?;
+            read::read_table(format, &name, file, &options, &mut off)?;
+        } else {
+            read::read_table(format, &name, open(&a.input)?, &options, &mut off)?;
+        }
+        Ok(off.finish()?.finish())
+    })?;
     let out = io::stdout().lock();
     if a.json {
         report.write_json(out)?;

@@ -335,6 +335,10 @@ mod toml_date {
 }
 
 #[cfg(test)]
+#[path = "manifest_schema_tests.rs"]
+mod schema_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

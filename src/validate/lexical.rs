@@ -61,6 +61,9 @@ pub(crate) fn strip_non_bare(s: &str) -> &str {
 
 /// A number, special words included.
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
+    if let Some(x) = plain_decimal(s) {
+        return Some(x);
+    }
     if number_shape(s).is_some() {
         return s.parse().ok();
     }
@@ -78,6 +81,48 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
+/// Up to 10^22, every power of ten is exact in an f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The fast path for the common number: a sign, digits, a point, digits, at most 15
+/// digits in all and no exponent (`90580.15`, `-0`, `.5`). The digits make an integer
+/// below 2^53 and the point a power of ten below 10^22; both are exact as f64, so one
+/// division gives the correctly rounded value, as a full parser would (Clinger's fast
+/// path). `None` sends anything else (exponents, long digit strings, words, errors) to
+/// the full grammar, which decides.
+fn plain_decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let (negative, body) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut scale = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+                if digits > 15 {
+                    return None;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some(body.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let x = mantissa as f64 / POW10[scale.unwrap_or(0)];
+    Some(if negative { -x } else { x })
+}
+
 /// An integer in the spec's lexical form.
 pub(crate) enum Integer {
     Small(i64),
@@ -86,6 +131,23 @@ pub(crate) enum Integer {
 }
 
 pub(crate) fn parse_integer(s: &str) -> Option<Integer> {
+    let b = s.as_bytes();
+    let digits = match b {
+        [b'-' | b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    // Fast path: 18 digits or fewer cannot overflow an i64, so one pass decides.
+    if (1..=18).contains(&digits.len()) {
+        let mut n: i64 = 0;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + i64::from(d);
+        }
+        return Some(Integer::Small(if b[0] == b'-' { -n } else { n }));
+    }
     if number_shape(s) != Some(false) {
         return None;
     }
@@ -275,6 +337,85 @@ mod tests {
             ("-NaN", false),
         ] {
             assert_eq!(parse_number(s).is_some(), ok, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_decimal_fast_path_agrees_with_the_full_parser() {
+        for s in [
+            "0",
+            "-0",
+            "+0",
+            "007",
+            "-007.50",
+            "90580.15",
+            ".5",
+            "5.",
+            "-.5",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567890.12345",
+            ".000000000000001",
+            "900719925474.099",
+            "999999999999999",
+            "-999999999999999",
+        ] {
+            let fast = plain_decimal(s).unwrap_or_else(|| panic!("{s:?} takes the fast path"));
+            let full: f64 = s.parse().expect("a number");
+            assert_eq!(fast.to_bits(), full.to_bits(), "{s:?}");
+        }
+        // -0 keeps its sign, as the full parser's does (keys treat it as 0 anyway).
+        assert!(plain_decimal("-0").is_some_and(|x| x == 0.0 && x.is_sign_negative()));
+        // Left to the full grammar: exponents, 16+ digits, words, and what is not a number.
+        for s in [
+            "1e5",
+            "1.5E-3",
+            "1234567890123456",
+            "0.1234567890123456",
+            "NaN",
+            "INF",
+            "",
+            ".",
+            "-",
+            "+",
+            "1.2.3",
+            "1,000",
+            " 1",
+            "1 ",
+            "١",
+        ] {
+            assert_eq!(plain_decimal(s), None, "{s:?}");
+        }
+        assert_eq!(parse_number("1e5"), Some(100000.0));
+        assert_eq!(
+            parse_number("1234567890123456789"),
+            Some(1234567890123456789.0)
+        );
+        assert_eq!(parse_number("."), None);
+    }
+
+    #[test]
+    fn the_integer_fast_path_stops_at_18_digits() {
+        let small = |s| match parse_integer(s) {
+            Some(Integer::Small(i)) => Some(i),
+            _ => None,
+        };
+        assert_eq!(small("-0"), Some(0));
+        assert_eq!(small("+007"), Some(7));
+        assert_eq!(small("999999999999999999"), Some(999_999_999_999_999_999));
+        assert_eq!(small("-999999999999999999"), Some(-999_999_999_999_999_999));
+        // 19 digits: the full path, which still fits i64 at the edges and goes Big past.
+        assert_eq!(small("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(small("-9223372036854775808"), Some(i64::MIN));
+        assert!(matches!(
+            parse_integer("9223372036854775808"),
+            Some(Integer::Big(_))
+        ));
+        for s in [
+            "", "+", "-", "--1", "+-1", "1-", "1 ", "1.", "1e3", "٣", "0x1",
+        ] {
+            assert!(parse_integer(s).is_none(), "{s:?}");
         }
     }
 

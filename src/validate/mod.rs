@@ -12,10 +12,12 @@
 //!
 //! Where the spec leaves a choice, the choice is documented where it is made: lexical
 //! forms in `lexical.rs` (leading zeros, `NaN`, zones), cell-to-field matching and
-//! memory in `table.rs`, inference rules in `infer.rs`, accepted keys in `schema.rs`.
+//! memory in `table.rs`, how unique and primary-key values are remembered exactly in
+//! `keyset.rs`, inference rules in `infer.rs`, accepted keys in `schema.rs`.
 
 mod compile;
 mod infer;
+mod keyset;
 mod lexical;
 mod report;
 mod schema;

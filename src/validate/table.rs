@@ -8,26 +8,24 @@
 //! compiled, bounds and enum values cast). Per cell, text cells are checked in place
 //! and typed cells either match their type directly or are rendered into one reused
 //! buffer; a violation allocates only while it is being kept. Unique and primary-key
-//! checks must remember values: one entry per distinct value, holding its key (the text,
-//! or a short encoding of a typed value) and the row that first had it, roughly
-//! 40 bytes + the value's length. For a 1M-row table with one unique 10-character column
-//! that is about 50 MB.
+//! checks must remember values: one entry per distinct value in a [`KeySet`], holding
+//! its key (the text, or a short binary encoding of a typed value) and the row that first
+//! had it, roughly 40 bytes + the value's length. For a 1M-row table with one unique
+//! 10-character column that is about 60 MB. A primary-key cell is cast once: its key is
+//! taken from the cell check, not worked out again for the row.
 //!
 //! Cells are matched to fields by position, as the spec's "same names, same order"
 //! header rule implies; header differences are reported once, on the header row.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::io;
 
 use super::compile::{compile, lexical, Cast, CompiledField, CompiledSchema};
+use super::keyset::KeySet;
 use super::report::{Report, Violation, ViolationRule};
 use super::schema::TableSchema;
 use super::ValidateError;
 use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
-
-/// Values already seen, by key, with the row that first had each.
-type Seen = HashMap<Box<str>, u64>;
 
 /// Checks a table against a Table Schema. See the module docs for cost.
 #[derive(Debug)]
@@ -37,11 +35,15 @@ pub struct Validator {
     info: TableInfo,
     report: Report,
     /// Per field: the values seen, for fields with `unique`.
-    unique: Vec<Option<Seen>>,
-    primary_key: Seen,
+    unique: Vec<Option<KeySet>>,
+    primary_key: KeySet,
+    /// Per field: its place in the primary key, if it is part of it.
+    pk_place: Vec<Option<usize>>,
+    /// This row's key of each primary-key field, in primary-key order.
+    pk_parts: Vec<Vec<u8>>,
     text_buf: String,
-    key_buf: String,
-    pk_buf: String,
+    key_buf: Vec<u8>,
+    pk_buf: Vec<u8>,
 }
 
 impl Validator {
@@ -58,16 +60,20 @@ impl Validator {
             unique: schema
                 .fields
                 .iter()
-                .map(|f| f.unique.then(Seen::new))
+                .map(|f| f.unique.then(KeySet::default))
                 .collect(),
+            pk_place: (0..schema.fields.len())
+                .map(|i| schema.primary_key.iter().position(|&k| k == i))
+                .collect(),
+            pk_parts: vec![Vec::new(); schema.primary_key.len()],
             schema,
             max_violations,
             info: TableInfo::default(),
             report: Report::default(),
-            primary_key: Seen::new(),
+            primary_key: KeySet::default(),
             text_buf: String::new(),
-            key_buf: String::new(),
-            pk_buf: String::new(),
+            key_buf: Vec::new(),
+            pk_buf: Vec::new(),
         })
     }
 
@@ -183,13 +189,14 @@ impl TableSink for Validator {
             report,
             unique,
             primary_key,
+            pk_place,
+            pk_parts,
             text_buf,
             key_buf,
             pk_buf,
         } = self;
         let max = *max_violations;
         let empty = Value::Empty;
-        pk_buf.clear();
         let mut pk_complete = true;
         for (i, field) in schema.fields.iter().enumerate() {
             let value = row.cells.get(i).unwrap_or(&empty);
@@ -210,10 +217,14 @@ impl TableSink for Validator {
                 text_buf,
                 key_buf,
                 unique[i].as_mut(),
+                pk_place[i].is_some(),
             );
-            if schema.primary_key.contains(&i) {
+            if let Some(p) = pk_place[i] {
                 match state {
-                    CellState::Valid => {}
+                    CellState::Valid => {
+                        pk_parts[p].clear();
+                        pk_parts[p].extend_from_slice(key_buf);
+                    }
                     CellState::Invalid => pk_complete = false,
                     CellState::Missing => {
                         pk_complete = false;
@@ -232,16 +243,16 @@ impl TableSink for Validator {
             }
         }
         if !schema.primary_key.is_empty() && pk_complete {
-            // Keys are built in primary-key order, not column order, so the message lists
-            // values the way the schema names them.
-            for &i in &schema.primary_key {
-                let field = &schema.fields[i];
-                let value = row.cells.get(i).unwrap_or(&empty);
-                if let Some(cast) = field.cast(value, text_buf) {
-                    cast.write_key(pk_buf);
-                }
-            }
-            if let Some(&first) = primary_key.get(pk_buf.as_str()) {
+            // Keys are joined in primary-key order, not column order, so equal keys are
+            // equal bytes whatever the columns' order; each part carries its length.
+            let key: &[u8] = if let [only] = pk_parts.as_slice() {
+                only
+            } else {
+                pk_buf.clear();
+                pk_parts.iter().for_each(|p| pk_buf.extend_from_slice(p));
+                pk_buf
+            };
+            if let Some(first) = primary_key.first_or_insert(key, row.number) {
                 push(report, max, || {
                     let names: Vec<&str> = schema
                         .primary_key
@@ -270,8 +281,6 @@ impl TableSink for Validator {
                         ),
                     }
                 });
-            } else {
-                primary_key.insert(pk_buf.as_str().into(), row.number);
             }
         }
         for (i, value) in row.cells.iter().enumerate().skip(schema.fields.len()) {
@@ -307,8 +316,9 @@ fn check_cell(
     report: &mut Report,
     max: usize,
     text_buf: &mut String,
-    key_buf: &mut String,
-    seen: Option<&mut Seen>,
+    key_buf: &mut Vec<u8>,
+    seen: Option<&mut KeySet>,
+    want_key: bool,
 ) -> CellState {
     let missing = match value {
         Value::Empty => schema.missing_values.iter().any(|m| m.is_empty()),
@@ -353,7 +363,12 @@ fn check_cell(
         return CellState::Invalid;
     };
     if let Cast::Text(s) = cast {
-        if field.min_length.is_some() || field.max_length.is_some() {
+        // Lengths are in characters. A character is 1 to 4 bytes, so the byte length
+        // alone clears most cells, and only a cell near a bound is counted.
+        let bytes = s.len();
+        let may_be_short = field.min_length.is_some_and(|min| bytes.div_ceil(4) < min);
+        let may_be_long = field.max_length.is_some_and(|max| bytes > max);
+        if may_be_short || may_be_long {
             let n = s.chars().count();
             if let Some(min) = field.min_length.filter(|&min| n < min) {
                 violate(
@@ -398,27 +413,22 @@ fn check_cell(
             format!("{} is more than the maximum {}", shown(), max.text),
         );
     }
-    if field.enumeration.is_some() || seen.is_some() {
+    if want_key || field.enumeration.is_some() || seen.is_some() {
         cast.write_key(key_buf);
     }
     if let Some((keys, listed)) = &field.enumeration {
-        if !keys.contains(key_buf.as_str()) {
+        if !keys.contains(key_buf) {
             violate(
                 ViolationRule::Enum,
                 format!("\"{}\" is not one of {listed}", shown()),
             );
         }
     }
-    if let Some(seen) = seen {
-        match seen.get(key_buf.as_str()) {
-            Some(&first) => violate(
-                ViolationRule::Unique,
-                format!("\"{}\" repeats row {first}; values must be unique", shown()),
-            ),
-            None => {
-                seen.insert(key_buf.as_str().into(), place.row);
-            }
-        }
+    if let Some(first) = seen.and_then(|seen| seen.first_or_insert(key_buf, place.row)) {
+        violate(
+            ViolationRule::Unique,
+            format!("\"{}\" repeats row {first}; values must be unique", shown()),
+        );
     }
     // A cell of the right type that breaks a constraint still has a key for the
     // primary-key check, so it counts as valid there.
