@@ -416,3 +416,34 @@ fn xlsx_parts_spelt_in_capitals_are_still_screened() {
         assert_has(&found, rule, &location);
     }
 }
+
+/// xls hides things the screen cannot read: the file is held until a waiver says
+/// someone has looked, and only that waiver releases it.
+#[test]
+fn an_xls_is_held_for_what_the_screen_cannot_see_until_waived() {
+    let xls = include_bytes!("../../../samples/data/regional_outreach.xls").to_vec();
+    let found = run(ContainerFormat::Xls, "r.xls", xls);
+    let blind: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.rule == Rule::HiddenContent && f.location == "file \"r.xls\"")
+        .collect();
+    assert_eq!(blind.len(), 1, "{found:?}");
+    assert!(
+        blind[0].excerpt.contains("hidden rows and columns"),
+        "{}",
+        blind[0].excerpt
+    );
+    let waiver = Waiver {
+        rule: Rule::HiddenContent,
+        location: Some("file \"r.xls\"".into()),
+        value_pattern: None,
+        approver: "J. Singh (IMSO)".into(),
+        justification: "opened and checked".into(),
+    };
+    let (holding, waived) = apply_waivers(found, &[waiver]);
+    assert_eq!(waived.len(), 1);
+    assert!(
+        holding.iter().all(|f| f.rule != Rule::HiddenContent),
+        "{holding:?}"
+    );
+}
