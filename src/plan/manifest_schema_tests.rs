@@ -393,8 +393,24 @@ fn wrong_types_and_every_enumerated_value_agree_between_serde_and_the_schema() {
         };
         assert_eq!(verdicts(&m, &validator), (false, false), "{}", show(path));
     }
-    // status 2, role 3, format 7, error_cells 3, outputs 3, waiver rules 13
-    assert_eq!(enums, 31);
+    // status 2, role 3, format 7, error_cells 3, outputs 3, waiver rules 14
+    assert_eq!(enums, 32);
+}
+
+/// The schema lists the screen's rules by id: a rule added to the screen must be added
+/// there too, or a waiver for it would fail the schema while serde takes it.
+#[test]
+fn the_schema_names_every_screen_rule() {
+    let (schema, _) = schema();
+    let listed: Vec<&str> = schema
+        .pointer("/$defs/waiver/properties/rule/anyOf/0/enum")
+        .and_then(|v| v.as_array())
+        .expect("the waiver rule enum")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let rules: Vec<&str> = crate::screen::rule_ids().collect();
+    assert_eq!(listed, rules);
 }
 
 #[test]

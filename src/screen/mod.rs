@@ -32,7 +32,7 @@ use std::io::{BufRead, Read, Seek};
 use serde::Deserialize;
 
 pub use cells::{neutralise_formula, CellScreen};
-pub use rule::{Finding, Rule, UnknownRule};
+pub use rule::{rule_ids, Finding, Rule, UnknownRule};
 pub use waiver::{apply_waivers, check_waivers, Waiver};
 
 use matcher::Matcher;

@@ -56,6 +56,11 @@ const SIMPLE_RULES: &[(&str, Rule)] = &[
 
 const CUSTOM_PREFIX: &str = "custom:";
 
+/// The ids of the built-in rules, in their documented order.
+pub fn rule_ids() -> impl Iterator<Item = &'static str> {
+    SIMPLE_RULES.iter().map(|(id, _)| *id)
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Rule::Custom(name) = self {
