@@ -374,17 +374,24 @@ mod tests {
         }
     }
 
+    /// A CSV whose sniffed head is valid UTF-8, then `last` as its last line; and the
+    /// number of that line.
+    fn utf8_head_then(last: &[u8]) -> (Vec<u8>, u64) {
+        let mut bytes = b"a,b\n".to_vec();
+        while bytes.len() < SNIFF_BYTES + 10 {
+            bytes.extend_from_slice(b"\xc3\xa9,x\n");
+        }
+        bytes.extend_from_slice(last);
+        let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        (bytes, rows)
+    }
+
     #[test]
     fn a_character_split_by_a_delimiter_is_not_utf8() {
         // After the sniffed head, so the file is read as UTF-8: `\xc3,\xa9` is "é" with a
         // comma inside it. The record's bytes without the comma are valid UTF-8; the
         // fields are not.
-        let mut bytes = b"a,b\n".to_vec();
-        while bytes.len() < SNIFF_BYTES + 10 {
-            bytes.extend_from_slice(b"\xc3\xa9,x\n");
-        }
-        bytes.extend_from_slice(b"\xc3,\xa9\n");
-        let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let (bytes, rows) = utf8_head_then(b"\xc3,\xa9\n");
         match read_bytes(&bytes) {
             Err(ReadError::Csv { row, .. }) => assert_eq!(row, rows),
             other => panic!("{:?}", other.map(|t| t.rows.len())),
@@ -396,12 +403,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_after_the_head_is_an_error() {
-        let mut bytes = b"a,b\n".to_vec();
-        while bytes.len() < SNIFF_BYTES + 10 {
-            bytes.extend_from_slice(b"\xc3\xa9,x\n");
-        }
-        bytes.extend_from_slice(b"\xff,x\n");
-        let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let (bytes, rows) = utf8_head_then(b"\xff,x\n");
         match read_bytes(&bytes) {
             Err(ReadError::Csv { row, .. }) => assert_eq!(row, rows, "the row with the bad byte"),
             other => panic!("{:?}", other.map(|t| t.rows.len())),

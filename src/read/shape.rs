@@ -66,20 +66,34 @@ pub(crate) fn parse_range(text: &str) -> Option<Bounds> {
 }
 
 fn parse_cell(text: &str) -> Option<(u32, u32)> {
-    let text = text.trim().replace('$', "");
-    let split = text.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = text.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic())
-    {
+    cell_ref(text.trim().replace('$', "").as_bytes())
+}
+
+/// `B12` (any letter case) → (11, 1), 0-based; `None` for anything else.
+pub(crate) fn cell_ref(b: &[u8]) -> Option<(u32, u32)> {
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 {
         return None;
     }
-    let col = letters
-        .to_ascii_uppercase()
-        .bytes()
-        .try_fold(0u32, |acc, b| Some(acc * 26 + u32::from(b - b'A') + 1))?
-        - 1;
-    let row: u32 = digits.parse().ok()?;
-    Some((row.checked_sub(1)?, col))
+    let col = b[..letters].iter().fold(0u32, |acc, c| {
+        acc * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = parse_u32(&b[letters..])?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// A decimal number of ASCII digits that fits in a `u32`, without allocating.
+pub(crate) fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &d| {
+        if d.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        } else {
+            None
+        }
+    })
 }
 
 /// First pass: where the table is.
@@ -250,7 +264,11 @@ impl<'s> Assembler<'s> {
                     max: self.max_cells,
                 });
             }
-            let blank = vec![Value::Empty; self.cells.len()];
+            let blank = if self.held_empty > 0 {
+                vec![Value::Empty; self.cells.len()]
+            } else {
+                Vec::new()
+            };
             for held in (1..=self.held_empty).rev() {
                 self.sink
                     .row(Row {

@@ -260,17 +260,7 @@ pub(crate) fn read<R: Read + Seek>(
                 st.text(&text);
             }
             Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => {
-                        let name = String::from_utf8_lossy(&r).into_owned();
-                        match predefined(&name) {
-                            Some(c) => c,
-                            None => return Err(st.xml_err(at, format!("the entity &{name}; is not allowed (only &amp; &lt; &gt; &apos; &quot; and numeric references are; entities are never expanded)"))),
-                        }
-                    }
-                    Err(e) => return Err(st.xml_err(at, format!("bad character reference: {e}"))),
-                };
+                let ch = resolve_ref(&r).map_err(|d| st.xml_err(at, d))?;
                 st.text(ch.encode_utf8(&mut [0; 4]));
             }
             // An external DTD is harmless here: nothing is ever fetched or expanded.
@@ -297,7 +287,20 @@ pub(crate) fn read<R: Read + Seek>(
     })
 }
 
-pub(crate) fn predefined(name: &str) -> Option<char> {
+/// What a reference stands for: a character reference, or one of XML's five predefined
+/// entities. Any other entity is refused: nothing is ever expanded.
+pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => {
+            let name = String::from_utf8_lossy(r);
+            predefined(&name).ok_or_else(|| format!("the entity &{name}; is not allowed (only &amp; &lt; &gt; &apos; &quot; and numeric references are; entities are never expanded)"))
+        }
+        Err(e) => Err(format!("bad character reference: {e}")),
+    }
+}
+
+fn predefined(name: &str) -> Option<char> {
     Some(match name {
         "amp" => '&',
         "lt" => '<',

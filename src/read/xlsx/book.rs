@@ -221,28 +221,41 @@ fn sheet_type(kind: &str) -> SheetType {
     }
 }
 
-/// Calls `on_element` for every start or empty element of a small part.
-fn walk<B: BufRead>(
+/// Calls `on_event` for every event of a small part, to its end. A DTD is refused here,
+/// for every part alike.
+fn each_event<B: BufRead>(
     file: &str,
     part: &str,
     mut xml: Reader<B>,
-    mut on_element: impl FnMut(&BytesStart<'_>) -> Result<(), String>,
+    mut on_event: impl FnMut(Event<'_>) -> Result<(), String>,
 ) -> Result<(), ReadError> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
         let at = xml.buffer_position();
         match xml.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) => on_element(&e),
+            Ok(Event::Eof) => return Ok(()),
             Ok(Event::DocType(d)) if d.contains(&b'[') => {
                 Err("it declares a DTD, which is refused for safety".into())
             }
-            Ok(Event::Eof) => return Ok(()),
-            Ok(_) => Ok(()),
+            Ok(event) => on_event(event),
             Err(e) => Err(e.to_string()),
         }
         .map_err(|d| part_error(file, part, at, d))?;
     }
+}
+
+/// Calls `on_element` for every start or empty element of a small part.
+fn walk<B: BufRead>(
+    file: &str,
+    part: &str,
+    xml: Reader<B>,
+    mut on_element: impl FnMut(&BytesStart<'_>) -> Result<(), String>,
+) -> Result<(), ReadError> {
+    each_event(file, part, xml, |event| match event {
+        Event::Start(e) | Event::Empty(e) => on_element(&e),
+        _ => Ok(()),
+    })
 }
 
 pub(super) fn part_error(
@@ -288,14 +301,7 @@ fn read_styles<B: BufRead>(file: &str, part: &str, xml: Reader<B>) -> Result<Vec
     let mut styles = Vec::new();
     let mut in_cell_xfs = false;
     let mut depth_in_xfs = 0u32;
-    let mut xml = xml;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let at = xml.buffer_position();
-        let event = xml
-            .read_event_into(&mut buf)
-            .map_err(|e| part_error(file, part, at, e))?;
+    each_event(file, part, xml, |event| {
         match event {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"numFmt" => {
                 if let (Some(id), Some(code)) = (attr(&e, b"numFmtId"), attr(&e, b"formatCode")) {
@@ -321,18 +327,11 @@ fn read_styles<B: BufRead>(file: &str, part: &str, xml: Reader<B>) -> Result<Vec
             }
             Event::Start(_) if depth_in_xfs > 0 => depth_in_xfs += 1,
             Event::End(_) if depth_in_xfs > 0 => depth_in_xfs -= 1,
-            Event::DocType(d) if d.contains(&b'[') => {
-                return Err(part_error(
-                    file,
-                    part,
-                    at,
-                    "it declares a DTD, which is refused for safety",
-                ))
-            }
-            Event::Eof => return Ok(styles),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
+    Ok(styles)
 }
 
 /// The shared strings table: each `<si>`'s text, its rich-text runs joined; phonetic
@@ -340,19 +339,12 @@ fn read_styles<B: BufRead>(file: &str, part: &str, xml: Reader<B>) -> Result<Vec
 fn read_shared_strings<B: BufRead>(
     file: &str,
     part: &str,
-    mut xml: Reader<B>,
+    xml: Reader<B>,
 ) -> Result<SharedStrings, ReadError> {
     let mut table = SharedStrings::default();
     let mut item = String::new();
     let (mut in_t, mut in_phonetic) = (false, false);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let at = xml.buffer_position();
-        let event = xml
-            .read_event_into(&mut buf)
-            .map_err(|e| part_error(file, part, at, e))?;
-        let fail = |d: String| part_error(file, part, at, d);
+    each_event(file, part, xml, |event| {
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
                 b"si" => item.clear(),
@@ -373,18 +365,14 @@ fn read_shared_strings<B: BufRead>(
                 b"rPh" => in_phonetic = false,
                 _ => {}
             },
-            Event::Text(t) if in_t => text::push_raw(&mut item, &t).map_err(fail)?,
-            Event::CData(t) if in_t => text::push_raw(&mut item, &t).map_err(fail)?,
-            Event::GeneralRef(r) if in_t => text::push_ref(&mut item, &r).map_err(fail)?,
-            Event::DocType(d) if d.contains(&b'[') => {
-                return Err(fail(
-                    "it declares a DTD, which is refused for safety".into(),
-                ))
-            }
-            Event::Eof => return Ok(table),
+            Event::Text(t) if in_t => text::push_raw(&mut item, &t)?,
+            Event::CData(t) if in_t => text::push_raw(&mut item, &t)?,
+            Event::GeneralRef(r) if in_t => text::push_ref(&mut item, &r)?,
             _ => {}
         }
-    }
+        Ok(())
+    })?;
+    Ok(table)
 }
 
 impl SharedStrings {

@@ -12,7 +12,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::text;
-use crate::read::shape::{parse_range, Bounds};
+use crate::read::shape::{cell_ref, parse_range, parse_u32, Bounds};
 
 /// A cell's value as stored; text-like values are in [`Cells::text`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -349,36 +349,12 @@ fn cell_start(e: &BytesStart<'_>, row: u32, col: u32) -> Result<(u32, u32, usize
     Ok((row, col, style, ty))
 }
 
-fn parse_u32(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 10 {
-        return None;
-    }
-    b.iter().try_fold(0u32, |acc, &d| {
-        if d.is_ascii_digit() {
-            acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
-        } else {
-            None
-        }
-    })
-}
-
 /// A worksheet's size (ECMA-376 Part 1, §18.3.1.73 and §18.3.1.13). References past it
 /// are refused: a hostile `r="4000000000"` would otherwise ask for billions of rows.
 const MAX_ROWS: u32 = 1_048_576;
 const MAX_COLS: u32 = 16_384;
 
-/// `B12` → (11, 1), 0-based; `None` for anything else.
+/// A cell reference within the worksheet's size.
 fn parse_cell_ref(b: &[u8]) -> Option<(u32, u32)> {
-    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    if letters == 0 || letters > 3 {
-        return None;
-    }
-    let col = b[..letters].iter().fold(0u32, |acc, c| {
-        acc * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1
-    });
-    let row = parse_u32(&b[letters..])?;
-    if row > MAX_ROWS || col > MAX_COLS {
-        return None;
-    }
-    Some((row.checked_sub(1)?, col - 1))
+    cell_ref(b).filter(|&(row, col)| row < MAX_ROWS && col < MAX_COLS)
 }

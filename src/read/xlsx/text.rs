@@ -23,20 +23,9 @@ pub(super) fn push_raw(out: &mut String, raw: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Appends what a reference stands for: a character reference, or one of XML's five
-/// predefined entities. Any other entity is refused: nothing is ever expanded.
+/// Appends what a reference stands for ([`crate::read::xml::resolve_ref`]).
 pub(super) fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => out.push(c),
-        Ok(None) => {
-            let name = String::from_utf8_lossy(r);
-            match crate::read::xml::predefined(&name) {
-                Some(c) => out.push(c),
-                None => return Err(format!("the entity &{name}; is not allowed (only &amp; &lt; &gt; &apos; &quot; and numeric references are; entities are never expanded)")),
-            }
-        }
-        Err(e) => return Err(format!("bad character reference: {e}")),
-    }
+    out.push(crate::read::xml::resolve_ref(r)?);
     Ok(())
 }
 
