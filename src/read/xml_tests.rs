@@ -384,3 +384,191 @@ fn record_path_refuses_predicates() {
         Err(ReadError::Options { .. })
     ));
 }
+
+/// `(line, detail)` of an XML error, or a panic naming what came instead.
+fn xml_error(xml: &str, options: &ReadOptions) -> (u64, String) {
+    match run(xml, options) {
+        Err(ReadError::Xml { line, detail, .. }) => (line, detail),
+        other => panic!("expected an XML error, got {other:?}"),
+    }
+}
+
+fn fields(namespaces: &[(&str, &str)], fields: &[(&str, &str)]) -> ReadOptions {
+    ReadOptions {
+        namespaces: namespaces
+            .iter()
+            .map(|(p, u)| ((*p).to_string(), (*u).to_string()))
+            .collect(),
+        fields: fields
+            .iter()
+            .map(|(name, path)| XmlField {
+                name: (*name).into(),
+                path: (*path).into(),
+            })
+            .collect(),
+        ..ReadOptions::default()
+    }
+}
+
+#[test]
+fn namespace_declarations_are_scoped_to_their_element() {
+    // `a` is bound to urn:one, then rebound to urn:two inside the second child only; the
+    // default namespace changes for one record; an undeclared prefix has no namespace.
+    let xml = r#"<r xmlns:a="urn:one" xmlns="urn:d">
+<rec><a:v>1</a:v><w>d1</w></rec>
+<rec xmlns:a="urn:two"><a:v>2</a:v><w>d2</w></rec>
+<rec><a:v>3</a:v><w xmlns="urn:other">d3</w></rec>
+<rec><b:v>4</b:v></rec>
+</r>"#;
+    let t = run(
+        xml,
+        &fields(
+            &[("one", "urn:one"), ("two", "urn:two"), ("d", "urn:d")],
+            &[
+                ("one", "one:v"),
+                ("two", "two:v"),
+                ("any_v", "v"),
+                ("d_w", "d:w"),
+                ("any_w", "w"),
+            ],
+        ),
+    )
+    .expect("valid xml");
+    let rows: Vec<Vec<Value>> = t.rows.into_iter().map(|(_, r)| r).collect();
+    let e = Value::Empty;
+    assert_eq!(
+        rows,
+        [
+            vec![text("1"), e.clone(), text("1"), text("d1"), text("d1")],
+            vec![e.clone(), text("2"), text("2"), text("d2"), text("d2")],
+            vec![text("3"), e.clone(), text("3"), e.clone(), text("d3")],
+            vec![e.clone(), e.clone(), text("4"), e.clone(), e.clone()],
+        ]
+    );
+}
+
+#[test]
+fn attributes_take_no_default_namespace() {
+    let xml = r#"<r xmlns="urn:d" xmlns:p="urn:p"><rec p:k="pk" q="q"><x p:k="xpk"/></rec></r>"#;
+    let t = run(
+        xml,
+        &fields(
+            &[("d", "urn:d"), ("p", "urn:p")],
+            &[
+                ("pk", "@p:k"),
+                ("q", "@q"),
+                ("dq", "@d:q"),
+                ("xpk", "d:x/@p:k"),
+            ],
+        ),
+    )
+    .expect("valid xml");
+    assert_eq!(
+        t.rows[0].1,
+        [text("pk"), text("q"), Value::Empty, text("xpk")]
+    );
+    let auto = run(xml, &ReadOptions::default()).expect("valid xml");
+    assert_eq!(auto.info.headers, ["@p:k", "@q", "x/@p:k", "x"]);
+}
+
+#[test]
+fn an_elements_value_is_its_own_text() {
+    let xml = "<r><rec><a>fo<b>x</b>o&amp;<![CDATA[<c>]]>&#x263A;</a><c>  spaced\n</c></rec></r>";
+    let t = run(xml, &fields(&[], &[("a", "a"), ("b", "a/b"), ("c", "c")])).expect("valid");
+    assert_eq!(
+        t.rows[0].1,
+        [text("foo&<c>☺"), text("x"), text("  spaced\n")]
+    );
+    // Automatic mode: only leaves are columns.
+    let auto = run(xml, &ReadOptions::default()).expect("valid");
+    assert_eq!(auto.info.headers, ["a/b", "c"]);
+}
+
+#[test]
+fn records_nested_in_records_are_fields_not_records() {
+    let xml = "<r><x><x><v>inner</v></x><v>outer</v></x><x><v>2</v></x></r>";
+    let options = ReadOptions {
+        record_path: Some("/r/x".into()),
+        ..fields(&[], &[("v", "v"), ("xv", "x/v")])
+    };
+    let t = run(xml, &options).expect("valid");
+    assert_eq!(
+        t.rows,
+        [
+            (1, vec![text("outer"), text("inner")]),
+            (2, vec![text("2"), Value::Empty])
+        ]
+    );
+}
+
+#[test]
+fn errors_name_the_line_they_happen_on() {
+    let (line, detail) = xml_error(
+        "<r>\n<x>\n<a>1</a>\n</x>\n<x><a>1</a><a>2</a></x>\n</r>",
+        &ReadOptions::default(),
+    );
+    assert_eq!(line, 5, "{detail}");
+    assert!(
+        detail.contains("record 2") && detail.contains("more than once"),
+        "{detail}"
+    );
+    let (line, detail) = xml_error("<r>\n<x>\n<a>1</b>\n</x></r>", &ReadOptions::default());
+    assert_eq!(line, 3, "{detail}");
+    let (line, detail) = xml_error("<r>\n<x>\n<a>1</a>\n</x>\n", &ReadOptions::default());
+    assert_eq!(line, 5, "{detail}");
+    assert!(detail.contains("ends inside <r>"), "{detail}");
+    let (line, detail) = xml_error("<r>\n\n<x>&nope;</x></r>", &ReadOptions::default());
+    assert_eq!(line, 3, "{detail}");
+    assert!(detail.contains("&nope;"), "{detail}");
+    let bad_utf8 = run_bytes(b"<r>\n<x><a>\xff</a></x></r>");
+    assert!(
+        matches!(bad_utf8, Err(ReadError::Xml { line: 2, .. })),
+        "{bad_utf8:?}"
+    );
+}
+
+fn run_bytes(xml: &[u8]) -> Result<Collect, ReadError> {
+    let mut sink = Collect::default();
+    read(
+        "t.xml",
+        io::Cursor::new(xml.to_vec()),
+        &ReadOptions::default(),
+        &mut sink,
+    )?;
+    Ok(sink)
+}
+
+#[test]
+fn the_cell_limit_counts_every_records_columns() {
+    let xml = format!("<r>{}</r>", "<x><a>1</a><b>2</b></x>".repeat(10));
+    let mut options = ReadOptions::default();
+    options.limits.max_cells = 15;
+    match run(&xml, &options) {
+        Err(ReadError::Limit {
+            limit: "max_cells",
+            value,
+            ..
+        }) => assert_eq!(value, 16),
+        other => panic!("{other:?}"),
+    }
+    options.limits.max_cells = 20;
+    assert_eq!(
+        run(&xml, &options).expect("within the limit").rows.len(),
+        10
+    );
+}
+
+#[test]
+fn an_empty_or_recordless_document_is_an_empty_table() {
+    for xml in [
+        "<r/>",
+        "<r>\n</r>",
+        "<?xml version=\"1.0\"?><r><!-- none --></r>",
+    ] {
+        let t = run(xml, &ReadOptions::default()).expect("valid");
+        assert!(
+            t.info.headers.is_empty() && t.rows.is_empty(),
+            "{xml}: {t:?}"
+        );
+    }
+}
