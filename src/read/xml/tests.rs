@@ -1,6 +1,7 @@
 use super::*;
 use crate::read::XmlField;
-use crate::table::Collect;
+use crate::table::{Collect, Row, TableInfo, TableSink};
+use std::io;
 
 fn run(xml: &str, options: &ReadOptions) -> Result<Collect, ReadError> {
     let mut sink = Collect::default();
@@ -571,4 +572,119 @@ fn an_empty_or_recordless_document_is_an_empty_table() {
             "{xml}: {t:?}"
         );
     }
+}
+
+#[test]
+fn a_failing_sink_stops_the_parser() {
+    struct Fails(u64);
+    impl TableSink for Fails {
+        fn begin(&mut self, _: &TableInfo) -> io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: Row<'_>) -> io::Result<()> {
+            self.0 += 1;
+            if self.0 == 1000 {
+                return Err(io::Error::other("disk full"));
+            }
+            Ok(())
+        }
+        fn end(&mut self) -> io::Result<()> {
+            panic!("end after a failed row");
+        }
+    }
+    // Far more rows than the batches in flight, so the parser would block if it were
+    // not told to stop.
+    let xml = format!("<r>{}</r>", "<x><a>1</a></x>".repeat(200_000));
+    let mut sink = Fails(0);
+    let got = read(
+        "t.xml",
+        io::Cursor::new(xml),
+        &ReadOptions::default(),
+        &mut sink,
+    );
+    assert!(matches!(got, Err(ReadError::Sink(_))), "{got:?}");
+    assert_eq!(sink.0, 1000);
+}
+
+#[test]
+fn rows_before_an_error_reach_the_sink_first() {
+    let xml = format!(
+        "<r>{}<x><a>1</a><b>new</b></x></r>",
+        "<x><a>1</a></x>".repeat(5000)
+    );
+    let mut sink = Collect::default();
+    let got = read(
+        "t.xml",
+        io::Cursor::new(xml),
+        &ReadOptions::default(),
+        &mut sink,
+    );
+    assert!(matches!(got, Err(ReadError::Xml { .. })), "{got:?}");
+    assert_eq!(sink.rows.len(), 5000);
+}
+
+#[test]
+fn too_many_distinct_paths_are_refused() {
+    let options = fields(&[], &[("v", "v")]);
+    let names = (0..tree::MAX_NODES + 10).map(|i| format!("<x><v>1</v><e{i}/></x>"));
+    let xml = format!("<r>{}</r>", names.collect::<String>());
+    // Elements no field can reach make no path: they are not counted.
+    assert!(run(&xml, &options).is_ok());
+    let auto = format!(
+        "<r>{}</r>",
+        (0..tree::MAX_NODES + 10)
+            .map(|i| format!("<n{i} xmlns=\"urn:{i}\"/>"))
+            .collect::<String>()
+    );
+    let record = ReadOptions {
+        record_path: Some("/r/x".into()),
+        ..ReadOptions::default()
+    };
+    // Unprefixed record steps match any namespace: the paths to them are kept.
+    let hostile = format!(
+        "<r>{}</r>",
+        (0..tree::MAX_NODES + 10)
+            .map(|i| format!("<p{i}:x xmlns:p{i}=\"urn:a\"/>"))
+            .collect::<String>()
+    );
+    assert!(run(&auto, &record).is_ok());
+    match run(&hostile, &record) {
+        Err(ReadError::Xml { detail, .. }) => {
+            assert!(detail.contains("distinct element paths"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn damaged_documents_never_panic() {
+    let base = PUBS.as_bytes();
+    let options = [
+        ReadOptions::default(),
+        ReadOptions {
+            record_path: Some("/pub:publications/pub:publication".into()),
+            namespaces: [("pub".to_string(), "urn:pubs".to_string())].into(),
+            ..bilingual(&[("t", "dc:title[@xml:lang='en']"), ("id", "@id")])
+        },
+    ];
+    for cut in 0..base.len() {
+        for o in &options {
+            let _ = run_bytes_with(&base[..cut], o);
+        }
+    }
+    for i in 0..base.len() {
+        for b in [b'<', b'>', b'/', b'"', b'&', 0xff, b':'] {
+            let mut damaged = base.to_vec();
+            damaged[i] = b;
+            for o in &options {
+                let _ = run_bytes_with(&damaged, o);
+            }
+        }
+    }
+}
+
+fn run_bytes_with(xml: &[u8], options: &ReadOptions) -> Result<Collect, ReadError> {
+    let mut sink = Collect::default();
+    read("t.xml", io::Cursor::new(xml.to_vec()), options, &mut sink)?;
+    Ok(sink)
 }

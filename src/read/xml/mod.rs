@@ -1,0 +1,197 @@
+//! XML, streamed with quick-xml: one row per record element.
+//!
+//! - **Records**: `record_path` (`/publications/publication`) names the repeating
+//!   element from the root; without it, the root's children are the records. Row
+//!   numbers are the record's 1-based ordinal; errors also give the line.
+//! - **Fields** (`fields`): `title`, `author/name`, `@lang`, `title/@xml:lang`, relative
+//!   to the record. A step's prefix is looked up in `namespaces` (`xml` is built in) and
+//!   matches by namespace URI, whatever prefix the document uses; a step without a prefix
+//!   matches the local name in any namespace. An element's value is its own text
+//!   (children's text not included); a missing field is empty; a field found twice in one
+//!   record is an error (a list cannot fit in one cell silently).
+//! - **Predicates**: any element step of a field may end in one `[@attr='value']` (single
+//!   or double quotes, no escapes) and then matches only elements carrying that attribute
+//!   with exactly that value: `dc:title[@xml:lang='en']`, `link[@rel="self"]/@href`. The
+//!   attribute's prefix resolves like an element's; an unprefixed attribute matches only
+//!   an attribute without a namespace, so `[@lang='en']` does not match `xml:lang`. Two
+//!   `dc:title`s told apart by `xml:lang` thus fill two columns, while plain `dc:title`
+//!   is still found twice. `record_path` takes no predicates.
+//! - **Automatic mode** (no `fields`): each record is flattened: leaf elements become
+//!   columns named by their path (`author/name`), attributes `@id`, `title/@xml:lang`.
+//!   The columns are those of the **first** record, so rows can stream; a later record
+//!   with a column the first did not have is an error naming the record and line (list
+//!   the columns in `fields` then). A repeated leaf is an error too.
+//! - **Safety**: no DTD processing. A `<!DOCTYPE` with an internal subset is refused, and
+//!   so is any entity other than XML's five and numeric character references, so
+//!   billion-laughs fails at once in constant memory. Nothing is ever fetched.
+//!   `max_xml_depth` bounds nesting; `max_cells` bounds the cells read; a document
+//!   with over 100,000 distinct element paths that could hold records or fields is
+//!   refused (a table has tens; a hostile file could make millions).
+//!
+//! # How it is fast
+//! A second thread parses ([`records`]): it tracks namespaces itself ([`tree`]; quick-xml's
+//! `NsReader` costs as much again as the parse), learns each distinct element path once,
+//! and hands over rows as spans of one text buffer. This thread turns them into values,
+//! reusing each cell's string, and feeds the sink. Lines are counted only when an error
+//! needs one, by reading the source again up to the error.
+
+mod paths;
+mod records;
+mod tree;
+
+use std::io::{Read, Seek};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread;
+
+use super::{guard, ReadError, ReadOptions, ReadSummary};
+use crate::table::{Row, TableInfo, TableSink, Value};
+
+/// Batches in flight each way between the two threads.
+const DEPTH: usize = 4;
+
+/// Rows of cells as spans of one text buffer: no allocation per cell on either side.
+#[derive(Default)]
+struct Batch {
+    /// The record number of the first row.
+    first: u64,
+    rows: usize,
+    text: String,
+    /// `rows × columns` spans; an empty span is an empty cell.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.rows = 0;
+        self.text.clear();
+        self.spans.clear();
+    }
+}
+
+enum Msg {
+    Begin(Vec<String>),
+    Rows(Batch),
+}
+
+pub(crate) fn read<R: Read + Seek + Send>(
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
+    guard::check_input_size(file, &mut reader, &options.limits)?;
+    let plan = paths::Plan::new(options).map_err(|detail| ReadError::Options {
+        file: file.into(),
+        detail,
+    })?;
+    let mut namespaces = tree::Namespaces::default();
+    let tree = tree::Tree::new(&plan, &mut namespaces);
+    // Parsing runs on a second thread; this one builds values and feeds the sink, so
+    // on two cores the halves overlap (as the xlsx reader's do).
+    let (tx, rx) = sync_channel(DEPTH);
+    let (back_tx, back_rx) = sync_channel(DEPTH + 2);
+    let (consumed, produced) = thread::scope(|scope| {
+        let producer = scope
+            .spawn(move || records::produce(file, reader, options, tree, namespaces, tx, back_rx));
+        let consumed = consume(file, rx, &back_tx, sink);
+        let produced = producer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (consumed, produced)
+    });
+    consumed?;
+    let Some((rows, columns)) = produced? else {
+        return Err(ReadError::corrupt(
+            file,
+            String::from("the parser stopped before the end of the document"),
+        ));
+    };
+    sink.end().map_err(ReadError::Sink)?;
+    Ok(ReadSummary {
+        rows,
+        columns,
+        sheet: None,
+    })
+}
+
+/// Feeds the sink from the parser's batches until the parser is done; on a sink error
+/// it returns at once, which drops `rx` and so stops the parser.
+fn consume(
+    file: &str,
+    rx: Receiver<Msg>,
+    recycle: &SyncSender<Batch>,
+    sink: &mut dyn TableSink,
+) -> Result<(), ReadError> {
+    // Each cell's string is reused from row to row.
+    let mut row: Vec<Value> = Vec::new();
+    let mut spare: Vec<String> = Vec::new();
+    for msg in rx {
+        match msg {
+            Msg::Begin(headers) => {
+                row = vec![Value::Empty; headers.len()];
+                spare = vec![String::new(); headers.len()];
+                let info = TableInfo {
+                    source: file.into(),
+                    sheet: None,
+                    headers,
+                    header_row: 0,
+                    first_column: 0,
+                };
+                sink.begin(&info).map_err(ReadError::Sink)?;
+            }
+            Msg::Rows(batch) => {
+                let width = row.len();
+                for r in 0..batch.rows {
+                    let spans = &batch.spans[r * width..(r + 1) * width];
+                    for ((cell, spare), &(a, b)) in row.iter_mut().zip(&mut spare).zip(spans) {
+                        if let Value::Text(old) = std::mem::replace(cell, Value::Empty) {
+                            *spare = old;
+                        }
+                        if a < b {
+                            let mut s = std::mem::take(spare);
+                            s.clear();
+                            s.push_str(&batch.text[a..b]);
+                            *cell = Value::Text(s);
+                        }
+                    }
+                    let number = batch.first + r as u64;
+                    (sink.row(Row {
+                        number,
+                        cells: &row,
+                    }))
+                    .map_err(ReadError::Sink)?;
+                }
+                // Full or gone, the parser allocates instead: no harm.
+                let _ = recycle.try_send(batch);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a reference stands for: a character reference, or one of XML's five predefined
+/// entities. Any other entity is refused: nothing is ever expanded.
+pub(crate) fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => {
+            let name = String::from_utf8_lossy(r);
+            predefined(&name).ok_or_else(|| format!("the entity &{name}; is not allowed (only &amp; &lt; &gt; &apos; &quot; and numeric references are; entities are never expanded)"))
+        }
+        Err(e) => Err(format!("bad character reference: {e}")),
+    }
+}
+
+fn predefined(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,599 @@
+//! The parsing half: quick-xml events in, rows of text spans out, in batches for the
+//! thread that builds values and feeds the sink ([`super::read`]).
+
+use std::collections::HashMap;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use quick_xml::encoding::Decoder;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::tree::{Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
+use super::{resolve_ref, Batch, Msg};
+use crate::read::shape::unique_names;
+use crate::read::{ReadError, ReadOptions};
+
+/// A batch is sent when it has this many rows or this much text, whichever is first.
+const BATCH_ROWS: usize = 256;
+const BATCH_TEXT: usize = 64 << 10;
+
+/// What stopped the parse. Lines are counted only when an error needs one (reading
+/// the document again up to the error), not for every byte of a good document.
+enum Fault {
+    Xml {
+        pos: u64,
+        detail: String,
+    },
+    Depth {
+        pos: u64,
+        depth: u64,
+    },
+    Cells(u64),
+    /// The consuming thread is gone (its sink failed): it reports why.
+    Stopped,
+}
+
+/// An attribute as read: its written name, where the local name starts, its
+/// namespace and its value. Kept per open element for predicates on ancestors.
+#[derive(Default)]
+struct Attr {
+    qname: String,
+    local_at: usize,
+    ns: Option<NsId>,
+    value: String,
+}
+
+impl Attr {
+    fn local(&self) -> &[u8] {
+        &self.qname.as_bytes()[self.local_at..]
+    }
+}
+
+/// An open element. Levels are reused, so their buffers are too.
+#[derive(Default)]
+struct Level {
+    node: u32,
+    declared: usize,
+    had_child: bool,
+    text: String,
+    attrs: Vec<Attr>,
+    n_attrs: usize,
+    /// The written name, kept only for an element with no node, for messages.
+    qname: String,
+}
+
+/// Parses the document and sends its header, then its rows. `Ok(None)` when the other
+/// thread stopped listening.
+pub(super) fn produce<R: Read + Seek>(
+    file: &str,
+    mut reader: R,
+    options: &ReadOptions,
+    tree: Tree,
+    namespaces: Namespaces,
+    out: SyncSender<Msg>,
+    recycle: Receiver<Batch>,
+) -> Result<Option<(u64, usize)>, ReadError> {
+    let origin = reader.stream_position().unwrap_or(0);
+    let mut xml = Reader::from_reader(BufReader::with_capacity(64 << 10, reader));
+    xml.config_mut().expand_empty_elements = true;
+    let mut namespaces = namespaces;
+    let bindings = Bindings::new(&mut namespaces);
+    let mut p = Producer {
+        options,
+        bindings,
+        namespaces,
+        tree,
+        levels: Vec::new(),
+        depth: 0,
+        record_depth: None,
+        began: false,
+        headers: options.fields.iter().map(|f| f.name.clone()).collect(),
+        first: Vec::new(),
+        auto_keys: Vec::new(),
+        auto_index: HashMap::new(),
+        cur: Vec::new(),
+        seen: Vec::new(),
+        batch: Batch {
+            first: 1,
+            ..Batch::default()
+        },
+        out,
+        recycle,
+        records: 0,
+        cells: 0,
+    };
+    match p.run(&mut xml) {
+        Ok(()) => Ok(Some((p.records, p.headers.len()))),
+        Err(Fault::Stopped) => Ok(None),
+        Err(fault) => {
+            // The rows before the fault go first, as a sink would have had them.
+            let rows = p.batch.rows;
+            p.batch.spans.truncate(rows * p.headers.len());
+            if p.began && rows > 0 && p.flush().is_err() {
+                return Ok(None);
+            }
+            let line = |pos: u64| line_at(xml.into_inner().into_inner(), origin, pos);
+            Err(match fault {
+                Fault::Xml { pos, detail } => ReadError::Xml {
+                    file: file.into(),
+                    line: line(pos),
+                    detail,
+                },
+                Fault::Depth { pos, depth } => ReadError::Limit {
+                    file: file.into(),
+                    limit: "max_xml_depth",
+                    what: format!(
+                        "line {}: elements nest deeper than {} levels",
+                        line(pos),
+                        options.limits.max_xml_depth
+                    ),
+                    value: depth,
+                    max: u64::from(options.limits.max_xml_depth),
+                },
+                Fault::Cells(cells) => ReadError::Limit {
+                    file: file.into(),
+                    limit: "max_cells",
+                    what: format!("the file has over {cells} cells"),
+                    value: cells,
+                    max: options.limits.max_cells,
+                },
+                Fault::Stopped => unreachable!("handled above"),
+            })
+        }
+    }
+}
+
+/// The 1-based line of byte `pos` (counted from `origin`), read again from the source;
+/// 0 if the source cannot be read again.
+fn line_at<R: Read + Seek>(mut reader: R, origin: u64, pos: u64) -> u64 {
+    if reader.seek(SeekFrom::Start(origin)).is_err() {
+        return 0;
+    }
+    let (mut left, mut lines, mut buf) = (pos, 1u64, vec![0; 64 << 10]);
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        match reader.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+                left -= n as u64;
+            }
+        }
+    }
+    lines
+}
+
+struct Producer<'a> {
+    options: &'a ReadOptions,
+    namespaces: Namespaces,
+    bindings: Bindings,
+    tree: Tree,
+    levels: Vec<Level>,
+    depth: usize,
+    /// The depth of the open record element, when inside one.
+    record_depth: Option<usize>,
+    began: bool,
+    headers: Vec<String>,
+    /// Automatic mode, first record: its keys and values, until they are the columns.
+    first: Vec<(String, String)>,
+    auto_keys: Vec<String>,
+    auto_index: HashMap<String, usize>,
+    /// The current record's cells (spans into the batch's text) and which are set.
+    cur: Vec<(usize, usize)>,
+    seen: Vec<bool>,
+    batch: Batch,
+    out: SyncSender<Msg>,
+    recycle: Receiver<Batch>,
+    records: u64,
+    cells: u64,
+}
+
+impl Producer<'_> {
+    fn run<B: std::io::BufRead>(&mut self, xml: &mut Reader<B>) -> Result<(), Fault> {
+        let mut buf = Vec::with_capacity(4096);
+        loop {
+            buf.clear();
+            let event = match xml.read_event_into(&mut buf) {
+                Ok(e) => e,
+                Err(e) => {
+                    let pos = xml.buffer_position();
+                    return Err(self.xml(pos, format!("the XML is malformed: {e}")));
+                }
+            };
+            let pos = xml.buffer_position();
+            match event {
+                Event::Start(e) => self.start(&e, xml.decoder(), pos)?,
+                Event::End(_) => self.end(pos)?,
+                Event::Text(t) => self.text(xml.decoder(), &t, pos)?,
+                Event::CData(t) => self.text(xml.decoder(), &t, pos)?,
+                Event::GeneralRef(r) => {
+                    let ch = resolve_ref(&r).map_err(|d| self.xml(pos, d))?;
+                    if let Some(level) = self.text_buffer() {
+                        level.push(ch);
+                    }
+                }
+                // An external DTD is harmless here: nothing is ever fetched or expanded.
+                Event::DocType(d) if d.contains(&b'[') => {
+                    return Err(self.xml(pos, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
+                }
+                Event::Eof => {
+                    if self.depth > 0 {
+                        let open = self.qname(self.depth - 1).to_string();
+                        return Err(self.xml(pos, format!("the document ends inside <{open}>; the file is truncated or not well-formed")));
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if !self.began {
+            self.begin()?;
+        }
+        if self.batch.rows > 0 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// An XML error at `pos`, naming the record when inside one.
+    fn xml(&self, pos: u64, detail: String) -> Fault {
+        let detail = match self.record_depth {
+            Some(_) => format!("record {}: {detail}", self.records + 1),
+            None => detail,
+        };
+        Fault::Xml { pos, detail }
+    }
+
+    fn qname(&self, level: usize) -> &str {
+        let l = &self.levels[level];
+        match self.tree.nodes.get(l.node as usize) {
+            Some(n) => &n.qname,
+            None => &l.qname,
+        }
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, decoder: Decoder, pos: u64) -> Result<(), Fault> {
+        if self.depth as u64 >= u64::from(self.options.limits.max_xml_depth) {
+            return Err(Fault::Depth {
+                pos,
+                depth: self.depth as u64 + 1,
+            });
+        }
+        if self.levels.len() == self.depth {
+            self.levels.push(Level::default());
+        }
+        let parent = match self.depth {
+            0 => 0,
+            d => self.levels[d - 1].node,
+        };
+        let level = &mut self.levels[self.depth];
+        level.declared = 0;
+        level.n_attrs = 0;
+        level.had_child = false;
+        level.text.clear();
+        // Declarations first: they apply to the element's own name.
+        if e.attributes_raw().iter().any(|b| !b.is_ascii_whitespace()) {
+            for a in e.attributes() {
+                let a = a.map_err(|e| self.xml(pos, format!("bad attribute: {e}")))?;
+                let key = a.key.as_ref();
+                let value = a.decode_and_unescape_value(decoder).map_err(|e| {
+                    self.xml(pos, format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))
+                })?;
+                let level = &mut self.levels[self.depth];
+                if key == b"xmlns" || key.starts_with(b"xmlns:") {
+                    let prefix = key.get(6..).unwrap_or_default();
+                    self.bindings
+                        .declare(&mut self.namespaces, prefix, value.as_bytes());
+                    level.declared += 1;
+                    continue;
+                }
+                if level.attrs.len() == level.n_attrs {
+                    level.attrs.push(Attr::default());
+                }
+                let attr = &mut level.attrs[level.n_attrs];
+                level.n_attrs += 1;
+                attr.qname.clear();
+                attr.qname.push_str(&String::from_utf8_lossy(key));
+                attr.local_at = attr.qname.find(':').map_or(0, |i| i + 1);
+                attr.value.clear();
+                attr.value.push_str(&value);
+            }
+        }
+        for i in 0..self.levels[self.depth].n_attrs {
+            let attr = &self.levels[self.depth].attrs[i];
+            let ns = match attr.local_at {
+                0 => None,
+                at => self.bindings.resolve(&attr.qname.as_bytes()[..at - 1]),
+            };
+            self.levels[self.depth].attrs[i].ns = ns;
+        }
+        let name = e.name();
+        let ns = self
+            .bindings
+            .resolve(name.prefix().map_or(&b""[..], |p| p.into_inner()));
+        let node = self
+            .tree
+            .child(parent, ns, name.as_ref())
+            .map_err(|()| self.xml(pos, format!("the document has over {MAX_NODES} distinct element paths, more than a table has; give read.record_path and read.fields, or split the file")))?;
+        let level = &mut self.levels[self.depth];
+        level.node = node;
+        let relevant = self.tree.nodes.get(node as usize);
+        if relevant.is_none() {
+            level.qname.clear();
+            level
+                .qname
+                .push_str(&String::from_utf8_lossy(name.as_ref()));
+        }
+        self.depth += 1;
+        let Some(n) = relevant else { return Ok(()) };
+        if n.record && self.record_depth.is_none() {
+            self.record_depth = Some(self.depth);
+            self.first.clear();
+        } else if self.record_depth.is_some() && self.depth >= 2 {
+            self.levels[self.depth - 2].had_child = true;
+        }
+        if self.record_depth.is_some() && self.levels[self.depth - 1].n_attrs > 0 {
+            self.attributes(node, pos)?;
+        }
+        Ok(())
+    }
+
+    /// The open element's attributes fill their columns (automatic mode) or fields.
+    fn attributes(&mut self, node: u32, pos: u64) -> Result<(), Fault> {
+        let level = self.depth - 1;
+        let n_attrs = self.levels[level].n_attrs;
+        if self.tree.fields.is_empty() {
+            for i in 0..n_attrs {
+                let col = self.attr_column(node, level, i);
+                let value = std::mem::take(&mut self.levels[level].attrs[i].value);
+                let key = |p: &Self| {
+                    attr_key(
+                        &p.tree.nodes[node as usize].key,
+                        &p.levels[level].attrs[i].qname,
+                    )
+                };
+                let put = self.put_auto(col, &value, pos, &key);
+                self.levels[level].attrs[i].value = value;
+                put?;
+            }
+            return Ok(());
+        }
+        let fields = self.tree.nodes[node as usize].attr_fields.clone();
+        for i in 0..n_attrs {
+            for &f in &fields {
+                let attr = &self.levels[level].attrs[i];
+                if self.tree.fields[f as usize].is_attribute(attr.ns, attr.local())
+                    && self.predicates_hold(f)
+                {
+                    let value = std::mem::take(&mut self.levels[level].attrs[i].value);
+                    let put = self.put_field(f as usize, &value, pos);
+                    self.levels[level].attrs[i].value = value;
+                    put?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Automatic mode: the column of attribute `i` of the element at `level`.
+    fn attr_column(&mut self, node: u32, level: usize, i: usize) -> u32 {
+        let qname = self.levels[level].attrs[i].qname.as_bytes();
+        let n = &self.tree.nodes[node as usize];
+        if let Some((_, col)) = n.attr_columns.iter().find(|(q, _)| **q == *qname) {
+            return *col;
+        }
+        if !self.began {
+            return UNRESOLVED;
+        }
+        let key = attr_key(&n.key, &self.levels[level].attrs[i].qname);
+        let col = self.auto_index.get(&key).map_or(MISSING, |&c| c as u32);
+        let qname: Box<[u8]> = qname.into();
+        self.tree.nodes[node as usize]
+            .attr_columns
+            .push((qname, col));
+        col
+    }
+
+    /// Whether every predicate of field `f` holds for the open elements it runs over.
+    fn predicates_hold(&self, f: u32) -> bool {
+        let Some(record) = self.record_depth else {
+            return false;
+        };
+        let steps = &self.tree.fields[f as usize].elements;
+        steps.iter().enumerate().all(|(k, (_, pred))| {
+            pred.as_ref().is_none_or(|(attr, value)| {
+                let level = &self.levels[record + k];
+                level.attrs[..level.n_attrs]
+                    .iter()
+                    .any(|a| attr.is(a.ns, a.local()) && a.value == *value)
+            })
+        })
+    }
+
+    /// Where text goes: the open element's own text, inside a record.
+    fn text_buffer(&mut self) -> Option<&mut String> {
+        self.record_depth?;
+        let d = self.depth.checked_sub(1)?;
+        Some(&mut self.levels[d].text)
+    }
+
+    /// Text is decoded (checked, for UTF-8) even outside records: a document that is
+    /// not what it declares is refused wherever that shows.
+    fn text(&mut self, decoder: Decoder, raw: &[u8], pos: u64) -> Result<(), Fault> {
+        let decoded = match self.text_buffer() {
+            Some(text) => decoder.decode_into(raw, text),
+            None => decoder.decode(raw).map(drop),
+        };
+        decoded.map_err(|e| self.xml(pos, format!("the text is not valid UTF-8: {e}")))
+    }
+
+    fn end(&mut self, pos: u64) -> Result<(), Fault> {
+        let Some(d) = self.depth.checked_sub(1) else {
+            return Ok(());
+        };
+        let node = self.levels[d].node;
+        self.bindings.pop(self.levels[d].declared);
+        let result = match self.tree.nodes.get(node as usize) {
+            Some(n) if n.rel > 0 && self.record_depth.is_some() => {
+                if self.tree.fields.is_empty() {
+                    if self.levels[d].had_child {
+                        Ok(())
+                    } else {
+                        let col = self.column(node);
+                        let text = std::mem::take(&mut self.levels[d].text);
+                        let key = |p: &Self| p.tree.nodes[node as usize].key.clone();
+                        let put = self.put_auto(col, &text, pos, &key);
+                        self.levels[d].text = text;
+                        put
+                    }
+                } else {
+                    let fields = n.elem_fields.clone();
+                    let text = std::mem::take(&mut self.levels[d].text);
+                    let mut put = Ok(());
+                    for f in fields {
+                        if put.is_ok() && self.predicates_hold(f) {
+                            put = self.put_field(f as usize, &text, pos);
+                        }
+                    }
+                    self.levels[d].text = text;
+                    put
+                }
+            }
+            _ => Ok(()),
+        };
+        result?;
+        self.depth = d;
+        if self.record_depth == Some(d + 1) {
+            self.record_depth = None;
+            return self.finish_record();
+        }
+        Ok(())
+    }
+
+    /// Automatic mode: the column of the element at `node`, once the columns are known.
+    fn column(&mut self, node: u32) -> u32 {
+        if !self.began {
+            return UNRESOLVED;
+        }
+        let n = &mut self.tree.nodes[node as usize];
+        if n.column == UNRESOLVED {
+            n.column = self.auto_index.get(&n.key).map_or(MISSING, |&c| c as u32);
+        }
+        n.column
+    }
+
+    /// Automatic mode: puts `value` in column `col`; `key` names the column, only
+    /// needed before the columns are fixed and in messages.
+    fn put_auto(
+        &mut self,
+        col: u32,
+        value: &str,
+        pos: u64,
+        key: &dyn Fn(&Self) -> String,
+    ) -> Result<(), Fault> {
+        let twice = |k: &str| {
+            format!("\"{k}\" occurs more than once in the record; map the columns with read.fields")
+        };
+        if !self.began {
+            let k = key(self);
+            if self.first.iter().any(|(have, _)| *have == k) {
+                return Err(self.xml(pos, twice(&k)));
+            }
+            self.first.push((k, value.to_string()));
+            return Ok(());
+        }
+        if col == MISSING {
+            let k = key(self);
+            return Err(self.xml(pos, format!("\"{k}\" is not in the first record, whose columns are {}; list every column in read.fields", self.auto_keys.join(", "))));
+        }
+        self.set(col as usize, value)
+            .map_err(|()| self.xml(pos, twice(&key(self))))
+    }
+
+    fn put_field(&mut self, i: usize, value: &str, pos: u64) -> Result<(), Fault> {
+        self.size_row();
+        self.set(i, value).map_err(|()| {
+            self.xml(
+                pos,
+                format!(
+                    "field \"{}\" ({}) occurs more than once; make its path more specific",
+                    self.headers[i], self.options.fields[i].path
+                ),
+            )
+        })
+    }
+
+    /// Fills cell `i` of the current record; `Err` if it was filled already.
+    fn set(&mut self, i: usize, value: &str) -> Result<(), ()> {
+        if std::mem::replace(&mut self.seen[i], true) {
+            return Err(());
+        }
+        let start = self.batch.text.len();
+        self.batch.text.push_str(value);
+        self.cur[i] = (start, self.batch.text.len());
+        Ok(())
+    }
+
+    fn size_row(&mut self) {
+        if self.cur.len() != self.headers.len() {
+            self.cur = vec![(0, 0); self.headers.len()];
+            self.seen = vec![false; self.headers.len()];
+        }
+    }
+
+    fn begin(&mut self) -> Result<(), Fault> {
+        if self.tree.fields.is_empty() {
+            self.headers = unique_names(self.auto_keys.iter().cloned());
+        }
+        self.began = true;
+        self.size_row();
+        (self.out.send(Msg::Begin(self.headers.clone()))).map_err(|_| Fault::Stopped)
+    }
+
+    fn finish_record(&mut self) -> Result<(), Fault> {
+        if !self.began {
+            if self.tree.fields.is_empty() {
+                self.auto_keys = self.first.iter().map(|(k, _)| k.clone()).collect();
+                self.auto_index = (self.auto_keys.iter().cloned())
+                    .enumerate()
+                    .map(|(i, k)| (k, i))
+                    .collect();
+            }
+            self.begin()?;
+            for i in 0..self.first.len() {
+                let value = std::mem::take(&mut self.first[i].1);
+                let _ = self.set(i, &value);
+            }
+        }
+        self.records += 1;
+        self.cells += self.cur.len() as u64;
+        if self.cells > self.options.limits.max_cells {
+            return Err(Fault::Cells(self.cells));
+        }
+        self.batch.spans.extend_from_slice(&self.cur);
+        self.batch.rows += 1;
+        self.cur.iter_mut().for_each(|c| *c = (0, 0));
+        self.seen.iter_mut().for_each(|s| *s = false);
+        if self.batch.rows >= BATCH_ROWS || self.batch.text.len() >= BATCH_TEXT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Fault> {
+        let mut next = self.recycle.try_recv().unwrap_or_default();
+        next.clear();
+        next.first = self.records + 1;
+        let full = std::mem::replace(&mut self.batch, next);
+        self.out.send(Msg::Rows(full)).map_err(|_| Fault::Stopped)
+    }
+}
+
+fn attr_key(element_key: &str, attr: &str) -> String {
+    if element_key.is_empty() {
+        format!("@{attr}")
+    } else {
+        format!("{element_key}/@{attr}")
+    }
+}
