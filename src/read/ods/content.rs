@@ -215,7 +215,7 @@ impl<B: BufRead> Content<B> {
         c.find_table(pick)?;
         if c.in_table {
             // Once a table is chosen, an error is the table's: it comes with its name.
-            if let Err(m) = c.to_first_row() {
+            if let Err(m) = c.read_to_first_row() {
                 c.failed = Some(m);
             }
         }
@@ -353,7 +353,7 @@ impl<B: BufRead> Content<B> {
     }
 
     /// Reads the table's columns, up to its first row (or its end).
-    fn to_first_row(&mut self) -> Result<(), Malformed> {
+    fn read_to_first_row(&mut self) -> Result<(), Malformed> {
         while self.in_table {
             if self.step(true)? {
                 return Ok(());

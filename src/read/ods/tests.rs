@@ -471,7 +471,9 @@ fn damaged_content_is_refused_with_where_and_what() {
         "",
         &table(
             "Data",
-            &row(&r#"<table:table-cell office:value-type="string"><text:p><text:s text:c="4000000000"/></text:p></table:table-cell>"#.repeat(1)),
+            &row(
+                r#"<table:table-cell office:value-type="string"><text:p><text:s text:c="4000000000"/></text:p></table:table-cell>"#,
+            ),
         ),
     );
     for (xml, want) in [
