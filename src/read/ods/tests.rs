@@ -580,3 +580,21 @@ fn damaged_content_never_panics() {
 fn content_bytes(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }
+
+/// A damaged package (the compressed stream itself, or its directory) gives an error or
+/// a table, never a panic or a hang: inflating errors reach the parsing thread as I/O
+/// errors.
+#[test]
+fn damaged_packages_never_panic() {
+    let rows: String = (0..200)
+        .map(|i| row(&(f(&i.to_string()) + &s("text"))))
+        .collect();
+    let good = one_table(&rows);
+    for i in (0..good.len()).step_by(7) {
+        let mut v = good.clone();
+        v[i] ^= 0x5A;
+        let _ = read(v.clone(), &ReadOptions::default());
+        v.truncate(i);
+        let _ = read(v, &ReadOptions::default());
+    }
+}
