@@ -7,9 +7,10 @@
 //! ods has no used range, but a table declares its columns (`table:table-column`)
 //! before its rows. When the header row reaches the first and the last declared
 //! column, the table is read in one pass (the rules are in [`super::stream`]);
-//! otherwise (LibreOffice often declares all 1024 or 16384 columns) in two. The chosen
-//! table is the first visible one unless the options name another: the sheets before it
-//! are passed over unparsed, and those after it are never read.
+//! otherwise (more columns declared than the header spans, or none declared) in two,
+//! which costs about twice the parsing. The chosen table is the first visible one
+//! unless the options name another: the tables before it are passed over without
+//! building a cell, and those after it are never read.
 //!
 //! # Values
 //! As calamine gave them, so outputs did not change: `office:value` numbers,
