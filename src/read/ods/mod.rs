@@ -7,7 +7,7 @@
 //! ods has no used range, but a table declares its columns (`table:table-column`)
 //! before its rows. When the header row reaches the first and the last declared
 //! column, the table is read in one pass (the rules are in [`super::stream`]);
-//! otherwise (more columns declared than the header spans, or none declared) in two,
+//! otherwise (more columns declared than the header spans, one or none declared) in two,
 //! which costs about twice the parsing. The chosen table is the first visible one
 //! unless the options name another: the tables before it are passed over without
 //! building a cell, and those after it are never read.
@@ -142,7 +142,9 @@ fn one_pass<R: Read + Seek + Send>(
             let max_cells = reading.options.limits.max_cells;
             return push_table(file, sheet, scan, sink, max_cells, |_| Ok(())).map(Pass::Done);
         };
-        let declared = (columns > 0).then(|| Bounds {
+        // Some writers declare one column whatever they write (a title row in A1 would
+        // then seem to fix the table): a single declared column is not trusted.
+        let declared = (columns > 1).then(|| Bounds {
             first_row: 0,
             last_row: u32::MAX,
             first_col: 0,

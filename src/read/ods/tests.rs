@@ -313,6 +313,21 @@ fn a_value_outside_the_declared_columns_is_refused_not_dropped() {
     assert!(msg.contains("C2") && msg.contains("read.range"), "{msg}");
 }
 
+/// A writer that declares one column whatever it writes: a title row in A1 does not
+/// make the rest of the table one column wide.
+#[test]
+fn a_single_declared_column_is_not_trusted() {
+    let body = format!(
+        r#"<table:table-column table:style-name="co1"/>{}{}{}"#,
+        row(&s("Annual report")),
+        row(&(s("id") + &s("name"))),
+        row(&(f("1") + &s("x")))
+    );
+    let t = ok(one_table(&body));
+    assert_eq!(t.info.headers, ["Annual report", "column_B"]);
+    assert_eq!(t.rows.len(), 2);
+}
+
 #[test]
 fn a_range_and_a_header_row_cut_the_table() {
     let body = format!(
