@@ -1,4 +1,5 @@
-//! The read stage: spreadsheets (calamine), XML (quick-xml) and CSV, pushed row by row
+//! The read stage: spreadsheets (ogpipe's own xlsx and ods readers, calamine for xls
+//! and xlsb), XML (quick-xml) and CSV, pushed row by row
 //! into a [`TableSink`].
 //!
 //! # Contract
@@ -9,19 +10,22 @@
 //!   (with no headers) and `end`.
 //! - Nothing here panics on input: corrupt, truncated, encrypted or hostile files come
 //!   back as a [`ReadError`] naming the file and what to do.
-//! - Memory does not grow with rows for xlsx/xlsm, XML and CSV (they stream); xls, xlsb
-//!   and ods load one sheet, bounded by [`Limits::max_cells`].
+//! - Memory does not grow with rows for xlsx/xlsm, ods, XML and CSV (they stream); xls
+//!   and xlsb load one sheet through calamine, bounded by [`Limits::max_cells`].
 //!
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
 
 mod error;
+mod feed;
 mod format;
 mod guard;
 mod options;
 pub(crate) mod shape;
+mod stream;
 
 pub mod csv;
+mod ods;
 pub mod spreadsheet;
 mod xlsx;
 pub mod xml;

@@ -18,7 +18,7 @@
 //! workbook format stores them. [`Scan`] finds the edges in a first pass, then
 //! [`Assembler`] builds and pushes the rows, so nothing is held but the current row
 //! (and a count of empty rows not yet known to be trailing). A reader that knows the
-//! edges another way (see [`super::xlsx`]) skips the first pass.
+//! edges another way (see [`super::stream`]) skips the first pass.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,5 @@
-//! Workbooks: xlsx/xlsm stream cell by cell through ogpipe's own reader
-//! ([`super::xlsx`]); xls, xlsb and ods load the chosen sheet through calamine.
+//! Workbooks: xlsx/xlsm ([`super::xlsx`]) and ods ([`super::ods`]) stream cell by cell
+//! through ogpipe's own readers; xls and xlsb load the chosen sheet through calamine.
 //!
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
@@ -20,7 +20,7 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb};
+use calamine::{Data, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, Xlsb};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
@@ -42,7 +42,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
         Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
         Format::Xls => open::<_, Xls<_>>(file, reader)?.sheet_names(),
-        Format::Ods => open::<_, Ods<_>>(file, reader)?.sheet_names(),
+        Format::Ods => super::ods::sheet_names(file, reader, limits)?,
         Format::Csv | Format::Xml => {
             return Err(ReadError::NotAWorkbook {
                 file: file.into(),
@@ -64,7 +64,7 @@ pub(crate) fn read<R: Read + Seek + Send>(
         Format::Xlsx | Format::Xlsm => super::xlsx::read(file, reader, options, sink),
         Format::Xlsb => read_loaded(file, open::<_, Xlsb<_>>(file, reader)?, options, sink),
         Format::Xls => read_loaded(file, open::<_, Xls<_>>(file, reader)?, options, sink),
-        Format::Ods => read_loaded(file, open::<_, Ods<_>>(file, reader)?, options, sink),
+        Format::Ods => super::ods::read(file, reader, options, sink),
         Format::Csv | Format::Xml => Err(ReadError::NotAWorkbook {
             file: file.into(),
             format,
@@ -167,7 +167,7 @@ fn cell_limit(file: &str, sheet: &str, count: u64, limits: &Limits) -> Result<()
     Ok(())
 }
 
-/// The second half both readers share: once the scan has found the table, push it
+/// The second half every reader shares: once the scan has found the table, push it
 /// (the cells come from `feed`), or push an empty table when there is none.
 pub(super) fn push_table(
     file: &str,
@@ -201,7 +201,7 @@ pub(super) fn push_table(
     })
 }
 
-fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
+pub(super) fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
     file: &str,
     mut wb: W,
     options: &ReadOptions,
@@ -381,7 +381,7 @@ fn quick_iso(t: &str) -> Option<Value> {
 }
 
 /// ods `PT12H30M00S` (a time of day) → `Time`; 24 hours or more, or days → `Duration`.
-fn iso_duration(s: &str) -> Value {
+pub(super) fn iso_duration(s: &str) -> Value {
     let parsed = parse_iso_duration(s.trim());
     match parsed {
         Some((0, secs)) if (0.0..86_400.0).contains(&secs) => {

@@ -12,6 +12,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::text;
+use crate::read::feed::{CellParser, Malformed};
 use crate::read::shape::{cell_ref, parse_range, parse_u32, Bounds};
 
 /// A cell's value as stored; text-like values are in [`Cells::text`].
@@ -36,13 +37,6 @@ pub(super) struct Cell {
     pub col: u32,
     pub style: usize,
     pub raw: Raw,
-}
-
-/// Why the part could not be read: the byte offset in the part and what was wrong.
-#[derive(Debug)]
-pub(super) struct Malformed {
-    pub at: u64,
-    pub detail: String,
 }
 
 pub(super) struct Cells<B: BufRead> {
@@ -276,6 +270,23 @@ impl<B: BufRead> Cells<B> {
             Type::Date => Raw::Iso,
             Type::Str | Type::Inline => Raw::Text,
         })
+    }
+}
+
+impl<B: BufRead> CellParser for Cells<B> {
+    type Cell = Cell;
+    type Head = Option<Bounds>;
+
+    fn head(&mut self) -> Option<Bounds> {
+        self.dimension
+    }
+
+    fn next(&mut self) -> Result<Option<Cell>, Malformed> {
+        Cells::next(self)
+    }
+
+    fn text(&self, cell: &Cell) -> Option<&str> {
+        matches!(cell.raw, Raw::Text | Raw::Error | Raw::Iso).then_some(self.text.as_str())
     }
 }
 

@@ -6,7 +6,7 @@ use quick_xml::events::BytesRef;
 
 /// Appends a text node's bytes, with XML 1.0 line-end handling (§2.11: `\r\n` and a lone
 /// `\r` become `\n`), so a value reads as any XML processor would give it.
-pub(super) fn push_raw(out: &mut String, raw: &[u8]) -> Result<(), String> {
+pub(crate) fn push_raw(out: &mut String, raw: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(raw).map_err(|e| format!("text is not valid UTF-8 ({e})"))?;
     if !text.contains('\r') {
         out.push_str(text);
@@ -24,7 +24,7 @@ pub(super) fn push_raw(out: &mut String, raw: &[u8]) -> Result<(), String> {
 }
 
 /// Appends what a reference stands for ([`crate::read::xml::resolve_ref`]).
-pub(super) fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
+pub(crate) fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), String> {
     out.push(crate::read::xml::resolve_ref(r)?);
     Ok(())
 }
