@@ -1,4 +1,5 @@
-//! The read stage: spreadsheets (calamine), XML (quick-xml) and CSV, pushed row by row
+//! The read stage: spreadsheets (our own xlsx and xls readers, calamine for xlsb and
+//! ods), XML (quick-xml) and CSV, pushed row by row
 //! into a [`TableSink`].
 //!
 //! # Contract
@@ -9,8 +10,9 @@
 //!   (with no headers) and `end`.
 //! - Nothing here panics on input: corrupt, truncated, encrypted or hostile files come
 //!   back as a [`ReadError`] naming the file and what to do.
-//! - Memory does not grow with rows for xlsx/xlsm, XML and CSV (they stream); xls, xlsb
-//!   and ods load one sheet, bounded by [`Limits::max_cells`].
+//! - Memory does not grow with rows for xlsx/xlsm, xls, XML and CSV (they stream; xls
+//!   holds its shared strings and one row block); xlsb and ods load one sheet, bounded
+//!   by [`Limits::max_cells`].
 //!
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
@@ -23,6 +25,7 @@ pub(crate) mod shape;
 
 pub mod csv;
 pub mod spreadsheet;
+pub(crate) mod xls;
 mod xlsx;
 pub mod xml;
 

@@ -1,5 +1,6 @@
 //! Workbooks: xlsx/xlsm stream cell by cell through ogpipe's own reader
-//! ([`super::xlsx`]); xls, xlsb and ods load the chosen sheet through calamine.
+//! ([`super::xlsx`]), and xls streams row block by row block through another
+//! ([`super::xls`]); xlsb and ods load the chosen sheet through calamine.
 //!
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
@@ -20,7 +21,7 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb};
+use calamine::{Data, ExcelDateTime, Ods, Reader, SheetType, SheetVisible, Xlsb};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
@@ -41,7 +42,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     Ok(match format {
         Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
-        Format::Xls => open::<_, Xls<_>>(file, reader)?.sheet_names(),
+        Format::Xls => super::xls::sheet_names(file, reader)?,
         Format::Ods => open::<_, Ods<_>>(file, reader)?.sheet_names(),
         Format::Csv | Format::Xml => {
             return Err(ReadError::NotAWorkbook {
@@ -63,7 +64,7 @@ pub(crate) fn read<R: Read + Seek + Send>(
     match format {
         Format::Xlsx | Format::Xlsm => super::xlsx::read(file, reader, options, sink),
         Format::Xlsb => read_loaded(file, open::<_, Xlsb<_>>(file, reader)?, options, sink),
-        Format::Xls => read_loaded(file, open::<_, Xls<_>>(file, reader)?, options, sink),
+        Format::Xls => super::xls::read(file, reader, options, sink),
         Format::Ods => read_loaded(file, open::<_, Ods<_>>(file, reader)?, options, sink),
         Format::Csv | Format::Xml => Err(ReadError::NotAWorkbook {
             file: file.into(),
@@ -97,7 +98,6 @@ fn map_error(file: &str, sheet: Option<&str>, e: calamine::Error) -> ReadError {
     use calamine::Error as E;
     match e {
         E::Xlsx(calamine::XlsxError::Password)
-        | E::Xls(calamine::XlsError::Password)
         | E::Xlsb(calamine::XlsbError::Password)
         | E::Ods(calamine::OdsError::Password) => ReadError::Encrypted { file: file.into() },
         E::Io(source) => ReadError::io(file, source),
