@@ -269,7 +269,7 @@ pub fn convert(d: &Data, policy: ErrorCellPolicy) -> Value {
     }
 }
 
-pub(super) fn number(f: f64) -> Value {
+pub(crate) fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() <= MAX_EXACT_INT {
         Value::Int(f as i64)
     } else {

@@ -22,7 +22,6 @@ const FORMAT: u16 = 0x041E;
 const XF: u16 = 0x00E0;
 const SUPBOOK: u16 = 0x01AE;
 const EXTERNNAME: u16 = 0x0023;
-const MSODRAWINGGROUP: u16 = 0x00EB;
 const WRITEACCESS: u16 = 0x005C;
 
 /// BIFF8's version number in a `BOF`.
@@ -51,7 +50,6 @@ impl SharedStrings {
 
 /// A link to another workbook (or a DDE/OLE source), from `SUPBOOK`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // read by the screen
 pub(crate) struct ExternalLink {
     /// The encoded path or DDE/OLE server as stored (`\u{1}` and the like are
     /// MS-XLS path markers, left in).
@@ -74,8 +72,6 @@ pub(super) struct Globals {
     pub formats: HashMap<u16, String>,
     pub strings: SharedStrings,
     pub links: Vec<ExternalLink>,
-    /// An Office drawing group: the workbook has drawings (pictures, charts, shapes).
-    pub drawings: bool,
     /// The user name Excel records as the last to save the file.
     pub write_access: Option<String>,
 }
@@ -145,7 +141,6 @@ pub(super) fn read_globals<R: Read>(records: &mut Records<R>) -> Result<Globals,
                     link.names.push(name);
                 }
             }
-            MSODRAWINGGROUP => g.drawings = true,
             WRITEACCESS => {
                 let mut name = String::new();
                 if Cursor::new(&r).unicode_string(&mut name).is_some() {

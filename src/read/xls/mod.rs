@@ -22,6 +22,8 @@
 
 mod book;
 mod cfb;
+mod inspect;
+mod propset;
 mod reading;
 mod records;
 mod sheet;
@@ -30,6 +32,8 @@ mod sheet;
 pub(crate) mod writer;
 
 use std::io::{Read, Seek};
+
+pub(crate) use self::inspect::{CellContent, Inspector, Object, SheetLayout};
 
 use self::book::Globals;
 use self::cfb::{Cfb, CfbError, Stream};

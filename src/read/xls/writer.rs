@@ -182,6 +182,14 @@ pub(crate) fn note(row: u16, col: u16, id: u16, author: &str) -> Vec<u8> {
     record(0x001C, &d)
 }
 
+/// `SUPBOOK` for a link to another workbook at `path`, with no sheet names.
+pub(crate) fn supbook(path: &str) -> Vec<u8> {
+    let mut d = 0u16.to_le_bytes().to_vec();
+    d.extend((path.encode_utf16().count() as u16).to_le_bytes());
+    d.extend(chars(path));
+    record(0x01AE, &d)
+}
+
 pub(crate) fn header(text: &str) -> Vec<u8> {
     record(0x0014, &string(text))
 }
@@ -280,10 +288,16 @@ pub(crate) fn workbook_stream(globals: Vec<u8>, sheets: &[SheetSpec]) -> Vec<u8>
     out
 }
 
-/// An OLE container holding `streams` (name, bytes) at its root.
+/// An OLE container holding `streams` (name, bytes) at its root; a name ending in
+/// `/` is an (empty) storage.
 pub(crate) fn container(streams: &[(&str, &[u8])]) -> Vec<u8> {
     let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb create");
     for (name, bytes) in streams {
+        if let Some(storage) = name.strip_suffix('/') {
+            file.create_storage(format!("/{storage}"))
+                .expect("cfb storage");
+            continue;
+        }
         let mut s = file.create_stream(format!("/{name}")).expect("cfb stream");
         s.write_all(bytes).expect("cfb write");
     }
@@ -294,4 +308,44 @@ pub(crate) fn container(streams: &[(&str, &[u8])]) -> Vec<u8> {
 /// A whole xls: a workbook stream in a container.
 pub(crate) fn xls(globals: Vec<u8>, sheets: &[SheetSpec]) -> Vec<u8> {
     container(&[("Workbook", &workbook_stream(globals, sheets))])
+}
+
+/// A summary information stream with `props` (id, text) as `VT_LPSTR` in
+/// Windows-1252.
+pub(crate) fn summary(props: &[(u32, &str)]) -> Vec<u8> {
+    let mut set = Vec::new();
+    let mut values = Vec::new();
+    let head = 8 + 8 * (props.len() + 1);
+    let mut offsets = Vec::new();
+    // The code page first.
+    offsets.push((1u32, head + values.len()));
+    values.extend(2u16.to_le_bytes());
+    values.extend([0, 0]);
+    values.extend(1252u16.to_le_bytes());
+    values.extend([0, 0]);
+    for (id, text) in props {
+        offsets.push((*id, head + values.len()));
+        values.extend(0x1Eu16.to_le_bytes());
+        values.extend([0, 0]);
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        values.extend((bytes.len() as u32).to_le_bytes());
+        let padded = bytes.len().div_ceil(4) * 4;
+        bytes.resize(padded, 0);
+        values.extend(bytes);
+    }
+    set.extend(((head + values.len()) as u32).to_le_bytes());
+    set.extend((offsets.len() as u32).to_le_bytes());
+    for (id, at) in offsets {
+        set.extend(id.to_le_bytes());
+        set.extend((at as u32).to_le_bytes());
+    }
+    set.extend(values);
+    let mut stream = vec![0xFE, 0xFF, 0, 0, 5, 1, 2, 0];
+    stream.extend([0u8; 16]);
+    stream.extend(1u32.to_le_bytes());
+    stream.extend([0u8; 16]);
+    stream.extend(48u32.to_le_bytes());
+    stream.extend(set);
+    stream
 }
