@@ -555,3 +555,25 @@ fn sheet_records_report_what_they_hide() {
         ]
     );
 }
+
+#[test]
+fn header_footer_and_default_row_height_records_are_read() {
+    let mut hf = vec![0u8; 12 + 16 + 2];
+    for n in [3u16, 0, 0, 6] {
+        hf.extend(n.to_le_bytes());
+    }
+    hf.extend(string("odd"));
+    hf.extend(string("SECRET"));
+    let records = cat(&[
+        record(0x0225, &[0x02, 0, 0, 0]),
+        record(0x089C, &hf),
+        record(0x0014, &[]),
+    ]);
+    assert_eq!(
+        items(&records),
+        [
+            Item::RowsHiddenByDefault,
+            Item::HeaderFooter("odd SECRET".into()),
+        ]
+    );
+}
