@@ -1,5 +1,5 @@
-//! The read stage: spreadsheets (ogpipe's own xlsx and ods readers, calamine for xls
-//! and xlsb), XML (quick-xml) and CSV, pushed row by row
+//! The read stage: spreadsheets (ogpipe's own xlsx, xls and ods readers, calamine for
+//! xlsb), XML (quick-xml) and CSV, pushed row by row
 //! into a [`TableSink`].
 //!
 //! # Contract
@@ -10,8 +10,9 @@
 //!   (with no headers) and `end`.
 //! - Nothing here panics on input: corrupt, truncated, encrypted or hostile files come
 //!   back as a [`ReadError`] naming the file and what to do.
-//! - Memory does not grow with rows for xlsx/xlsm, ods, XML and CSV (they stream); xls
-//!   and xlsb load one sheet through calamine, bounded by [`Limits::max_cells`].
+//! - Memory does not grow with rows for xlsx/xlsm, xls, ods, XML and CSV (they stream;
+//!   xls holds its shared strings and one row block); xlsb loads one sheet through
+//!   calamine, bounded by [`Limits::max_cells`].
 //!
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
@@ -27,6 +28,7 @@ mod stream;
 pub mod csv;
 mod ods;
 pub mod spreadsheet;
+pub(crate) mod xls;
 mod xlsx;
 pub mod xml;
 

@@ -165,6 +165,56 @@ impl Scan {
     }
 }
 
+/// The table's shape when a sheet's declared used range (`dimension`) and its header
+/// row fix it, so the sheet can be converted in one pass (see [`super::xlsx`]): the
+/// header row's non-empty cells (`header_cols`) must reach both of the range's edge
+/// columns, or the configured `range`'s. A single-cell dimension is no declaration
+/// (producers write `A1` for any sheet).
+pub(crate) fn one_pass_shape(
+    dimension: Option<Bounds>,
+    range: Option<Bounds>,
+    header_row: u32,
+    header_cols: impl Iterator<Item = u32> + Clone,
+) -> Option<Shape> {
+    let dim = dimension.filter(|d| (d.first_row, d.first_col) != (d.last_row, d.last_col))?;
+    let (first, last) = (header_cols.clone().min()?, header_cols.max()?);
+    let want_first = range.map_or(dim.first_col, |b| b.first_col);
+    let want_last = range.map_or(dim.last_col, |b| b.last_col.min(dim.last_col));
+    let fits = (range.is_some() || first == want_first) && last == want_last;
+    fits.then_some(Shape {
+        header_row,
+        last_row: range.map_or(u32::MAX, |b| b.last_row),
+        first_col: want_first,
+        last_col: want_last,
+    })
+}
+
+/// Refuses a value a one-pass shape would lose: the file's declared range was wrong,
+/// and rows already passed on cannot be taken back.
+pub(crate) fn check_inside(
+    file: &str,
+    sheet: &str,
+    shape: &Shape,
+    row: u32,
+    col: u32,
+    empty: bool,
+) -> Result<(), ReadError> {
+    if empty || (shape.first_col..=shape.last_col).contains(&col) {
+        return Ok(());
+    }
+    Err(ReadError::Sheet {
+        file: file.into(),
+        sheet: sheet.into(),
+        detail: format!(
+            "cell {}{} lies outside the range the sheet declares (columns {} to {}); the file contradicts itself. Re-save it in its application, or set read.range to the table's cells",
+            column_letter(col as usize),
+            row + 1,
+            column_letter(shape.first_col as usize),
+            column_letter(shape.last_col as usize)
+        ),
+    })
+}
+
 /// Second pass: builds each row and pushes it.
 pub(crate) struct Assembler<'s> {
     shape: Shape,

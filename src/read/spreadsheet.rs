@@ -1,5 +1,6 @@
 //! Workbooks: xlsx/xlsm ([`super::xlsx`]) and ods ([`super::ods`]) stream cell by cell
-//! through ogpipe's own readers; xls and xlsb load the chosen sheet through calamine.
+//! through ogpipe's own readers, and xls ([`super::xls`]) row block by row block through
+//! another; xlsb loads the chosen sheet through calamine.
 //!
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
@@ -20,7 +21,7 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{Data, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, Xlsb};
+use calamine::{Data, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsb};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::shape::{self, Assembler, Scan};
@@ -41,7 +42,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     Ok(match format {
         Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
-        Format::Xls => open::<_, Xls<_>>(file, reader)?.sheet_names(),
+        Format::Xls => super::xls::sheet_names(file, reader)?,
         Format::Ods => super::ods::sheet_names(file, reader, limits)?,
         Format::Csv | Format::Xml => {
             return Err(ReadError::NotAWorkbook {
@@ -63,7 +64,7 @@ pub(crate) fn read<R: Read + Seek + Send>(
     match format {
         Format::Xlsx | Format::Xlsm => super::xlsx::read(file, reader, options, sink),
         Format::Xlsb => read_loaded(file, open::<_, Xlsb<_>>(file, reader)?, options, sink),
-        Format::Xls => read_loaded(file, open::<_, Xls<_>>(file, reader)?, options, sink),
+        Format::Xls => super::xls::read(file, reader, options, sink),
         Format::Ods => super::ods::read(file, reader, options, sink),
         Format::Csv | Format::Xml => Err(ReadError::NotAWorkbook {
             file: file.into(),
@@ -97,7 +98,6 @@ fn map_error(file: &str, sheet: Option<&str>, e: calamine::Error) -> ReadError {
     use calamine::Error as E;
     match e {
         E::Xlsx(calamine::XlsxError::Password)
-        | E::Xls(calamine::XlsError::Password)
         | E::Xlsb(calamine::XlsbError::Password)
         | E::Ods(calamine::OdsError::Password) => ReadError::Encrypted { file: file.into() },
         E::Io(source) => ReadError::io(file, source),
@@ -269,7 +269,7 @@ pub fn convert(d: &Data, policy: ErrorCellPolicy) -> Value {
     }
 }
 
-pub(super) fn number(f: f64) -> Value {
+pub(crate) fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() <= MAX_EXACT_INT {
         Value::Int(f as i64)
     } else {

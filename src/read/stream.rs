@@ -15,9 +15,9 @@
 //! names the cell rather than drop that cell's column.
 
 use super::feed::{Feed, Malformed};
-use super::shape::{Assembler, Bounds, Scan, Shape};
+use super::shape::{self, Assembler, Bounds, Scan, Shape};
 use super::{ReadError, ReadOptions, ReadSummary};
-use crate::table::{column_letter, TableInfo, TableSink, Value};
+use crate::table::{TableInfo, TableSink, Value};
 
 /// How a format turns its cells into values.
 pub(crate) trait Decode {
@@ -165,27 +165,12 @@ impl<'a> Reading<'a> {
         Ok(found.map(|row| Header { row, ..header }))
     }
 
-    /// The table's shape when the declared columns and the header row fix it.
+    /// The table's shape when the declared range and the header row fix it.
     pub fn one_pass_shape(&self, declared: Option<Bounds>, header: &Header) -> Option<Shape> {
-        let dim = declared?;
-        let non_empty = || {
-            header
-                .cells
-                .iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(c, _)| *c)
-        };
-        let (first, last) = (non_empty().min()?, non_empty().max()?);
-        let range = self.bounds;
-        let want_first = range.map_or(dim.first_col, |b| b.first_col);
-        let want_last = range.map_or(dim.last_col, |b| b.last_col.min(dim.last_col));
-        let fits = (range.is_some() || first == want_first) && last == want_last;
-        fits.then_some(Shape {
-            header_row: header.row,
-            last_row: range.map_or(u32::MAX, |b| b.last_row),
-            first_col: want_first,
-            last_col: want_last,
-        })
+        let cols = (header.cells.iter())
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, _)| *c);
+        shape::one_pass_shape(declared, self.bounds, header.row, cols)
     }
 
     /// The one pass: the header row read, the rest streamed into the sink.
@@ -222,20 +207,7 @@ impl<'a> Reading<'a> {
 
     /// Refuses a value the one-pass shape would lose: the file's declaration was wrong.
     fn outside(&self, shape: &Shape, row: u32, col: u32, value: &Value) -> Result<(), ReadError> {
-        if value.is_empty() || (shape.first_col..=shape.last_col).contains(&col) {
-            return Ok(());
-        }
-        Err(ReadError::Sheet {
-            file: self.file.into(),
-            sheet: self.sheet.clone(),
-            detail: format!(
-                "cell {}{} lies outside the range the sheet declares (columns {} to {}); the file contradicts itself. Re-save it in its application, or set read.range to the table's cells",
-                column_letter(col as usize),
-                row + 1,
-                column_letter(shape.first_col as usize),
-                column_letter(shape.last_col as usize)
-            ),
-        })
+        shape::check_inside(self.file, &self.sheet, shape, row, col, value.is_empty())
     }
 
     /// The first of two passes: where the table is.

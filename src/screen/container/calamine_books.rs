@@ -1,18 +1,17 @@
-//! xls and xlsb, through calamine's metadata and cell API, as far as it goes.
+//! xlsb, through calamine's metadata and cell API, as far as it goes (xls has its own
+//! parser now: [`super::xls`]).
 //!
 //! Inspected: sheet names and visibility, macro sheets, the VBA project, and the value of
-//! every cell of every worksheet (hidden ones too). For xlsb, which is a zip, also the
-//! member names (macros, embeddings, external links, comment parts) and its XML parts
-//! (document properties, relationships), and its worksheet parts' hidden rows and
-//! columns (`xlsb_sheet`). Not inspected: comment text, page headers and footers
-//! (calamine does not expose them); for xls also hidden rows and columns, document
-//! properties, embedded OLE objects and external references. What is not inspected is
-//! itself a finding on every such file ([`not_inspected`]).
+//! every cell of every worksheet (hidden ones too); also the member names (macros,
+//! embeddings, external links, comment parts) and its XML parts (document properties,
+//! relationships), and its worksheet parts' hidden rows and columns (`xlsb_sheet`). Not
+//! inspected: comment text, page headers and footers (calamine does not expose them).
+//! What is not inspected is itself a finding on every such file ([`not_inspected`]).
 
 use std::fmt::Display;
 use std::io::{Read, Seek, SeekFrom};
 
-use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsb};
+use calamine::{Data, Reader, SheetType, SheetVisible, Xlsb};
 
 use super::xlsb_sheet::hidden_layout;
 use super::xlsx::{merge, report_members, PROPERTIES};
@@ -20,25 +19,13 @@ use super::{corrupt, describe_ranges, hidden, screen_properties, Package};
 use crate::screen::{Findings, Rule, Screen, ScreenError};
 use crate::table::{column_letter, DecimalStyle, Value};
 
-pub(crate) fn screen_xls<R: Read + Seek>(
-    screen: &Screen,
-    source: &str,
-    reader: R,
-    out: &mut Findings,
-) -> Result<(), ScreenError> {
-    let mut book = Xls::new(reader).map_err(|e| corrupt(source, "xls workbook", e))?;
-    out.push(not_inspected(source, "xls", NOT_IN_XLS));
-    screen_book(screen, source, &mut book, out)
-}
-
-/// What the screen cannot see in each legacy format (see the table in the parent
-/// module). Passing them silently would let an approver's blind spot through, so each
-/// such file carries a finding that only a waiver (someone has looked) releases.
-const NOT_IN_XLS: &str = "hidden rows and columns, comments, page headers and footers, document properties, links and embedded objects";
+/// What the screen cannot see in xlsb (see the table in the parent module). Passing it
+/// silently would let an approver's blind spot through, so each such file carries a
+/// finding that only a waiver (someone has looked) releases.
 const NOT_IN_XLSB: &str =
     "comment text, page headers and footers, and values hidden by number formats";
 
-fn not_inspected(source: &str, format: &str, what: &str) -> crate::screen::Finding {
+pub(crate) fn not_inspected(source: &str, format: &str, what: &str) -> crate::screen::Finding {
     hidden(
         Rule::HiddenContent,
         format!("file \"{source}\""),

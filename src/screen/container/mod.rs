@@ -2,30 +2,34 @@
 //!
 //! | | xlsx / xlsm | ods | xlsb | xls |
 //! |---|---|---|---|---|
-//! | document properties (core, app, custom / meta.xml) | yes | yes | yes | **no** |
-//! | sheet names, hidden and very hidden sheets | yes | yes | yes (calamine) | yes (calamine) |
-//! | cells of every sheet, hidden ones too | yes | yes | yes (calamine) | yes (calamine) |
-//! | hidden rows and columns | yes | yes | yes (binary records) | **no** |
-//! | comments, notes, threaded comments | text screened | text screened | presence only | **no** |
-//! | page headers and footers | yes | yes (styles.xml) | **no** | **no** |
-//! | external links | yes | yes (table sources) | presence | **no** |
-//! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | yes (calamine) |
-//! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | **no** |
-//! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | - |
-//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | **no** |
-//! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | **no** |
-//! | VML drawings (note shapes, text boxes) | text screened | - | **no** | - |
+//! | document properties (core, app, custom / meta.xml / OLE property sets) | yes | yes | yes | yes (property sets, last saved by) |
+//! | sheet names, hidden and very hidden sheets | yes | yes | yes (calamine) | yes (records) |
+//! | cells of every sheet, hidden ones too | yes | yes | yes (calamine) | yes (records) |
+//! | hidden rows and columns | yes | yes | yes (binary records) | yes (`ROW`, `COLINFO`, `DEFAULTROWHEIGHT`) |
+//! | comments, notes, threaded comments | text screened | text screened | presence only | text screened (`NOTE` + `TXO`) |
+//! | page headers and footers | yes | yes (styles.xml) | **no** | yes (`HEADER`, `FOOTER`, `HEADERFOOTER`) |
+//! | external links | yes | yes (table sources) | presence | reported, path screened (`SUPBOOK`, `EXTERNNAME`) |
+//! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | `_VBA_PROJECT_CUR`, macro sheets |
+//! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | reported (`MBD*`, `Ctls`, OLE `OBJ`s) |
+//! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | other OLE members reported; chart text **no** |
+//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | yes |
+//! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | reported (picture `OBJ`s) |
+//! | VML drawings (note shapes, text boxes) | text screened | - | **no** | text boxes screened (`TXO`) |
+//! | formula text, defined names, hyperlinks | yes (XML text) | yes | yes (XML text) | **no** |
 //!
 //! Not inspected anywhere: what an image shows, other binary parts, text hidden by
 //! colour (white on white), data validation lists and conditional formats beyond their
 //! XML text.
 //!
 //! Zip members are streamed through quick-xml one at a time; a sheet is never held in
-//! memory whole. xls and xlsb cells are read through calamine, one sheet at a time.
+//! memory whole. xls is read through ogpipe's own record parser, the reader's
+//! ([`crate::read::xls`]), a sheet streamed; xlsb cells through calamine, one sheet at a
+//! time.
 
 mod calamine_books;
 mod number_format;
 mod ods;
+mod xls;
 mod xlsb_sheet;
 mod xlsx;
 
@@ -48,7 +52,7 @@ pub(crate) fn screen<R: Read + Seek>(
         ContainerFormat::Xlsx | ContainerFormat::Xlsm => xlsx::screen(screen, source, reader, out),
         ContainerFormat::Ods => ods::screen(screen, source, reader, out),
         ContainerFormat::Xlsb => calamine_books::screen_xlsb(screen, source, reader, out),
-        ContainerFormat::Xls => calamine_books::screen_xls(screen, source, reader, out),
+        ContainerFormat::Xls => xls::screen_xls(screen, source, reader, out),
     }
 }
 

@@ -151,6 +151,16 @@ impl HidingStyles {
         Ok(HidingStyles { styles })
     }
 
+    /// From format codes by cell style (an xls XF index), for formats a file declares.
+    pub(crate) fn from_codes(codes: HashMap<usize, String>) -> HidingStyles {
+        let styles = codes
+            .into_iter()
+            .map(|(index, code)| (index, Format::parse(&code)))
+            .filter(|(_, format)| format.empty.iter().any(|&e| e))
+            .collect();
+        HidingStyles { styles }
+    }
+
     /// The format code hiding a value of the cell style `style`, if it does.
     pub(crate) fn hiding(&self, style: usize, shown: Shown) -> Option<&str> {
         self.styles

@@ -417,8 +417,9 @@ fn xlsx_parts_spelt_in_capitals_are_still_screened() {
     }
 }
 
-/// xls hides things the screen cannot read: the file is held until a waiver says
-/// someone has looked, and only that waiver releases it.
+/// xls hides things the screen cannot read (formula text, hyperlinks, what images
+/// show): the file is held until a waiver says someone has looked, and only that
+/// waiver releases it.
 #[test]
 fn an_xls_is_held_for_what_the_screen_cannot_see_until_waived() {
     let xls = include_bytes!("../../../samples/data/regional_outreach.xls").to_vec();
@@ -429,7 +430,7 @@ fn an_xls_is_held_for_what_the_screen_cannot_see_until_waived() {
         .collect();
     assert_eq!(blind.len(), 1, "{found:?}");
     assert!(
-        blind[0].excerpt.contains("hidden rows and columns"),
+        blind[0].excerpt.contains("formula text") && !blind[0].excerpt.contains("hidden rows"),
         "{}",
         blind[0].excerpt
     );
@@ -446,4 +447,124 @@ fn an_xls_is_held_for_what_the_screen_cannot_see_until_waived() {
         holding.iter().all(|f| f.rule != Rule::HiddenContent),
         "{holding:?}"
     );
+}
+
+/// An xls with a leak in every place the screen now reads, written record by record.
+fn leaky_xls() -> Vec<u8> {
+    use crate::read::xls::writer::*;
+    let strings = sst(&["name", "CONFIDENTIAL", "SECRET plan", "note"]);
+    let mut extra = strings;
+    extra.extend(format(166, ";;;"));
+    extra.extend(xf(166)); // XF 4 hides its value
+    extra.extend(supbook("PROTECTED B budget.xls"));
+    let data = [
+        colinfo(3, 3, true),
+        row(0, false),
+        row(1, false),
+        row(2, true),
+        row(3, false),
+        label_sst(0, 0, 0),
+        label_sst(0, 1, 1),
+        label(1, 0, "SIN 130 692 544"),
+        label(1, 1, "jane@example.ca"),
+        label_sst(2, 0, 2),
+        number(3, 0, 4, 130692544.0),
+        dbcell(),
+        header("&CPROTECTED B"),
+        obj(2, 0x08, false),
+        note_object(1, "Protected B draft, ask 613-555-0199"),
+        note(1, 2, 1, "Jane"),
+    ]
+    .concat();
+    let mut hidden = SheetSpec::new("Hidden", label(0, 0, "TOP SECRET"));
+    hidden.state = 1;
+    let stream = workbook_stream(
+        default_globals(extra),
+        &[SheetSpec::new("Data", data), hidden],
+    );
+    let props = summary(&[(2, "Open budget"), (4, "SECRET")]);
+    container(&[
+        ("Workbook", &stream),
+        ("\u{5}SummaryInformation", &props),
+        ("_VBA_PROJECT_CUR/", &[]),
+    ])
+}
+
+#[test]
+fn xls_leaks_are_found_where_they_are() {
+    let found = run(ContainerFormat::Xls, "t.xls", leaky_xls());
+    let at = |s: &str| format!("file \"t.xls\", {s}");
+    let cases = [
+        ("marking", at("document property \"Author\"")),
+        ("macro", at("OLE member \"_VBA_PROJECT_CUR\"")),
+        ("external-link", at("external link 1")),
+        ("marking", at("external link 1")),
+        ("marking", at("sheet \"Data\", cell B1")),
+        ("sin", at("sheet \"Data\", cell A2")),
+        ("email", at("sheet \"Data\", cell B2")),
+        ("marking", at("sheet \"Data\", cell A3")),
+        ("sin", at("sheet \"Data\", cell A4")),
+        ("hidden-content", at("sheet \"Data\", cell A4")),
+        ("hidden-rows", at("sheet \"Data\"")),
+        ("hidden-columns", at("sheet \"Data\"")),
+        ("comment", at("sheet \"Data\", cell C2, comment")),
+        ("marking", at("sheet \"Data\", cell C2, comment")),
+        ("phone", at("sheet \"Data\", cell C2, comment")),
+        ("marking", at("sheet \"Data\", page header/footer")),
+        ("hidden-content", at("sheet \"Data\"")),
+        ("hidden-sheet", at("sheet \"Hidden\"")),
+        ("marking", at("sheet \"Hidden\", cell A1")),
+    ];
+    for (rule, location) in &cases {
+        assert_has(&found, rule, location);
+    }
+    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
+    assert_eq!(rows.excerpt, "1 hidden rows: 3");
+    let cols = found
+        .iter()
+        .find(|f| f.rule == Rule::HiddenColumns)
+        .unwrap();
+    assert_eq!(cols.excerpt, "1 hidden columns: D");
+    assert_no_raw(&found, &["692 544", "130692544", "jane@", "555-0199"]);
+}
+
+#[test]
+fn a_clean_xls_has_only_the_not_inspected_finding() {
+    use crate::read::xls::writer::*;
+    let data = [
+        label(0, 0, "region"),
+        label(1, 0, "Yukon"),
+        number(1, 1, 0, 3.5),
+    ]
+    .concat();
+    let bytes = xls(default_globals(Vec::new()), &[SheetSpec::new("Data", data)]);
+    let found = run(ContainerFormat::Xls, "c.xls", bytes);
+    assert_eq!(
+        pairs(&found),
+        [("hidden-content".into(), "file \"c.xls\"".into())]
+    );
+}
+
+#[test]
+fn damaged_xls_never_panics_the_screen() {
+    let bytes = leaky_xls();
+    for cut in (0..bytes.len()).step_by(61) {
+        let _ = screen().screen_container(
+            ContainerFormat::Xls,
+            "d.xls",
+            Cursor::new(bytes[..cut].to_vec()),
+        );
+    }
+    let mut seed = 0x9E37_79B9_u32;
+    for _ in 0..300 {
+        let mut flipped = bytes.clone();
+        for _ in 0..3 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let at = seed as usize % flipped.len();
+            flipped[at] ^= (seed >> 8) as u8 | 1;
+        }
+        let _ = screen().screen_container(ContainerFormat::Xls, "d.xls", Cursor::new(flipped));
+    }
 }

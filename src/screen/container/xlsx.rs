@@ -327,7 +327,7 @@ fn push_hits(hits: &[Hit], location: &str, out: &mut Findings) {
 
 /// Header and footer control codes (`&C`, `&"Arial,Bold"`, `&12`), which would otherwise
 /// glue themselves to the words after them.
-fn header_footer_codes() -> Regex {
+pub(crate) fn header_footer_codes() -> Regex {
     // safety: a constant pattern, exercised by the container tests.
     Regex::new(r#"&(?:"[^"]*"|\d+|[A-Za-z&])"#).expect("header code pattern compiles")
 }
@@ -484,7 +484,7 @@ impl SheetScan<'_> {
 
 /// One finding per sheet for the cells whose number format hides their value: at the
 /// cell when there is one, else at the sheet with the first few cells named.
-fn hidden_by_format(sheet: &str, cells: &[String], code: &str) -> Finding {
+pub(crate) fn hidden_by_format(sheet: &str, cells: &[String], code: &str) -> Finding {
     let shown: Vec<&str> = cells.iter().take(5).map(String::as_str).collect();
     let more = if cells.len() > 5 { ", …" } else { "" };
     let (location, what) = match cells {
