@@ -24,6 +24,7 @@ mod guard;
 mod options;
 pub(crate) mod shape;
 mod stream;
+mod strings;
 
 pub mod csv;
 mod ods;

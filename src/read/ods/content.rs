@@ -243,10 +243,7 @@ impl<B: BufRead> Content<B> {
         loop {
             buf.clear();
             let at = self.xml.buffer_position();
-            let event = self.xml.read_event_into(buf).map_err(|e| Malformed {
-                at,
-                detail: e.to_string(),
-            })?;
+            let event = next_event(&mut self.xml, buf)?;
             let (e, empty) = match event {
                 Event::Start(e) => (e, false),
                 Event::Empty(e) => (e, true),
@@ -374,10 +371,7 @@ impl<B: BufRead> Content<B> {
     fn step_with(&mut self, columns: bool, buf: &mut Vec<u8>) -> Result<bool, Malformed> {
         buf.clear();
         let at = self.xml.buffer_position();
-        let event = self.xml.read_event_into(buf).map_err(|e| Malformed {
-            at,
-            detail: e.to_string(),
-        })?;
+        let event = next_event(&mut self.xml, buf)?;
         let ns = Rc::clone(&self.ns);
         let table = ns.table.as_slice();
         let (e, empty) = match event {
@@ -610,4 +604,16 @@ pub(super) fn parse_count(v: &[u8], what: &[u8]) -> Result<u64, String> {
         )),
         Some(n) => Ok(u64::from(n)),
     }
+}
+
+/// The next event, or where and why the XML is malformed.
+fn next_event<'b, B: BufRead>(
+    xml: &mut Reader<B>,
+    buf: &'b mut Vec<u8>,
+) -> Result<Event<'b>, Malformed> {
+    let at = xml.buffer_position();
+    xml.read_event_into(buf).map_err(|e| Malformed {
+        at,
+        detail: e.to_string(),
+    })
 }

@@ -10,6 +10,7 @@ use calamine::{Sheet, SheetType, SheetVisible};
 use super::cfb::{Cfb, Entry, Stream};
 use super::records::{Cursor, Record, RecordError, Records};
 use super::XlsError;
+use crate::read::strings::SharedStrings;
 use crate::read::xlsx::numfmt::{self, Kind};
 
 pub(super) const BOF: u16 = 0x0809;
@@ -30,24 +31,6 @@ const BIFF8: u16 = 0x0600;
 const OLD_BOFS: [u16; 3] = [0x0009, 0x0209, 0x0409];
 
 /// Every shared string in one buffer: one allocation, not one per string.
-#[derive(Debug, Default)]
-pub(super) struct SharedStrings {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl SharedStrings {
-    pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(&self.text[start..end])
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-}
-
 /// A link to another workbook (or a DDE/OLE source), from `SUPBOOK`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExternalLink {
@@ -223,14 +206,10 @@ fn sst(r: &Record<'_>) -> Option<SharedStrings> {
     let mut c = Cursor::new(r);
     c.skip(4)?;
     let unique = c.u32()? as usize;
-    let mut s = SharedStrings {
-        text: String::with_capacity(c.remaining()),
-        // Each string takes at least 3 bytes: a hostile count cannot reserve more.
-        ends: Vec::with_capacity(unique.min(c.remaining() / 3)),
-    };
-    while s.ends.len() < unique && c.remaining() > 0 {
-        c.rich_string(&mut s.text)?;
-        s.ends.push(s.text.len());
+    // Each string takes at least 3 bytes: a hostile count cannot reserve more.
+    let mut s = SharedStrings::with_capacity(c.remaining(), unique.min(c.remaining() / 3));
+    while s.len() < unique && c.remaining() > 0 {
+        s.push_with(|text| c.rich_string(text))?;
     }
     Some(s)
 }

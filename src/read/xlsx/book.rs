@@ -12,6 +12,7 @@ use zip::ZipArchive;
 use super::numfmt::{self, Kind};
 use super::text;
 use crate::opc;
+use crate::read::strings::SharedStrings;
 use crate::read::ReadError;
 
 const REL_OFFICE_DOCUMENT: &str = "/officeDocument";
@@ -42,24 +43,6 @@ pub(super) struct Lookup {
 
 /// Every shared string in one buffer, so a large table costs one allocation, not one
 /// per string.
-#[derive(Debug, Default)]
-pub(super) struct SharedStrings {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl SharedStrings {
-    pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(&self.text[start..end])
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-}
-
 impl<R: Read + Seek> Book<R> {
     pub fn open(file: &str, reader: R) -> Result<Self, ReadError> {
         let zip = ZipArchive::new(reader).map_err(|e| {
@@ -373,13 +356,6 @@ fn read_shared_strings<B: BufRead>(
         Ok(())
     })?;
     Ok(table)
-}
-
-impl SharedStrings {
-    fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-        self.ends.push(self.text.len());
-    }
 }
 
 #[cfg(test)]

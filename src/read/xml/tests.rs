@@ -190,25 +190,11 @@ const BILINGUAL: &str = r#"<publications xmlns:dc="http://purl.org/dc/elements/1
 </publications>"#;
 
 /// Options for `BILINGUAL` with the manifest's own prefixes (`x` is the document's `y`).
-fn bilingual(fields: &[(&str, &str)]) -> ReadOptions {
-    ReadOptions {
-        namespaces: [
-            (
-                "dc".to_string(),
-                "http://purl.org/dc/elements/1.1/".to_string(),
-            ),
-            ("x".to_string(), "urn:y".to_string()),
-        ]
-        .into(),
-        fields: fields
-            .iter()
-            .map(|(name, path)| XmlField {
-                name: (*name).into(),
-                path: (*path).into(),
-            })
-            .collect(),
-        ..ReadOptions::default()
-    }
+fn bilingual(paths: &[(&str, &str)]) -> ReadOptions {
+    fields(
+        &[("dc", "http://purl.org/dc/elements/1.1/"), ("x", "urn:y")],
+        paths,
+    )
 }
 
 #[test]

@@ -40,6 +40,17 @@ fn assert_has(found: &[Finding], rule: &str, location: &str) {
 }
 
 /// No excerpt, display or serialization shows a raw identifier.
+/// The leaky workbooks hide row 3 and column D.
+fn assert_row_3_and_column_d_hidden(found: &[Finding]) {
+    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
+    assert_eq!(rows.excerpt, "1 hidden rows: 3");
+    let cols = found
+        .iter()
+        .find(|f| f.rule == Rule::HiddenColumns)
+        .unwrap();
+    assert_eq!(cols.excerpt, "1 hidden columns: D");
+}
+
 fn assert_no_raw(found: &[Finding], raws: &[&str]) {
     for f in found {
         let shown = format!("{f} {f:?} {}", serde_json::to_string(f).unwrap());
@@ -103,13 +114,7 @@ fn xlsx_leaks_are_found_where_they_are() {
     for (rule, location) in &cases {
         assert_has(&found, rule, location);
     }
-    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
-    assert_eq!(rows.excerpt, "1 hidden rows: 3");
-    let cols = found
-        .iter()
-        .find(|f| f.rule == Rule::HiddenColumns)
-        .unwrap();
-    assert_eq!(cols.excerpt, "1 hidden columns: D");
+    assert_row_3_and_column_d_hidden(&found);
     assert_no_raw(
         &found,
         &["692 544", "130692544", "jane@", "555-0123", "555-0199"],
@@ -518,13 +523,7 @@ fn xls_leaks_are_found_where_they_are() {
     for (rule, location) in &cases {
         assert_has(&found, rule, location);
     }
-    let rows = found.iter().find(|f| f.rule == Rule::HiddenRows).unwrap();
-    assert_eq!(rows.excerpt, "1 hidden rows: 3");
-    let cols = found
-        .iter()
-        .find(|f| f.rule == Rule::HiddenColumns)
-        .unwrap();
-    assert_eq!(cols.excerpt, "1 hidden columns: D");
+    assert_row_3_and_column_d_hidden(&found);
     assert_no_raw(&found, &["692 544", "130692544", "jane@", "555-0199"]);
 }
 
