@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 
 use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Pipeline};
+use crate::read::ReadError;
 use crate::run::Source;
+use crate::screen::ScreenError;
 
 /// The process exit status. The numbers are documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +54,26 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
         .any(|c| c.downcast_ref::<UsageError>().is_some())
     {
         return Exit::Usage;
+    }
+    if let Some(e) = error.chain().find_map(|c| c.downcast_ref::<ReadError>()) {
+        return match e {
+            // The machine failed, not the file: try again once it is fixed.
+            ReadError::Io { .. } | ReadError::Sink(_) => Exit::Failure,
+            // Asked for what the file does not have, or cannot have.
+            ReadError::UnknownSheet { .. }
+            | ReadError::Options { .. }
+            | ReadError::NotAWorkbook { .. } => Exit::Usage,
+            // The file itself is unreadable (corrupt, encrypted, over a limit): it is
+            // rejected, as a run rejects such a source.
+            _ => Exit::Held,
+        };
+    }
+    if let Some(e) = error.chain().find_map(|c| c.downcast_ref::<ScreenError>()) {
+        return match e {
+            ScreenError::Corrupt { .. } | ScreenError::Xml { .. } => Exit::Held,
+            ScreenError::BadPattern { .. } => Exit::Usage,
+            _ => Exit::Failure,
+        };
     }
     Exit::Failure
 }
@@ -135,6 +157,25 @@ mod tests {
         assert_eq!(exit_for(&e), Exit::Usage);
         let e = anyhow::anyhow!("portal down");
         assert_eq!(exit_for(&e), Exit::Failure);
+    }
+
+    #[test]
+    fn an_unreadable_file_is_rejected_and_a_failing_disk_a_failure() {
+        let corrupt: anyhow::Error = ReadError::corrupt("a.xls", "truncated").into();
+        assert_eq!(exit_for(&corrupt.context("converting")), Exit::Held);
+        let encrypted: anyhow::Error = ReadError::Encrypted {
+            file: "a.xlsx".into(),
+        }
+        .into();
+        assert_eq!(exit_for(&encrypted), Exit::Held);
+        let io: anyhow::Error = ReadError::Sink(std::io::Error::other("disk full")).into();
+        assert_eq!(exit_for(&io), Exit::Failure);
+        let options: anyhow::Error = ReadError::Options {
+            file: "a.xml".into(),
+            detail: "bad path".into(),
+        }
+        .into();
+        assert_eq!(exit_for(&options), Exit::Usage);
     }
 
     #[test]

@@ -91,3 +91,23 @@ fn error_cells_are_reported_by_default_with_their_cells() {
     w.run(&["convert", input.to_str().unwrap(), "--error-cells", "empty"])
         .expect(0);
 }
+
+#[test]
+fn an_unreadable_workbook_is_rejected_with_exit_1_naming_the_file() {
+    let w = Workdir::with_samples();
+    for (sample, cut) in [
+        ("regional_outreach.xls", 2000),
+        ("atip_requests.ods", 300),
+        ("annual_report_statistics.xlsx", 300),
+    ] {
+        let bytes = std::fs::read(w.path(&format!("samples/data/{sample}"))).unwrap();
+        let damaged = format!("damaged_{sample}");
+        std::fs::write(w.path(&damaged), &bytes[..cut.min(bytes.len() / 2)]).unwrap();
+        let out = w.run(&["convert", &damaged]).expect(1);
+        assert!(
+            out.stderr().contains(&format!("file \"{damaged}\"")),
+            "{sample}: {}",
+            out.stderr()
+        );
+    }
+}
