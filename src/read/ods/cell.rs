@@ -49,6 +49,7 @@ pub(super) fn read<B: BufRead>(
 ) -> Result<CellStart, Malformed> {
     let (office, table) = (c.ns.office.as_slice(), c.ns.table.as_slice());
     let mut repeat = 1;
+    let mut error = false;
     let mut value_type: Option<Cow<'_, [u8]>> = None;
     let mut values = Values::default();
     for a in e.attributes().with_checks(false) {
@@ -56,6 +57,10 @@ pub(super) fn read<B: BufRead>(
         if is(a.key, table, b"number-columns-repeated") {
             repeat =
                 parse_count(&a.value, b"number-columns-repeated").map_err(|d| c.fail(at, d))?;
+            continue;
+        }
+        if is(a.key, &c.ns.calcext, b"value-type") {
+            error = a.value.as_ref() == b"error";
             continue;
         }
         let Some(local) = local_in(a.key.as_ref(), office) else {
@@ -77,8 +82,12 @@ pub(super) fn read<B: BufRead>(
         values.slots[kind as usize] = Some(a.value);
     }
     // §9.1.5: a covered cell is hidden by a merge; whatever it keeps is not shown.
+    // An error cell keeps an empty string value and shows its error (`#DIV/0!`) as
+    // its paragraph.
     let source = if covered {
         Source::Nothing
+    } else if error {
+        Source::Paragraphs
     } else {
         pick(value_type.as_deref(), values)
     };
@@ -108,7 +117,7 @@ pub(super) fn read<B: BufRead>(
             }
             return Ok(CellStart {
                 repeat,
-                raw: Some(Raw::Text),
+                raw: Some(if error { Raw::Error } else { Raw::Text }),
             });
         }
     };

@@ -27,6 +27,10 @@ pub(super) const NS_OFFICE: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:offi
 pub(super) const NS_TABLE: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 pub(super) const NS_TEXT: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 pub(super) const NS_STYLE: &[u8] = b"urn:oasis:names:tc:opendocument:xmlns:style:1.0";
+/// LibreOffice's extension namespace: it marks error cells (`#DIV/0!`) with
+/// `calcext:value-type="error"`, which ODF itself has no type for.
+pub(super) const NS_CALCEXT: &[u8] =
+    b"urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0";
 
 /// The widest sheet LibreOffice (16384), Excel (16384) or Google Sheets (18278, `ZZZ`)
 /// makes. A value further right is refused rather than given a row that wide.
@@ -47,6 +51,8 @@ pub(super) enum Raw {
     Date,
     /// `office:time-value`, an ISO 8601 duration.
     Time,
+    /// An error cell (LibreOffice's `calcext:value-type="error"`): its shown text.
+    Error,
 }
 
 /// A cell with a value, at its 0-based position.
@@ -59,7 +65,7 @@ pub(super) struct Cell {
 
 impl Raw {
     pub fn has_text(self) -> bool {
-        matches!(self, Raw::Text | Raw::Date | Raw::Time)
+        matches!(self, Raw::Text | Raw::Date | Raw::Time | Raw::Error)
     }
 }
 
@@ -92,6 +98,7 @@ pub(super) struct Prefixes {
     pub table: Vec<u8>,
     pub text: Vec<u8>,
     pub style: Vec<u8>,
+    pub calcext: Vec<u8>,
 }
 
 impl Default for Prefixes {
@@ -101,6 +108,7 @@ impl Default for Prefixes {
             table: b"table".to_vec(),
             text: b"text".to_vec(),
             style: b"style".to_vec(),
+            calcext: b"calcext".to_vec(),
         }
     }
 }
@@ -121,6 +129,7 @@ impl Prefixes {
                 NS_TABLE => &mut self.table,
                 NS_TEXT => &mut self.text,
                 NS_STYLE => &mut self.style,
+                NS_CALCEXT => &mut self.calcext,
                 _ => continue,
             };
             *slot = prefix.to_vec();

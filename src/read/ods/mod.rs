@@ -17,8 +17,7 @@
 //! `office:date-value` and `office:time-value` through the ISO rules of
 //! [`super::spreadsheet`], `office:boolean-value`, and text from
 //! `office:string-value` or else the cell's paragraphs joined by `\n`, with `text:s`
-//! runs of spaces. A LibreOffice error cell (`calcext:value-type="error"`) stores an
-//! empty `office:string-value`, so it reads as empty text, as before.
+//! runs of spaces.
 //!
 //! Where calamine departed from the specification, the specification wins:
 //! - a covered cell (`table:covered-table-cell`, hidden by a merge) is empty, whatever
@@ -29,7 +28,10 @@
 //!   dropped them), headings separate like paragraphs, and neither white space between
 //!   paragraphs nor the text of drawings anchored in the cell is part of the value;
 //! - a row holding anything but cells (white space, a soft page break) is read, not
-//!   refused.
+//!   refused;
+//! - a LibreOffice error cell (`calcext:value-type="error"`, beside an empty
+//!   `office:string-value`) is an error cell with its shown text (`#DIV/0!`), under the
+//!   error-cell policy like xlsx and xls ones (calamine: empty text, silently).
 //!
 //! Text inside a paragraph is kept exactly as stored: §6.1.2 would collapse runs of
 //! white space, but LibreOffice writes every space that matters as `text:s` and Calc
@@ -49,7 +51,7 @@ use super::feed::{parse_on_thread, CellParser, Inflate, Malformed};
 use super::shape::{Bounds, Scan};
 use super::spreadsheet::{self, push_table};
 use super::stream::{Decode, Reading};
-use super::{Limits, ReadError, ReadOptions, ReadSummary, SheetSelector};
+use super::{ErrorCellPolicy, Limits, ReadError, ReadOptions, ReadSummary, SheetSelector};
 use crate::table::{TableSink, Value};
 
 type Feed = super::feed::Feed<Cell, Head>;
@@ -102,13 +104,14 @@ pub(crate) fn read<R: Read + Seek + Send>(
     };
     let again = SheetSelector::Index(index);
     let pick = Pick::Sheet(Some(&again));
+    let values = Values::of(options);
     let scan = with_cells(&mut zip, &mut reading, pick, |reading, cells| {
-        reading.scan(&Values, cells)
+        reading.scan(&values, cells)
     })?;
     let (sheet, max_cells) = (reading.sheet.clone(), options.limits.max_cells);
     push_table(file, sheet, scan, sink, max_cells, |asm| {
         with_cells(&mut zip, &mut reading, pick, |reading, cells| {
-            reading.fill(&Values, cells, asm)
+            reading.fill(&values, cells, asm)
         })
     })
 }
@@ -135,7 +138,8 @@ fn one_pass<R: Read + Seek + Send>(
             return Ok(Pass::NotFound(sheets));
         };
         let columns = cells.head.as_ref().map_or(0, |h| h.columns);
-        let Some(found) = reading.header(&Values, cells)? else {
+        let values = Values::of(reading.options);
+        let Some(found) = reading.header(&values, cells)? else {
             // Every cell was read and none has a value: an empty table.
             let scan = Scan::new(reading.bounds, reading.options.header_row);
             let (file, sheet) = (reading.file, reading.sheet.clone());
@@ -152,7 +156,7 @@ fn one_pass<R: Read + Seek + Send>(
         });
         match reading.one_pass_shape(declared, &found) {
             Some(shape) => reading
-                .stream(&Values, cells, found, shape, sink)
+                .stream(&values, cells, found, shape, sink)
                 .map(Pass::Done),
             None => Ok(Pass::Twice(index)),
         }
@@ -202,8 +206,19 @@ fn content_error(file: &str, m: Malformed) -> ReadError {
     )
 }
 
-/// ods values need nothing beyond the cell: its type is in its attributes.
-struct Values;
+/// ods values need nothing beyond the cell (its type is in its attributes) but the
+/// policy for error cells.
+struct Values {
+    error_cells: ErrorCellPolicy,
+}
+
+impl Values {
+    fn of(options: &ReadOptions) -> Values {
+        Values {
+            error_cells: options.error_cells,
+        }
+    }
+}
 
 impl Decode for Values {
     type Cell = Cell;
@@ -215,6 +230,7 @@ impl Decode for Values {
     fn is_empty(&self, cell: &Cell, text: &str) -> bool {
         match cell.raw {
             Raw::Text | Raw::Date => text.is_empty(),
+            Raw::Error => self.error_cells == ErrorCellPolicy::Empty,
             Raw::Number(_) | Raw::Bool(_) | Raw::Time => false,
         }
     }
@@ -226,6 +242,7 @@ impl Decode for Values {
             Raw::Text => Value::Text(text.to_string()),
             Raw::Date => spreadsheet::iso_datetime(text),
             Raw::Time => spreadsheet::iso_duration(text),
+            Raw::Error => spreadsheet::error_text(text.trim(), self.error_cells),
         })
     }
 }

@@ -7,7 +7,9 @@ use std::io::{Cursor, Write};
 use calamine::Reader;
 use chrono::{NaiveDate, NaiveTime};
 
-use crate::read::{read_table, Format, Limits, ReadError, ReadOptions, SheetSelector};
+use crate::read::{
+    read_table, ErrorCellPolicy, Format, Limits, ReadError, ReadOptions, SheetSelector,
+};
 use crate::table::{Collect, Value};
 
 const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0""#;
@@ -109,7 +111,6 @@ fn every_value_type_reads_as_before() {
         r#"<table:table-cell office:value-type="time" office:time-value="PT36H30M00S"><text:p>x</text:p></table:table-cell>"#.into(),
         r#"<table:table-cell office:value-type="boolean" office:boolean-value="true"><text:p>TRUE</text:p></table:table-cell>"#.into(),
         r#"<table:table-cell table:formula="of:=&quot;a&quot;&amp;&quot;b&quot;" office:value-type="string" office:string-value="a &amp; b"><text:p>ignored</text:p></table:table-cell>"#.into(),
-        r#"<table:table-cell table:formula="of:=1/0" office:value-type="string" office:string-value="" calcext:value-type="error" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"><text:p>#DIV/0!</text:p></table:table-cell>"#.into(),
         r#"<table:table-cell office:value-type="string"><text:p>line 1</text:p><text:p>l<text:span>ine</text:span> <text:a>2</text:a><text:s text:c="3"/>&amp;</text:p></table:table-cell>"#.into(),
         r#"<table:table-cell office:value-type="string"><office:annotation><text:p>a comment</text:p></office:annotation><text:p>noted</text:p></table:table-cell>"#.into(),
         r#"<table:table-cell office:value-type="string"/>"#.into(),
@@ -138,7 +139,6 @@ fn every_value_type_reads_as_before() {
                 Value::Duration("PT36H30M00S".into()),
                 Value::Bool(true),
                 text("a & b"),
-                text(""),
                 text("line 1\nline 2   &"),
                 text("noted"),
                 text(""),
@@ -150,6 +150,57 @@ fn every_value_type_reads_as_before() {
         let c = calamine(bytes, &ReadOptions::default());
         (c.info.headers, c.rows)
     });
+}
+
+/// LibreOffice marks an error cell with its own `calcext:value-type="error"` and an
+/// empty string value; calamine read it as empty text, so `#DIV/0!` vanished silently.
+/// It now follows the error-cell policy, like xlsx and xls error cells.
+#[test]
+fn error_cells_follow_the_error_cell_policy() {
+    let calcext =
+        r#"xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0""#;
+    let error = |prefix: &str| {
+        format!(
+            r#"<table:table-cell table:formula="of:=1/0" office:value-type="string" office:string-value="" {prefix}:value-type="error"><text:p>#DIV/0!</text:p></table:table-cell>"#
+        )
+    };
+    let body = row(&(s("a") + &s("b"))) + &row(&(error("calcext") + &f("1")));
+    // Declared on the root, as LibreOffice writes it, and under another prefix.
+    let root = |prefix: &str| {
+        // (The URI itself ends in `xmlns:calcext:1.0`: only the attribute's name changes.)
+        let declared = calcext.replacen("xmlns:calcext", &format!("xmlns:{prefix}"), 1);
+        let doc = content(
+            "",
+            &table("Data", &body.replace("calcext:", &format!("{prefix}:"))),
+        );
+        package(&doc.replacen(
+            "<office:document-content ",
+            &format!("<office:document-content {declared} "),
+            1,
+        ))
+    };
+    for bytes in [root("calcext"), root("lo")] {
+        let cases = [
+            (ErrorCellPolicy::Report, Value::Error("#DIV/0!".into())),
+            (ErrorCellPolicy::Text, text("#DIV/0!")),
+            (ErrorCellPolicy::Empty, Value::Empty),
+        ];
+        for (policy, want) in cases {
+            let options = ReadOptions {
+                error_cells: policy,
+                ..ReadOptions::default()
+            };
+            let t = read(bytes.clone(), &options).expect("a valid ods");
+            assert_eq!(t.rows, [(2, vec![want, Value::Int(1)])], "{policy:?}");
+        }
+    }
+    // An attribute of the same local name in another namespace is no error mark.
+    let foreign = error("x").replace(
+        "<table:table-cell ",
+        r#"<table:table-cell xmlns:x="urn:x" "#,
+    );
+    let other = one_table(&(row(&(s("a") + &s("b"))) + &row(&(foreign + &f("1")))));
+    assert_eq!(ok(other).rows, [(2, vec![text(""), Value::Int(1)])]);
 }
 
 /// Where calamine departs from the specification, the specification is taken.
