@@ -11,8 +11,9 @@
 //! - Nothing here panics on input: corrupt, truncated, encrypted or hostile files come
 //!   back as a [`ReadError`] naming the file and what to do.
 //! - Memory does not grow with rows for xlsx/xlsm, xls, ods, XML and CSV (they stream;
-//!   xls holds its shared strings and one row block); xlsb loads one sheet through
-//!   calamine, bounded by [`Limits::max_cells`].
+//!   xls holds its shared strings and one row block, or the whole sheet when its row
+//!   blocks are out of order); xlsb loads one sheet through calamine. What is held is
+//!   bounded by [`Limits::max_cells`].
 //!
 //! Table shaping (spreadsheets) is described in [`shape`]; value typing in
 //! [`spreadsheet`]; XML in [`xml`]; CSV in [`csv`].
