@@ -359,9 +359,11 @@ impl Producer<'_> {
             }
             return Ok(());
         }
-        let fields = self.tree.nodes[node as usize].attr_fields.clone();
+        // By index: the node's field list is read in place, not copied per element.
+        let n_fields = self.tree.nodes[node as usize].attr_fields.len();
         for i in 0..n_attrs {
-            for &f in &fields {
+            for k in 0..n_fields {
+                let f = self.tree.nodes[node as usize].attr_fields[k];
                 let attr = &self.levels[level].attrs[i];
                 if self.tree.fields[f as usize].is_attribute(attr.ns, attr.local())
                     && self.predicates_hold(f)
@@ -448,10 +450,11 @@ impl Producer<'_> {
                         put
                     }
                 } else {
-                    let fields = n.elem_fields.clone();
+                    let n_fields = n.elem_fields.len();
                     let text = std::mem::take(&mut self.levels[d].text);
                     let mut put = Ok(());
-                    for f in fields {
+                    for k in 0..n_fields {
+                        let f = self.tree.nodes[node as usize].elem_fields[k];
                         if put.is_ok() && self.predicates_hold(f) {
                             put = self.put_field(f as usize, &text, pos);
                         }
