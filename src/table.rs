@@ -188,6 +188,16 @@ pub struct Row<'a> {
     pub cells: &'a [Value],
 }
 
+/// A row whose cells are consecutive pieces of one text, as a CSV record is read:
+/// cell `i` is `text[ends[i - 1]..ends[i]]` (from 0 for the first), `Value::Empty` when
+/// that piece is empty and `Value::Text` otherwise, exactly as `row.cells` holds them.
+#[derive(Debug, Clone, Copy)]
+pub struct TextRow<'a> {
+    pub row: Row<'a>,
+    pub text: &'a str,
+    pub ends: &'a [usize],
+}
+
 /// Receives a table pushed by a reader, one row at a time.
 ///
 /// `begin` is called once before any row, `end` once after the last. A sink that finds
@@ -197,6 +207,13 @@ pub trait TableSink {
     fn begin(&mut self, info: &TableInfo) -> io::Result<()>;
     fn row(&mut self, row: Row<'_>) -> io::Result<()>;
     fn end(&mut self) -> io::Result<()>;
+
+    /// The same as [`TableSink::row`], for a row the reader holds as one text. A sink
+    /// that copies rows (to hand them to another thread: [`crate::offload`]) copies the
+    /// text once instead of cell by cell.
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        self.row(row.row)
+    }
 }
 
 impl<T: TableSink + ?Sized> TableSink for &mut T {
@@ -205,6 +222,9 @@ impl<T: TableSink + ?Sized> TableSink for &mut T {
     }
     fn row(&mut self, row: Row<'_>) -> io::Result<()> {
         (**self).row(row)
+    }
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        (**self).text_row(row)
     }
     fn end(&mut self) -> io::Result<()> {
         (**self).end()
@@ -228,6 +248,9 @@ impl TableSink for Tee<'_> {
     }
     fn row(&mut self, row: Row<'_>) -> io::Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.row(row))
+    }
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        self.sinks.iter_mut().try_for_each(|s| s.text_row(row))
     }
     fn end(&mut self) -> io::Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.end())

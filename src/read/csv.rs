@@ -18,7 +18,7 @@ use encoding_rs::{Decoder, Encoding, UTF_8, WINDOWS_1252};
 
 use super::shape::unique_names;
 use super::{guard, ReadError, ReadOptions, ReadSummary};
-use crate::table::{column_letter, Row, TableInfo, TableSink, Value};
+use crate::table::{column_letter, Row, TableInfo, TableSink, TextRow, Value};
 
 const SNIFF_BYTES: usize = 64 * 1024;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
@@ -105,6 +105,7 @@ pub(crate) fn read<R: Read + Seek>(
     let width = info.headers.len();
     sink.begin(&info).map_err(ReadError::Sink)?;
     let mut cells = vec![Value::Empty; width];
+    let mut ends = vec![0; width];
     let mut cell_count = width as u64;
     while csv
         .read_byte_record(&mut record)
@@ -130,8 +131,12 @@ pub(crate) fn read<R: Read + Seek>(
             });
         }
         // The row's cells are reused from row to row: a text cell keeps its buffer.
+        let mut end = 0;
         for (i, cell) in cells.iter_mut().enumerate() {
             let v = (i < record.len()).then(|| field(text, &record, i));
+            // Fields lie end to end in the record's text; a missing one is empty.
+            end = record.range(i).map_or(end, |r| r.end);
+            ends[i] = end;
             match (v, &mut *cell) {
                 (Some(v), Value::Text(text)) if !v.is_empty() => {
                     text.clear();
@@ -141,9 +146,13 @@ pub(crate) fn read<R: Read + Seek>(
                 _ => *cell = Value::Empty,
             }
         }
-        sink.row(Row {
-            number,
-            cells: &cells,
+        sink.text_row(TextRow {
+            row: Row {
+                number,
+                cells: &cells,
+            },
+            text,
+            ends: &ends,
         })
         .map_err(ReadError::Sink)?;
     }

@@ -38,6 +38,7 @@
 mod paths;
 mod records;
 mod tree;
+mod windows;
 
 use std::io::{Read, Seek};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -75,9 +76,21 @@ enum Msg {
 
 pub(crate) fn read<R: Read + Seek + Send>(
     file: &str,
+    reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
+    let w = std::env::var("OGPIPE_XML_WINDOW").ok().and_then(|v| v.parse().ok()).unwrap_or(windows::WINDOW);
+    read_in(file, reader, options, sink, w)
+}
+
+/// [`read`], the document read `window` bytes at a time (tests cut it everywhere).
+fn read_in<R: Read + Seek + Send>(
+    file: &str,
     mut reader: R,
     options: &ReadOptions,
     sink: &mut dyn TableSink,
+    window: usize,
 ) -> Result<ReadSummary, ReadError> {
     guard::check_input_size(file, &mut reader, &options.limits)?;
     let plan = paths::Plan::new(options).map_err(|detail| ReadError::Options {
@@ -92,7 +105,7 @@ pub(crate) fn read<R: Read + Seek + Send>(
     let (back_tx, back_rx) = sync_channel(DEPTH + 2);
     let (consumed, produced) = thread::scope(|scope| {
         let producer = scope
-            .spawn(move || records::produce(file, reader, options, tree, namespaces, tx, back_rx));
+            .spawn(move || records::produce(file, reader, options, tree, namespaces, tx, back_rx, window));
         let consumed = consume(file, rx, &back_tx, sink);
         let produced = producer
             .join()
@@ -139,6 +152,7 @@ fn consume(
                 };
                 sink.begin(&info).map_err(ReadError::Sink)?;
             }
+            Msg::Rows(batch) if std::env::var_os("OGPIPE_NOSINK").is_some() => { let _ = recycle.try_send(batch); }
             Msg::Rows(batch) => {
                 let width = row.len();
                 for r in 0..batch.rows {

@@ -1,22 +1,24 @@
 //! The parsing half: quick-xml events in, rows of text spans out, in batches for the
 //! thread that builds values and feeds the sink ([`super::read`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::windows::Windows;
 use super::tree::{Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
 use super::{resolve_ref, Batch, Msg};
 use crate::read::shape::unique_names;
 use crate::read::{ReadError, ReadOptions};
 
 /// A batch is sent when it has this many rows or this much text, whichever is first.
-const BATCH_ROWS: usize = 256;
-const BATCH_TEXT: usize = 64 << 10;
+const BATCH_ROWS: usize = 2048;
+const BATCH_TEXT: usize = 512 << 10;
 
 /// What stopped the parse. Lines are counted only when an error needs one (reading
 /// the document again up to the error), not for every byte of a good document.
@@ -30,6 +32,7 @@ enum Fault {
         depth: u64,
     },
     Cells(u64),
+    Io(std::io::Error),
     /// The consuming thread is gone (its sink failed): it reports why.
     Stopped,
 }
@@ -59,13 +62,13 @@ struct Level {
     text: String,
     attrs: Vec<Attr>,
     n_attrs: usize,
-    /// The written name, kept only for an element with no node, for messages.
-    qname: String,
+    /// Where the element's written name starts in [`Producer::names`].
+    name_at: usize,
 }
 
 /// Parses the document and sends its header, then its rows. `Ok(None)` when the other
 /// thread stopped listening.
-pub(super) fn produce<R: Read + Seek>(
+pub(super) fn produce<R: Read + Seek + Send>(
     file: &str,
     mut reader: R,
     options: &ReadOptions,
@@ -73,10 +76,31 @@ pub(super) fn produce<R: Read + Seek>(
     namespaces: Namespaces,
     out: SyncSender<Msg>,
     recycle: Receiver<Batch>,
+    window: usize,
 ) -> Result<Option<(u64, usize)>, ReadError> {
     let origin = reader.stream_position().unwrap_or(0);
-    let mut xml = Reader::from_reader(BufReader::with_capacity(64 << 10, reader));
-    xml.config_mut().expand_empty_elements = true;
+    let io = |source| ReadError::Io {
+        file: file.into(),
+        source,
+    };
+    std::thread::scope(|scope| {
+    let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
+    let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let ahead = scope.spawn(move || {
+        let mut reader = reader;
+        loop {
+            let mut block = spare_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(window));
+            block.clear();
+            match (&mut reader).take(window as u64).read_to_end(&mut block) {
+                Ok(0) => break,
+                Ok(_) => if blocks_tx.send(Ok(block)).is_err() { break },
+                Err(e) => { let _ = blocks_tx.send(Err(e)); break }
+            }
+        }
+        reader
+    });
+    let src = Ahead { rx: blocks_rx, spare: spare_tx, cur: Vec::new(), at: 0 };
+    let mut windows = Windows::new(src, window).map_err(io)?;
     let mut namespaces = namespaces;
     let bindings = Bindings::new(&mut namespaces);
     let mut p = Producer {
@@ -84,7 +108,9 @@ pub(super) fn produce<R: Read + Seek>(
         bindings,
         namespaces,
         tree,
+        decoder: Reader::from_reader(&b""[..]).decoder(),
         levels: Vec::new(),
+        names: Vec::new(),
         depth: 0,
         record_depth: None,
         began: false,
@@ -103,7 +129,9 @@ pub(super) fn produce<R: Read + Seek>(
         records: 0,
         cells: 0,
     };
-    match p.run(&mut xml) {
+    let r = p.run(&mut windows);
+    if std::env::var_os("OGPIPE_CPU").is_some() { eprintln!("parser cpu: {}", std::fs::read_to_string("/proc/thread-self/stat").unwrap().split(' ').skip(13).take(2).collect::<Vec<_>>().join(" ")); }
+    match r {
         Ok(()) => Ok(Some((p.records, p.headers.len()))),
         Err(Fault::Stopped) => Ok(None),
         Err(fault) => {
@@ -113,7 +141,9 @@ pub(super) fn produce<R: Read + Seek>(
             if p.began && rows > 0 && p.flush().is_err() {
                 return Ok(None);
             }
-            let line = |pos: u64| line_at(xml.into_inner().into_inner(), origin, pos);
+            drop(windows);
+            let reader = ahead.join().unwrap();
+            let line = |pos: u64| line_at(reader, origin, pos);
             Err(match fault {
                 Fault::Xml { pos, detail } => ReadError::Xml {
                     file: file.into(),
@@ -138,9 +168,39 @@ pub(super) fn produce<R: Read + Seek>(
                     value: cells,
                     max: options.limits.max_cells,
                 },
+                Fault::Io(e) => io(e),
                 Fault::Stopped => unreachable!("handled above"),
             })
         }
+    }
+    })
+}
+
+static MODE: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| std::env::var("OGPIPE_MODE").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
+struct Ahead {
+    rx: Receiver<std::io::Result<Vec<u8>>>,
+    spare: SyncSender<Vec<u8>>,
+    cur: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Ahead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(b)) => {
+                    let old = std::mem::replace(&mut self.cur, b);
+                    let _ = self.spare.try_send(old);
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.at);
+        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -169,7 +229,12 @@ struct Producer<'a> {
     namespaces: Namespaces,
     bindings: Bindings,
     tree: Tree,
+    /// The document's encoding, as its first window (declaration, byte-order mark) says.
+    decoder: Decoder,
     levels: Vec<Level>,
+    /// The written names of the open elements, end to end, to check each end tag
+    /// against (quick-xml cannot: a window may close what an earlier one opened).
+    names: Vec<u8>,
     depth: usize,
     /// The depth of the open record element, when inside one.
     record_depth: Option<usize>,
@@ -190,23 +255,57 @@ struct Producer<'a> {
 }
 
 impl Producer<'_> {
-    fn run<B: std::io::BufRead>(&mut self, xml: &mut Reader<B>) -> Result<(), Fault> {
-        let mut buf = Vec::with_capacity(4096);
+    fn run<R: Read>(&mut self, windows: &mut Windows<R>) -> Result<(), Fault> {
         loop {
-            buf.clear();
-            let event = match xml.read_event_into(&mut buf) {
+            let (window, base, last) = windows.window();
+            let mut xml = Reader::from_reader(window);
+            let config = xml.config_mut();
+            config.expand_empty_elements = true;
+            config.check_end_names = false;
+            config.allow_unmatched_ends = true;
+            let done = self.window(&mut xml, base, last)?;
+            if last {
+                break;
+            }
+            windows.advance(done).map_err(Fault::Io)?;
+        }
+        if !self.began {
+            self.begin()?;
+        }
+        if self.batch.rows > 0 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Parses one window (at `base` in the document); returns how much of it is done.
+    /// The rest is markup the window's end cuts, which quick-xml reports as a syntax
+    /// error (input ended inside markup); only in the last window is that an error.
+    fn window(&mut self, xml: &mut Reader<&[u8]>, base: u64, last: bool) -> Result<usize, Fault> {
+        loop {
+            let event = match xml.read_event() {
                 Ok(e) => e,
+                Err(quick_xml::Error::Syntax(_)) if !last => {
+                    return Ok(xml.error_position() as usize);
+                }
                 Err(e) => {
-                    let pos = xml.buffer_position();
+                    let pos = base + xml.buffer_position();
                     return Err(self.xml(pos, format!("the XML is malformed: {e}")));
                 }
             };
-            let pos = xml.buffer_position();
+            if base == 0 {
+                self.decoder = xml.decoder();
+            }
+            let pos = base + xml.buffer_position();
+            if *MODE == 1 { if let Event::Eof = event { return Ok(xml.buffer_position() as usize); } continue; }
+            if *MODE == 2 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => { self.depth += 1; if self.levels.len() < self.depth { self.levels.push(Level::default()); } let l = &mut self.levels[self.depth-1]; l.name_at = self.names.len(); self.names.extend_from_slice(e.name().as_ref()); } Event::End(e) => { self.depth -= 1; if self.names[self.levels[self.depth].name_at..] != *e.name().as_ref() { panic!() } self.names.truncate(self.levels[self.depth].name_at); } _ => {} } continue; }
+            if *MODE == 3 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => self.start(&e, pos)?, Event::End(e) => self.end(e.name().as_ref(), pos)?, _ => {} } continue; }
+            if *MODE == 4 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => self.start(&e, pos)?, Event::End(e) => { self.depth -= 1; self.names.truncate(self.levels[self.depth].name_at); self.bindings.pop(self.levels[self.depth].declared); } Event::Text(t) => self.text(&t, pos)?, _ => {} } continue; }
             match event {
-                Event::Start(e) => self.start(&e, xml.decoder(), pos)?,
-                Event::End(_) => self.end(pos)?,
-                Event::Text(t) => self.text(xml.decoder(), &t, pos)?,
-                Event::CData(t) => self.text(xml.decoder(), &t, pos)?,
+                Event::Start(e) => self.start(&e, pos)?,
+                Event::End(e) => self.end(e.name().as_ref(), pos)?,
+                Event::Text(t) => self.text(&t, pos)?,
+                Event::CData(t) => self.text(&t, pos)?,
                 Event::GeneralRef(r) => {
                     let ch = resolve_ref(&r).map_err(|d| self.xml(pos, d))?;
                     if let Some(level) = self.text_buffer() {
@@ -218,22 +317,15 @@ impl Producer<'_> {
                     return Err(self.xml(pos, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
                 }
                 Event::Eof => {
-                    if self.depth > 0 {
+                    if last && self.depth > 0 {
                         let open = self.qname(self.depth - 1).to_string();
                         return Err(self.xml(pos, format!("the document ends inside <{open}>; the file is truncated or not well-formed")));
                     }
-                    break;
+                    return Ok(xml.buffer_position() as usize);
                 }
                 _ => {}
             }
         }
-        if !self.began {
-            self.begin()?;
-        }
-        if self.batch.rows > 0 {
-            self.flush()?;
-        }
-        Ok(())
     }
 
     /// An XML error at `pos`, naming the record when inside one.
@@ -245,15 +337,17 @@ impl Producer<'_> {
         Fault::Xml { pos, detail }
     }
 
-    fn qname(&self, level: usize) -> &str {
-        let l = &self.levels[level];
-        match self.tree.nodes.get(l.node as usize) {
-            Some(n) => &n.qname,
-            None => &l.qname,
-        }
+    /// The written name of the open element at `level`, for messages.
+    fn qname(&self, level: usize) -> Cow<'_, str> {
+        let end = self.levels.get(level + 1).filter(|_| level + 1 < self.depth);
+        let end = end.map_or(self.names.len(), |l| l.name_at);
+        self.decoder
+            .decode(&self.names[self.levels[level].name_at..end])
+            .unwrap_or_else(|_| String::from_utf8_lossy(&self.names[self.levels[level].name_at..end]))
     }
 
-    fn start(&mut self, e: &BytesStart<'_>, decoder: Decoder, pos: u64) -> Result<(), Fault> {
+    fn start(&mut self, e: &BytesStart<'_>, pos: u64) -> Result<(), Fault> {
+        let decoder = self.decoder;
         if self.depth as u64 >= u64::from(self.options.limits.max_xml_depth) {
             return Err(Fault::Depth {
                 pos,
@@ -268,6 +362,8 @@ impl Producer<'_> {
             d => self.levels[d - 1].node,
         };
         let level = &mut self.levels[self.depth];
+        level.name_at = self.names.len();
+        self.names.extend_from_slice(e.name().as_ref());
         level.declared = 0;
         level.n_attrs = 0;
         level.had_child = false;
@@ -316,15 +412,8 @@ impl Producer<'_> {
             .tree
             .child(parent, ns, name.as_ref())
             .map_err(|()| self.xml(pos, format!("the document has over {MAX_NODES} distinct element paths, more than a table has; give read.record_path and read.fields, or split the file")))?;
-        let level = &mut self.levels[self.depth];
-        level.node = node;
+        self.levels[self.depth].node = node;
         let relevant = self.tree.nodes.get(node as usize);
-        if relevant.is_none() {
-            level.qname.clear();
-            level
-                .qname
-                .push_str(&String::from_utf8_lossy(name.as_ref()));
-        }
         self.depth += 1;
         let Some(n) = relevant else { return Ok(()) };
         if n.record && self.record_depth.is_none() {
@@ -422,7 +511,8 @@ impl Producer<'_> {
 
     /// Text is decoded (checked, for UTF-8) even outside records: a document that is
     /// not what it declares is refused wherever that shows.
-    fn text(&mut self, decoder: Decoder, raw: &[u8], pos: u64) -> Result<(), Fault> {
+    fn text(&mut self, raw: &[u8], pos: u64) -> Result<(), Fault> {
+        let decoder = self.decoder;
         let decoded = match self.text_buffer() {
             Some(text) => decoder.decode_into(raw, text),
             None => decoder.decode(raw).map(drop),
@@ -430,10 +520,17 @@ impl Producer<'_> {
         decoded.map_err(|e| self.xml(pos, format!("the text is not valid UTF-8: {e}")))
     }
 
-    fn end(&mut self, pos: u64) -> Result<(), Fault> {
+    fn end(&mut self, name: &[u8], pos: u64) -> Result<(), Fault> {
         let Some(d) = self.depth.checked_sub(1) else {
-            return Ok(());
+            let found = self.decoder.decode(name).unwrap_or_default();
+            return Err(self.xml(pos, format!("the end tag </{found}> closes no open element; the file is not well-formed")));
         };
+        if self.names[self.levels[d].name_at..] != *name {
+            let found = self.decoder.decode(name).unwrap_or_default();
+            let open = self.qname(d);
+            return Err(self.xml(pos, format!("the end tag </{found}> does not match the open <{open}>; the file is not well-formed")));
+        }
+        self.names.truncate(self.levels[d].name_at);
         let node = self.levels[d].node;
         self.bindings.pop(self.levels[d].declared);
         let result = match self.tree.nodes.get(node as usize) {

@@ -1,0 +1,124 @@
+//! The document as a series of windows that each end where markup starts, so that
+//! quick-xml's slice reader can parse a file of any size in constant memory.
+//!
+//! The slice reader borrows every event from its input; the buffered reader copies
+//! each one into a buffer first, which makes a bare pass over a large file about 1.4 ×
+//! slower (`xml_pass --chunked`, `BENCHMARKS.md`). A window ends just before its last
+//! `<`, so its last text is whole (text cannot hold a `<`) and no reference is split.
+//! Markup that the cut leaves unclosed (a comment, CDATA section or tag holding a `<`,
+//! or one longer than a window) fails with quick-xml's "input ended inside markup"
+//! error; the reader then carries that markup over into the next, larger, window.
+
+use std::io::{self, Read};
+
+/// How much is read at a time: big enough that windows are few, small enough to stay
+/// in cache while parsed.
+pub(super) const WINDOW: usize = 256 << 10;
+
+pub(super) struct Windows<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// The document offset of `buf[0]`.
+    base: u64,
+    /// The end of the current window in `buf`.
+    cut: usize,
+    eof: bool,
+    size: usize,
+}
+
+impl<R: Read> Windows<R> {
+    /// The first window of `source`, read `size` bytes at a time.
+    pub fn new(source: R, size: usize) -> io::Result<Self> {
+        let mut w = Windows {
+            source,
+            buf: Vec::with_capacity(size),
+            base: 0,
+            cut: 0,
+            eof: false,
+            size: size.max(1),
+        };
+        w.fill()?;
+        Ok(w)
+    }
+
+    /// The current window, its offset in the document, and whether it is the last.
+    pub fn window(&self) -> (&[u8], u64, bool) {
+        let last = self.eof && self.cut == self.buf.len();
+        (&self.buf[..self.cut], self.base, last)
+    }
+
+    /// The window's first `done` bytes are parsed; the rest of it starts the next one.
+    pub fn advance(&mut self, done: usize) -> io::Result<()> {
+        self.buf.drain(..done);
+        self.base += done as u64;
+        self.fill()
+    }
+
+    pub fn into_inner(self) -> R {
+        self.source
+    }
+
+    /// Reads until the window holds a `<` after its first byte (where carried markup
+    /// starts), or the document ends. While markup is carried over, each read is at
+    /// least as large as what is held, so a long comment is read in linear time.
+    fn fill(&mut self) -> io::Result<()> {
+        loop {
+            if !self.eof {
+                let want = self.size.max(self.buf.len());
+                let got = (&mut self.source)
+                    .take(want as u64)
+                    .read_to_end(&mut self.buf)?;
+                self.eof = got < want;
+            }
+            if self.eof {
+                self.cut = self.buf.len();
+                return Ok(());
+            }
+            if let Some(i) = self.buf.get(1..).and_then(|b| memchr::memrchr(b'<', b)) {
+                self.cut = i + 1;
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every window but the last ends just before a `<`; together they are the input.
+    #[test]
+    fn windows_cover_the_input_and_end_before_markup() {
+        let doc = b"<r><a>text &amp; more</a><!-- a < b --><b x='1'/></r>\n";
+        for size in 1..=doc.len() + 1 {
+            let mut w = Windows::new(&doc[..], size).unwrap();
+            let mut seen = Vec::new();
+            loop {
+                let (window, base, last) = w.window();
+                assert_eq!(base as usize, seen.len());
+                seen.extend_from_slice(window);
+                if last {
+                    break;
+                }
+                assert_eq!(doc.get(seen.len()), Some(&b'<'), "size {size}");
+                let n = window.len();
+                w.advance(n).unwrap();
+            }
+            assert_eq!(seen, doc, "size {size}");
+        }
+    }
+
+    #[test]
+    fn carried_markup_starts_the_next_window() {
+        let doc = b"<r><!-- a < b < c --></r>";
+        let mut w = Windows::new(&doc[..], 8).unwrap();
+        let (window, _, last) = w.window();
+        assert!(!last);
+        assert!(window.len() <= 8);
+        // Carry everything from the comment on.
+        w.advance(3).unwrap();
+        let (window, base, _) = w.window();
+        assert_eq!(base, 3);
+        assert!(window.starts_with(b"<!--"));
+    }
+}
