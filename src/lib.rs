@@ -27,6 +27,7 @@ pub mod preflight;
 pub mod progress;
 pub mod publish;
 pub mod read;
+pub mod readahead;
 pub mod report;
 pub mod run;
 pub mod schedule;

@@ -1,51 +1,63 @@
-//! Reading a file on its own thread, ahead of the parser, for `ogpipe validate` on CSV.
+//! Reading a source on its own thread, ahead of the parser (CSV validation, XML).
 //!
 //! Why: profiling the validation of a 1M-row CSV showed the parsing thread spending
 //! about half its time in the kernel copying the file out of the page cache (`read`),
 //! while the validating thread idled a good part of the time. Moving the `read` calls
 //! to a third thread lets the copy overlap the parsing.
 //!
-//! Only what the CSV reader needs is supported: sequential reads, and before the first
+//! Only what the readers need is supported: sequential reads, and before the first
 //! read, asking the length (`SeekFrom::End(0)`) and going back to the start. Any other
 //! seek is an `Unsupported` error, so a reader that needs more fails loudly, not wrongly.
+//! A reader that must go back (to count the lines before an error) takes its source
+//! back with [`ReadAhead::into_inner`].
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::thread::Scope;
+use std::thread::{Scope, ScopedJoinHandle};
 
 /// Bytes per read: large reads cost fewer system calls.
 const CHUNK: usize = 1 << 20;
 /// Chunks read ahead of the parser; bounds the memory to a few MiB.
 const AHEAD: usize = 4;
 
-/// A [`Read`] + limited [`Seek`] over a file read by a scoped thread.
-pub struct ReadAhead {
+/// A [`Read`] + limited [`Seek`] over a source read by a scoped thread.
+pub struct ReadAhead<'scope, R> {
     chunks: Receiver<io::Result<Vec<u8>>>,
     /// Emptied chunks go back to be filled again, so the reading thread does not touch
     /// fresh memory for every chunk.
     spent: SyncSender<Vec<u8>>,
     chunk: Vec<u8>,
     pos: usize,
-    len: u64,
+    /// The source's length, if known.
+    len: Option<u64>,
     consumed: u64,
     done: bool,
+    thread: ScopedJoinHandle<'scope, R>,
 }
 
-impl ReadAhead {
-    /// Starts reading `file` on a new thread of `scope`; the thread ends at the end of
-    /// the file, at a read error (handed to the reader in order) or when this is dropped.
+impl<'scope> ReadAhead<'scope, File> {
+    /// Starts reading `file` on a new thread of `scope`.
     ///
     /// # Errors
     /// The file's length cannot be read.
-    pub fn spawn<'scope>(scope: &'scope Scope<'scope, '_>, mut file: File) -> io::Result<Self> {
+    pub fn file(scope: &'scope Scope<'scope, '_>, file: File) -> io::Result<Self> {
         let len = file.metadata()?.len();
+        Ok(ReadAhead::spawn(scope, file, Some(len)))
+    }
+}
+
+impl<'scope, R: Read + Send + 'scope> ReadAhead<'scope, R> {
+    /// Starts reading `source`, from where it stands, on a new thread of `scope`; the
+    /// thread ends at the end of the source, at a read error (handed to the reader in
+    /// order) or when this is dropped. `len` answers `SeekFrom::End(0)`.
+    pub fn spawn(scope: &'scope Scope<'scope, '_>, mut source: R, len: Option<u64>) -> Self {
         let (tx, chunks) = sync_channel::<io::Result<Vec<u8>>>(AHEAD);
         let (spent, recycled) = sync_channel::<Vec<u8>>(AHEAD + 2);
-        scope.spawn(move || loop {
+        let thread = scope.spawn(move || loop {
             let mut buf = recycled.try_recv().unwrap_or_default();
             buf.resize(CHUNK, 0);
-            let result = match file.read(&mut buf) {
+            let result = match source.read(&mut buf) {
                 Ok(n) => {
                     buf.truncate(n);
                     Ok(buf)
@@ -56,10 +68,10 @@ impl ReadAhead {
             let last = !matches!(&result, Ok(b) if !b.is_empty());
             // A closed channel means the reader is gone: nothing left to do.
             if tx.send(result).is_err() || last {
-                return;
+                return source;
             }
         });
-        Ok(ReadAhead {
+        ReadAhead {
             chunks,
             spent,
             chunk: Vec::new(),
@@ -67,11 +79,20 @@ impl ReadAhead {
             len,
             consumed: 0,
             done: false,
-        })
+            thread,
+        }
+    }
+
+    /// Stops the reading thread and hands back the source, wherever it got to.
+    pub fn into_inner(self) -> R {
+        drop(self.chunks);
+        self.thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 
-impl Read for ReadAhead {
+impl<R> Read for ReadAhead<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.chunk.len() {
             if self.done {
@@ -97,10 +118,12 @@ impl Read for ReadAhead {
     }
 }
 
-impl Seek for ReadAhead {
+impl<R> Seek for ReadAhead<'_, R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         match to {
-            SeekFrom::End(0) if self.consumed == 0 => Ok(self.len),
+            SeekFrom::End(0) if self.consumed == 0 && self.len.is_some() => {
+                Ok(self.len.unwrap_or_default())
+            }
             SeekFrom::Start(0) if self.consumed == 0 => Ok(0),
             SeekFrom::Current(0) => Ok(self.consumed),
             other => Err(io::Error::new(
@@ -122,7 +145,7 @@ mod tests {
         let bytes: Vec<u8> = (0..(3 * CHUNK + 12345)).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
         let read = std::thread::scope(|scope| {
-            let mut r = ReadAhead::spawn(scope, File::open(&path).unwrap()).unwrap();
+            let mut r = ReadAhead::file(scope, File::open(&path).unwrap()).unwrap();
             assert_eq!(r.seek(SeekFrom::End(0)).unwrap(), bytes.len() as u64);
             assert_eq!(r.seek(SeekFrom::Start(0)).unwrap(), 0);
             let mut out = Vec::new();
@@ -153,12 +176,12 @@ mod tests {
         let big = dir.path().join("big.csv");
         std::fs::write(&big, vec![b'x'; 10 * CHUNK]).unwrap();
         std::thread::scope(|scope| {
-            let mut r = ReadAhead::spawn(scope, File::open(&empty).unwrap()).unwrap();
+            let mut r = ReadAhead::file(scope, File::open(&empty).unwrap()).unwrap();
             let mut buf = [0; 16];
             assert_eq!(r.read(&mut buf).unwrap(), 0);
             // Read a little, then drop: the scope must still end (the thread sees the
             // closed channel).
-            let mut r = ReadAhead::spawn(scope, File::open(&big).unwrap()).unwrap();
+            let mut r = ReadAhead::file(scope, File::open(&big).unwrap()).unwrap();
             assert_eq!(r.read(&mut buf).unwrap(), 16);
         });
     }

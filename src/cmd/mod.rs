@@ -5,7 +5,7 @@ mod export;
 mod history;
 mod ops;
 mod portal;
-mod readahead;
+
 mod run;
 mod tools;
 mod verify;

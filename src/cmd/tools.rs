@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::readahead::ReadAhead;
 use super::{print_json, Exit, UsageError};
 use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs};
 use crate::config::Pipeline;
@@ -15,6 +14,7 @@ use crate::convert::{ConvertOptions, OutputSink};
 use crate::offload::Offload;
 use crate::plan::manifest::OutputFormat;
 use crate::read::{self, Format, ReadOptions, SheetSelector};
+use crate::readahead::ReadAhead;
 use crate::screen::{ContainerFormat, Screen};
 use crate::table::{DecimalStyle, TableSink, Tee};
 use crate::validate::{Inferrer, TableSchema, Validator};
@@ -240,7 +240,7 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
         let mut off = Offload::spawn(scope, v);
         if format == Format::Csv {
             let file = File::open(&a.input)
-                .and_then(|f| ReadAhead::spawn(scope, f))
+                .and_then(|f| ReadAhead::file(scope, f))
                 .with_context(|| format!("{}: cannot open", a.input.display()))?;
             read::read_table(format, &name, file, &options, &mut off)?;
         } else {

@@ -28,12 +28,18 @@
 //!   with over 100,000 distinct element paths that could hold records or fields is
 //!   refused (a table has tens; a hostile file could make millions).
 //!
+//! - **Encoding**: UTF-8, or what the declaration names (`ISO-8859-1`, `windows-1252`),
+//!   element and attribute names included. UTF-16 is refused (quick-xml parses bytes).
+//!
 //! # How it is fast
 //! A second thread parses ([`records`]): it tracks namespaces itself ([`tree`]; quick-xml's
 //! `NsReader` costs as much again as the parse), learns each distinct element path once,
-//! and hands over rows as spans of one text buffer. This thread turns them into values,
-//! reusing each cell's string, and feeds the sink. Lines are counted only when an error
-//! needs one, by reading the source again up to the error.
+//! and hands over rows as spans of one text buffer. It parses with quick-xml's borrowing
+//! slice reader over [`windows`] of the file, which a third thread reads ahead. This
+//! thread turns the rows into values, reusing each cell's string, and feeds the sink.
+//! Lines are counted only when an error needs one, by reading the source again up to
+//! the error. End tags are checked against the open elements here, not by quick-xml: a
+//! window may close what an earlier one opened.
 
 mod paths;
 mod records;
@@ -80,8 +86,7 @@ pub(crate) fn read<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    let w = std::env::var("OGPIPE_XML_WINDOW").ok().and_then(|v| v.parse().ok()).unwrap_or(windows::WINDOW);
-    read_in(file, reader, options, sink, w)
+    read_in(file, reader, options, sink, windows::WINDOW)
 }
 
 /// [`read`], the document read `window` bytes at a time (tests cut it everywhere).
@@ -104,8 +109,17 @@ fn read_in<R: Read + Seek + Send>(
     let (tx, rx) = sync_channel(DEPTH);
     let (back_tx, back_rx) = sync_channel(DEPTH + 2);
     let (consumed, produced) = thread::scope(|scope| {
-        let producer = scope
-            .spawn(move || records::produce(file, reader, options, tree, namespaces, tx, back_rx, window));
+        let producer = scope.spawn(move || {
+            records::produce(
+                file,
+                reader,
+                options,
+                tree,
+                namespaces,
+                (tx, back_rx),
+                window,
+            )
+        });
         let consumed = consume(file, rx, &back_tx, sink);
         let produced = producer
             .join()
@@ -152,7 +166,6 @@ fn consume(
                 };
                 sink.begin(&info).map_err(ReadError::Sink)?;
             }
-            Msg::Rows(batch) if std::env::var_os("OGPIPE_NOSINK").is_some() => { let _ = recycle.try_send(batch); }
             Msg::Rows(batch) => {
                 let width = row.len();
                 for r in 0..batch.rows {

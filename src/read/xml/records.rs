@@ -10,15 +10,18 @@ use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::windows::Windows;
 use super::tree::{Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
+use super::windows::Windows;
 use super::{resolve_ref, Batch, Msg};
 use crate::read::shape::unique_names;
 use crate::read::{ReadError, ReadOptions};
+use crate::readahead::ReadAhead;
 
 /// A batch is sent when it has this many rows or this much text, whichever is first.
-const BATCH_ROWS: usize = 2048;
-const BATCH_TEXT: usize = 512 << 10;
+const BATCH_ROWS: usize = 256;
+const BATCH_TEXT: usize = 64 << 10;
+
+const UTF_16: &str = "the document is UTF-16, which ogpipe does not read; save it as UTF-8";
 
 /// What stopped the parse. Lines are counted only when an error needs one (reading
 /// the document again up to the error), not for every byte of a good document.
@@ -74,133 +77,70 @@ pub(super) fn produce<R: Read + Seek + Send>(
     options: &ReadOptions,
     tree: Tree,
     namespaces: Namespaces,
-    out: SyncSender<Msg>,
-    recycle: Receiver<Batch>,
+    (out, recycle): (SyncSender<Msg>, Receiver<Batch>),
     window: usize,
 ) -> Result<Option<(u64, usize)>, ReadError> {
     let origin = reader.stream_position().unwrap_or(0);
-    let io = |source| ReadError::Io {
-        file: file.into(),
-        source,
-    };
+    // The reads run on a third thread, beside the parse: on a large file the kernel's
+    // copying out of the page cache is a good part of a bare parse.
     std::thread::scope(|scope| {
-    let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-    let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-    let ahead = scope.spawn(move || {
-        let mut reader = reader;
-        loop {
-            let mut block = spare_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(window));
-            block.clear();
-            match (&mut reader).take(window as u64).read_to_end(&mut block) {
-                Ok(0) => break,
-                Ok(_) => if blocks_tx.send(Ok(block)).is_err() { break },
-                Err(e) => { let _ = blocks_tx.send(Err(e)); break }
-            }
+        let ahead = ReadAhead::spawn(scope, reader, None);
+        let mut windows = Windows::new(ahead, window).map_err(|e| ReadError::io(file, e))?;
+        let mut p = Producer::new(options, tree, namespaces, out, recycle);
+        let fault = match p.run(&mut windows) {
+            Ok(()) => return Ok(Some((p.records, p.headers.len()))),
+            Err(Fault::Stopped) => return Ok(None),
+            Err(fault) => fault,
+        };
+        // The rows before the fault go first, as a sink would have had them.
+        let rows = p.batch.rows;
+        p.batch.spans.truncate(rows * p.headers.len());
+        if p.began && rows > 0 && p.flush().is_err() {
+            return Ok(None);
         }
-        reader
-    });
-    let src = Ahead { rx: blocks_rx, spare: spare_tx, cur: Vec::new(), at: 0 };
-    let mut windows = Windows::new(src, window).map_err(io)?;
-    let mut namespaces = namespaces;
-    let bindings = Bindings::new(&mut namespaces);
-    let mut p = Producer {
-        options,
-        bindings,
-        namespaces,
-        tree,
-        decoder: Reader::from_reader(&b""[..]).decoder(),
-        levels: Vec::new(),
-        names: Vec::new(),
-        depth: 0,
-        record_depth: None,
-        began: false,
-        headers: options.fields.iter().map(|f| f.name.clone()).collect(),
-        first: Vec::new(),
-        auto_keys: Vec::new(),
-        auto_index: HashMap::new(),
-        cur: Vec::new(),
-        seen: Vec::new(),
-        batch: Batch {
-            first: 1,
-            ..Batch::default()
-        },
-        out,
-        recycle,
-        records: 0,
-        cells: 0,
-    };
-    let r = p.run(&mut windows);
-    if std::env::var_os("OGPIPE_CPU").is_some() { eprintln!("parser cpu: {}", std::fs::read_to_string("/proc/thread-self/stat").unwrap().split(' ').skip(13).take(2).collect::<Vec<_>>().join(" ")); }
-    match r {
-        Ok(()) => Ok(Some((p.records, p.headers.len()))),
-        Err(Fault::Stopped) => Ok(None),
-        Err(fault) => {
-            // The rows before the fault go first, as a sink would have had them.
-            let rows = p.batch.rows;
-            p.batch.spans.truncate(rows * p.headers.len());
-            if p.began && rows > 0 && p.flush().is_err() {
-                return Ok(None);
-            }
-            drop(windows);
-            let reader = ahead.join().unwrap();
-            let line = |pos: u64| line_at(reader, origin, pos);
-            Err(match fault {
-                Fault::Xml { pos, detail } => ReadError::Xml {
-                    file: file.into(),
-                    line: line(pos),
-                    detail,
-                },
-                Fault::Depth { pos, depth } => ReadError::Limit {
-                    file: file.into(),
-                    limit: "max_xml_depth",
-                    what: format!(
-                        "line {}: elements nest deeper than {} levels",
-                        line(pos),
-                        options.limits.max_xml_depth
-                    ),
-                    value: depth,
-                    max: u64::from(options.limits.max_xml_depth),
-                },
-                Fault::Cells(cells) => ReadError::Limit {
-                    file: file.into(),
-                    limit: "max_cells",
-                    what: format!("the file has over {cells} cells"),
-                    value: cells,
-                    max: options.limits.max_cells,
-                },
-                Fault::Io(e) => io(e),
-                Fault::Stopped => unreachable!("handled above"),
-            })
-        }
-    }
+        let source = windows.into_inner().into_inner();
+        Err(fault.into_error(file, options, |pos| line_at(source, origin, pos)))
     })
 }
 
-static MODE: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| std::env::var("OGPIPE_MODE").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
-struct Ahead {
-    rx: Receiver<std::io::Result<Vec<u8>>>,
-    spare: SyncSender<Vec<u8>>,
-    cur: Vec<u8>,
-    at: usize,
-}
-
-impl Read for Ahead {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.at == self.cur.len() {
-            match self.rx.recv() {
-                Ok(Ok(b)) => {
-                    let old = std::mem::replace(&mut self.cur, b);
-                    let _ = self.spare.try_send(old);
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
+impl Fault {
+    /// The error to report; `line` counts the lines up to a byte position (only one
+    /// fault is ever reported, so it is called at most once).
+    fn into_error(
+        self,
+        file: &str,
+        options: &ReadOptions,
+        line: impl FnOnce(u64) -> u64,
+    ) -> ReadError {
+        match self {
+            Fault::Xml { pos, detail } => ReadError::Xml {
+                file: file.into(),
+                line: line(pos),
+                detail,
+            },
+            Fault::Depth { pos, depth } => ReadError::Limit {
+                file: file.into(),
+                limit: "max_xml_depth",
+                what: format!(
+                    "line {}: elements nest deeper than {} levels",
+                    line(pos),
+                    options.limits.max_xml_depth
+                ),
+                value: depth,
+                max: u64::from(options.limits.max_xml_depth),
+            },
+            Fault::Cells(cells) => ReadError::Limit {
+                file: file.into(),
+                limit: "max_cells",
+                what: format!("the file has over {cells} cells"),
+                value: cells,
+                max: options.limits.max_cells,
+            },
+            Fault::Io(e) => ReadError::io(file, e),
+            Fault::Stopped => {
+                ReadError::Sink(std::io::Error::other("the consuming thread stopped"))
             }
         }
-        let n = out.len().min(self.cur.len() - self.at);
-        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 
@@ -235,6 +175,8 @@ struct Producer<'a> {
     /// The written names of the open elements, end to end, to check each end tag
     /// against (quick-xml cannot: a window may close what an earlier one opened).
     names: Vec<u8>,
+    /// An element name decoded to UTF-8 (only a name that is not ASCII needs it).
+    name_buf: String,
     depth: usize,
     /// The depth of the open record element, when inside one.
     record_depth: Option<usize>,
@@ -254,8 +196,51 @@ struct Producer<'a> {
     cells: u64,
 }
 
-impl Producer<'_> {
+impl<'a> Producer<'a> {
+    fn new(
+        options: &'a ReadOptions,
+        tree: Tree,
+        mut namespaces: Namespaces,
+        out: SyncSender<Msg>,
+        recycle: Receiver<Batch>,
+    ) -> Self {
+        Producer {
+            options,
+            bindings: Bindings::new(&mut namespaces),
+            namespaces,
+            tree,
+            decoder: Reader::from_reader(&b""[..]).decoder(),
+            levels: Vec::new(),
+            names: Vec::new(),
+            name_buf: String::new(),
+            depth: 0,
+            record_depth: None,
+            began: false,
+            headers: options.fields.iter().map(|f| f.name.clone()).collect(),
+            first: Vec::new(),
+            auto_keys: Vec::new(),
+            auto_index: HashMap::new(),
+            cur: Vec::new(),
+            seen: Vec::new(),
+            batch: Batch {
+                first: 1,
+                ..Batch::default()
+            },
+            out,
+            recycle,
+            records: 0,
+            cells: 0,
+        }
+    }
+
     fn run<R: Read>(&mut self, windows: &mut Windows<R>) -> Result<(), Fault> {
+        let (first, _, _) = windows.window();
+        if [&b"\xFF\xFE"[..], b"\xFE\xFF", b"<\0", b"\0<"]
+            .iter()
+            .any(|m| first.starts_with(m))
+        {
+            return Err(self.xml(0, UTF_16.into()));
+        }
         loop {
             let (window, base, last) = windows.window();
             let mut xml = Reader::from_reader(window);
@@ -293,15 +278,16 @@ impl Producer<'_> {
                     return Err(self.xml(pos, format!("the XML is malformed: {e}")));
                 }
             };
-            if base == 0 {
-                self.decoder = xml.decoder();
-            }
             let pos = base + xml.buffer_position();
-            if *MODE == 1 { if let Event::Eof = event { return Ok(xml.buffer_position() as usize); } continue; }
-            if *MODE == 2 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => { self.depth += 1; if self.levels.len() < self.depth { self.levels.push(Level::default()); } let l = &mut self.levels[self.depth-1]; l.name_at = self.names.len(); self.names.extend_from_slice(e.name().as_ref()); } Event::End(e) => { self.depth -= 1; if self.names[self.levels[self.depth].name_at..] != *e.name().as_ref() { panic!() } self.names.truncate(self.levels[self.depth].name_at); } _ => {} } continue; }
-            if *MODE == 3 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => self.start(&e, pos)?, Event::End(e) => self.end(e.name().as_ref(), pos)?, _ => {} } continue; }
-            if *MODE == 4 { match event { Event::Eof => return Ok(xml.buffer_position() as usize), Event::Start(e) => self.start(&e, pos)?, Event::End(e) => { self.depth -= 1; self.names.truncate(self.levels[self.depth].name_at); self.bindings.pop(self.levels[self.depth].declared); } Event::Text(t) => self.text(&t, pos)?, _ => {} } continue; }
             match event {
+                // Only the declaration sets the encoding (a UTF-16 byte-order mark is
+                // refused before parsing).
+                Event::Decl(_) => {
+                    self.decoder = xml.decoder();
+                    if self.decoder.encoding().name().starts_with("UTF-16") {
+                        return Err(self.xml(pos, UTF_16.into()));
+                    }
+                }
                 Event::Start(e) => self.start(&e, pos)?,
                 Event::End(e) => self.end(e.name().as_ref(), pos)?,
                 Event::Text(t) => self.text(&t, pos)?,
@@ -339,11 +325,16 @@ impl Producer<'_> {
 
     /// The written name of the open element at `level`, for messages.
     fn qname(&self, level: usize) -> Cow<'_, str> {
-        let end = self.levels.get(level + 1).filter(|_| level + 1 < self.depth);
+        let end = self
+            .levels
+            .get(level + 1)
+            .filter(|_| level + 1 < self.depth);
         let end = end.map_or(self.names.len(), |l| l.name_at);
         self.decoder
             .decode(&self.names[self.levels[level].name_at..end])
-            .unwrap_or_else(|_| String::from_utf8_lossy(&self.names[self.levels[level].name_at..end]))
+            .unwrap_or_else(|_| {
+                String::from_utf8_lossy(&self.names[self.levels[level].name_at..end])
+            })
     }
 
     fn start(&mut self, e: &BytesStart<'_>, pos: u64) -> Result<(), Fault> {
@@ -372,7 +363,16 @@ impl Producer<'_> {
         if e.attributes_raw().iter().any(|b| !b.is_ascii_whitespace()) {
             for a in e.attributes() {
                 let a = a.map_err(|e| self.xml(pos, format!("bad attribute: {e}")))?;
-                let key = a.key.as_ref();
+                let key = decoder.decode(a.key.as_ref()).map_err(|e| {
+                    self.xml(
+                        pos,
+                        format!(
+                            "an attribute name is not {}: {e}",
+                            decoder.encoding().name()
+                        ),
+                    )
+                })?;
+                let key = key.as_bytes();
                 let value = a.decode_and_unescape_value(decoder).map_err(|e| {
                     self.xml(pos, format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))
                 })?;
@@ -404,13 +404,23 @@ impl Producer<'_> {
             };
             self.levels[self.depth].attrs[i].ns = ns;
         }
-        let name = e.name();
-        let ns = self
-            .bindings
-            .resolve(name.prefix().map_or(&b""[..], |p| p.into_inner()));
+        // Names are matched as UTF-8 text, whatever the document's encoding.
+        let mut name = e.name().into_inner();
+        if !name.is_ascii() {
+            self.name_buf.clear();
+            decoder.decode_into(name, &mut self.name_buf).map_err(|e| {
+                self.xml(
+                    pos,
+                    format!("an element name is not {}: {e}", decoder.encoding().name()),
+                )
+            })?;
+            name = self.name_buf.as_bytes();
+        }
+        let prefix = memchr::memchr(b':', name).map_or(&b""[..], |i| &name[..i]);
+        let ns = self.bindings.resolve(prefix);
         let node = self
             .tree
-            .child(parent, ns, name.as_ref())
+            .child(parent, ns, name)
             .map_err(|()| self.xml(pos, format!("the document has over {MAX_NODES} distinct element paths, more than a table has; give read.record_path and read.fields, or split the file")))?;
         self.levels[self.depth].node = node;
         let relevant = self.tree.nodes.get(node as usize);
@@ -523,7 +533,12 @@ impl Producer<'_> {
     fn end(&mut self, name: &[u8], pos: u64) -> Result<(), Fault> {
         let Some(d) = self.depth.checked_sub(1) else {
             let found = self.decoder.decode(name).unwrap_or_default();
-            return Err(self.xml(pos, format!("the end tag </{found}> closes no open element; the file is not well-formed")));
+            return Err(self.xml(
+                pos,
+                format!(
+                    "the end tag </{found}> closes no open element; the file is not well-formed"
+                ),
+            ));
         };
         if self.names[self.levels[d].name_at..] != *name {
             let found = self.decoder.decode(name).unwrap_or_default();

@@ -674,3 +674,101 @@ fn run_bytes_with(xml: &[u8], options: &ReadOptions) -> Result<Collect, ReadErro
     read("t.xml", io::Cursor::new(xml.to_vec()), options, &mut sink)?;
     Ok(sink)
 }
+
+/// The result of reading `xml` `window` bytes at a time, as text to compare.
+fn windowed(xml: &[u8], options: &ReadOptions, window: usize) -> String {
+    let mut sink = Collect::default();
+    match read_in(
+        "t.xml",
+        io::Cursor::new(xml.to_vec()),
+        options,
+        &mut sink,
+        window,
+    ) {
+        Ok(summary) => format!("{summary:?} {sink:?}"),
+        Err(e) => format!("error: {e} (after {:?})", sink.rows),
+    }
+}
+
+/// Markup that a window's end can cut: comments, CDATA sections and processing
+/// instructions holding `<`, a tag with `>` in an attribute, references, a DOCTYPE.
+const TRICKY: &str = "<?xml version=\"1.0\"?>\n<!DOCTYPE r SYSTEM \"r.dtd\">\n<!-- a < b -->\n<r>\n  <x id=\"1 > 0\"><a>one &amp; &#233;<!-- <not/> --></a><b><![CDATA[<two>]]></b></x>\n  <?pi <3 ?>\n  <x id=\"2\"><a>ü<![CDATA[ ]]>z</a><b/></x>\n</r>\n";
+
+#[test]
+fn any_window_size_reads_the_same() {
+    let docs: [&[u8]; 3] = [PUBS.as_bytes(), TRICKY.as_bytes(), b""];
+    for doc in docs {
+        let whole = windowed(doc, &ReadOptions::default(), 1 << 20);
+        for window in (1..=24).chain([37, 64, 100, 333]) {
+            assert_eq!(
+                windowed(doc, &ReadOptions::default(), window),
+                whole,
+                "window {window}"
+            );
+        }
+    }
+    assert!(windowed(TRICKY.as_bytes(), &ReadOptions::default(), 1).contains("ü z"));
+}
+
+#[test]
+fn damaged_documents_read_alike_in_small_windows() {
+    let base = TRICKY.as_bytes();
+    for cut in 0..base.len() {
+        let doc = &base[..cut];
+        assert_eq!(
+            windowed(doc, &ReadOptions::default(), 5),
+            windowed(doc, &ReadOptions::default(), 1 << 20),
+            "cut at {cut}"
+        );
+    }
+    for i in 0..base.len() {
+        for b in [b'<', b'>', b'/', b'"', b'-', b']', b'?'] {
+            let mut damaged = base.to_vec();
+            damaged[i] = b;
+            assert_eq!(
+                windowed(&damaged, &ReadOptions::default(), 7),
+                windowed(&damaged, &ReadOptions::default(), 1 << 20),
+                "byte {i} set to {}",
+                b as char
+            );
+        }
+    }
+}
+
+#[test]
+fn end_tags_must_close_the_open_element() {
+    let (line, detail) = xml_error("<r>\n<a>1</a>\n</b>", &ReadOptions::default());
+    assert_eq!(line, 3, "{detail}");
+    assert!(
+        detail.contains("</b>") && detail.contains("<r>"),
+        "{detail}"
+    );
+    let (_, detail) = xml_error("<r/></r>", &ReadOptions::default());
+    assert!(detail.contains("closes no open element"), "{detail}");
+}
+
+#[test]
+fn latin_1_documents_read_their_names_and_text() {
+    let doc = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r><ann\xe9e n=\"\xe9\"><v\xe9>\xe9t\xe9</v\xe9></ann\xe9e></r>";
+    let got = run_bytes(doc).unwrap();
+    assert_eq!(got.info.headers, ["@n", "vé"]);
+    assert_eq!(got.rows[0].1, [text("é"), text("été")]);
+    for window in [1, 3, 8] {
+        assert_eq!(
+            windowed(doc, &ReadOptions::default(), window),
+            windowed(doc, &ReadOptions::default(), 1 << 20)
+        );
+    }
+}
+
+#[test]
+fn utf_16_is_refused_with_a_clear_message() {
+    let mut doc = vec![0xFF, 0xFE];
+    for u in "<r><x>1</x></r>".encode_utf16() {
+        doc.extend_from_slice(&u.to_le_bytes());
+    }
+    match run_bytes(&doc) {
+        Err(ReadError::Xml { detail, .. }) => assert!(detail.contains("UTF-16"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+}
