@@ -122,7 +122,7 @@ impl<R> Seek for ReadAhead<'_, R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         match to {
             SeekFrom::End(0) if self.consumed == 0 && self.len.is_some() => {
-                Ok(self.len.unwrap_or_default())
+                Ok(self.len.unwrap_or(0))
             }
             SeekFrom::Start(0) if self.consumed == 0 => Ok(0),
             SeekFrom::Current(0) => Ok(self.consumed),
@@ -183,6 +183,28 @@ mod tests {
             // closed channel).
             let mut r = ReadAhead::file(scope, File::open(&big).unwrap()).unwrap();
             assert_eq!(r.read(&mut buf).unwrap(), 16);
+        });
+    }
+
+    /// The source comes back mid-read, whole and usable, and an unknown length is not
+    /// made up.
+    #[test]
+    fn into_inner_hands_the_source_back() {
+        let bytes = vec![7u8; 3 * CHUNK];
+        std::thread::scope(|scope| {
+            let mut r = ReadAhead::spawn(scope, io::Cursor::new(&bytes), None);
+            assert_eq!(
+                r.seek(SeekFrom::End(0)).unwrap_err().kind(),
+                io::ErrorKind::Unsupported
+            );
+            let mut buf = [0; 10];
+            r.read_exact(&mut buf).unwrap();
+            let mut source = r.into_inner();
+            assert!(source.position() >= 10);
+            source.seek(SeekFrom::Start(0)).unwrap();
+            let mut all = Vec::new();
+            source.read_to_end(&mut all).unwrap();
+            assert_eq!(all, bytes);
         });
     }
 }
