@@ -110,7 +110,7 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
             (Some(file), false) => Box::new(create(file)?),
             (None, _) => Box::new(io::stdout().lock()),
         };
-        let mut sink = OutputSink::new(to, BufWriter::new(out), &opts)?;
+        let mut sink = OutputSink::new(to, BufWriter::with_capacity(1 << 16, out), &opts)?;
         let mut tee = Tee::new(vec![&mut sink, &mut errors]);
         read::read_table(format, &name_of(&a.input), open(&a.input)?, &ro, &mut tee)?;
         let written = sink.finish()?;
