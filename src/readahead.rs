@@ -120,13 +120,11 @@ impl<R> Read for ReadAhead<'_, R> {
 
 impl<R> Seek for ReadAhead<'_, R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        match to {
-            SeekFrom::End(0) if self.consumed == 0 && self.len.is_some() => {
-                Ok(self.len.unwrap_or(0))
-            }
-            SeekFrom::Start(0) if self.consumed == 0 => Ok(0),
-            SeekFrom::Current(0) => Ok(self.consumed),
-            other => Err(io::Error::new(
+        match (to, self.len) {
+            (SeekFrom::End(0), Some(len)) if self.consumed == 0 => Ok(len),
+            (SeekFrom::Start(0), _) if self.consumed == 0 => Ok(0),
+            (SeekFrom::Current(0), _) => Ok(self.consumed),
+            (other, _) => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!("a read-ahead file reads forward only; cannot seek to {other:?}"),
             )),

@@ -133,17 +133,19 @@ pub(crate) fn read<R: Read + Seek>(
         // The row's cells are reused from row to row: a text cell keeps its buffer.
         let mut end = 0;
         for (i, cell) in cells.iter_mut().enumerate() {
-            let v = (i < record.len()).then(|| field(text, &record, i));
-            // Fields lie end to end in the record's text; a missing one is empty.
-            end = record.range(i).map_or(end, |r| r.end);
+            // Fields lie end to end in the record's text; a missing one is empty. As in
+            // `field`, the range lies on character boundaries (`record_text`).
+            let range = record.range(i).unwrap_or(end..end);
+            end = range.end;
             ends[i] = end;
-            match (v, &mut *cell) {
-                (Some(v), Value::Text(text)) if !v.is_empty() => {
+            let v = &text[range];
+            match &mut *cell {
+                _ if v.is_empty() => *cell = Value::Empty,
+                Value::Text(text) => {
                     text.clear();
                     text.push_str(v);
                 }
-                (Some(v), _) if !v.is_empty() => *cell = Value::Text(v.to_string()),
-                _ => *cell = Value::Empty,
+                _ => *cell = Value::Text(v.to_string()),
             }
         }
         sink.text_row(TextRow {
