@@ -21,6 +21,7 @@ use crate::readahead::ReadAhead;
 const BATCH_ROWS: usize = 256;
 const BATCH_TEXT: usize = 64 << 10;
 
+const NOT_UTF_8: &str = "the document is not valid UTF-8 here; save it as UTF-8, or declare its encoding (<?xml version=\"1.0\" encoding=\"windows-1252\"?>)";
 const UTF_16: &str = "the document is UTF-16, which ogpipe does not read; save it as UTF-8";
 
 /// What stopped the parse. Lines are counted only when an error needs one (reading
@@ -63,10 +64,22 @@ struct Level {
     declared: usize,
     had_child: bool,
     text: String,
+    /// The element's text while it is one piece of the current window, which is copied
+    /// only where it goes (see [`Producer::window`]); `text` is empty meanwhile.
+    pending: Option<(usize, usize)>,
     attrs: Vec<Attr>,
     n_attrs: usize,
     /// Where the element's written name starts in [`Producer::names`].
     name_at: usize,
+}
+
+impl Level {
+    /// Makes a pending piece of `window` the start of `text`.
+    fn keep(&mut self, window: Option<&str>) {
+        if let (Some((a, b)), Some(window)) = (self.pending.take(), window) {
+            self.text.push_str(&window[a..b]);
+        }
+    }
 }
 
 /// Parses the document and sends its header, then its rows. `Ok(None)` when the other
@@ -171,6 +184,8 @@ struct Producer<'a> {
     tree: Tree,
     /// The document's encoding, as its first window (declaration, byte-order mark) says.
     decoder: Decoder,
+    /// The document is UTF-8 (as it is unless its declaration says otherwise).
+    utf8: bool,
     levels: Vec<Level>,
     /// The written names of the open elements, end to end, to check each end tag
     /// against (quick-xml cannot: a window may close what an earlier one opened).
@@ -210,6 +225,7 @@ impl<'a> Producer<'a> {
             namespaces,
             tree,
             decoder: Reader::from_reader(&b""[..]).decoder(),
+            utf8: true,
             levels: Vec::new(),
             names: Vec::new(),
             name_buf: String::new(),
@@ -248,7 +264,7 @@ impl<'a> Producer<'a> {
             config.expand_empty_elements = true;
             config.check_end_names = false;
             config.allow_unmatched_ends = true;
-            let done = self.window(&mut xml, base, last)?;
+            let done = self.window(&mut xml, window, base, last)?;
             if last {
                 break;
             }
@@ -266,52 +282,84 @@ impl<'a> Producer<'a> {
     /// Parses one window (at `base` in the document); returns how much of it is done.
     /// The rest is markup the window's end cuts, which quick-xml reports as a syntax
     /// error (input ended inside markup); only in the last window is that an error.
-    fn window(&mut self, xml: &mut Reader<&[u8]>, base: u64, last: bool) -> Result<usize, Fault> {
+    ///
+    /// A UTF-8 window is checked whole, once, instead of text by text: a check per
+    /// text costs more than the parse of it. Its bad bytes, if any, are reported when
+    /// the parse reaches them (so that a fault does not depend on where windows end),
+    /// and its texts are then slices of it: each is copied once, to where it goes.
+    fn window(
+        &mut self,
+        xml: &mut Reader<&[u8]>,
+        window: &[u8],
+        base: u64,
+        last: bool,
+    ) -> Result<usize, Fault> {
+        let mut checked: Option<(&str, usize)> = None;
         loop {
-            let event = match xml.read_event() {
-                Ok(e) => e,
+            let event = xml.read_event();
+            let at = xml.buffer_position() as usize;
+            let pos = base + at as u64;
+            let text = match (&event, self.utf8) {
+                (Ok(Event::Decl(_)) | Err(_), _) | (_, false) => None,
+                (_, true) => {
+                    let (text, valid) = *checked.get_or_insert_with(|| utf8_prefix(window));
+                    if at > valid {
+                        return Err(self.xml(base + valid as u64, NOT_UTF_8.into()));
+                    }
+                    Some(text)
+                }
+            };
+            match event {
                 Err(quick_xml::Error::Syntax(_)) if !last => {
+                    self.keep_pending(checked.map(|(text, _)| text));
                     return Ok(xml.error_position() as usize);
                 }
                 Err(e) => {
-                    let pos = base + xml.buffer_position();
                     return Err(self.xml(pos, format!("the XML is malformed: {e}")));
                 }
-            };
-            let pos = base + xml.buffer_position();
-            match event {
                 // Only the declaration sets the encoding (a UTF-16 byte-order mark is
                 // refused before parsing).
-                Event::Decl(_) => {
+                Ok(Event::Decl(_)) => {
                     self.decoder = xml.decoder();
+                    self.utf8 = self.decoder.encoding() == encoding_rs::UTF_8;
                     if self.decoder.encoding().name().starts_with("UTF-16") {
                         return Err(self.xml(pos, UTF_16.into()));
                     }
                 }
-                Event::Start(e) => self.start(&e, pos)?,
-                Event::End(e) => self.end(e.name().as_ref(), pos)?,
-                Event::Text(t) => self.text(&t, pos)?,
-                Event::CData(t) => self.text(&t, pos)?,
-                Event::GeneralRef(r) => {
+                Ok(Event::Start(e)) => self.start(&e, pos)?,
+                Ok(Event::End(e)) => self.end(e.name().as_ref(), pos, text)?,
+                Ok(Event::Text(t)) => match text {
+                    Some(text) => self.text_piece(text, at - t.len(), at),
+                    None => self.text(&t, pos, None)?,
+                },
+                Ok(Event::CData(t)) => self.text(&t, pos, text)?,
+                Ok(Event::GeneralRef(r)) => {
                     let ch = resolve_ref(&r).map_err(|d| self.xml(pos, d))?;
-                    if let Some(level) = self.text_buffer() {
+                    if let Some(level) = self.text_buffer(text) {
                         level.push(ch);
                     }
                 }
                 // An external DTD is harmless here: nothing is ever fetched or expanded.
-                Event::DocType(d) if d.contains(&b'[') => {
+                Ok(Event::DocType(d)) if d.contains(&b'[') => {
                     return Err(self.xml(pos, "the document has a DOCTYPE with an internal subset (entity or DTD declarations), which is refused for safety; remove the DOCTYPE".into()));
                 }
-                Event::Eof => {
+                Ok(Event::Eof) => {
                     if last && self.depth > 0 {
                         let open = self.qname(self.depth - 1).to_string();
                         return Err(self.xml(pos, format!("the document ends inside <{open}>; the file is truncated or not well-formed")));
                     }
-                    return Ok(xml.buffer_position() as usize);
+                    self.keep_pending(text);
+                    return Ok(at);
                 }
                 _ => {}
             }
         }
+    }
+
+    /// The window is about to go: texts still pending in it are copied.
+    fn keep_pending(&mut self, window: Option<&str>) {
+        let depth = self.depth;
+        self.levels[..depth].iter_mut().for_each(|l| l.keep(window));
     }
 
     /// An XML error at `pos`, naming the record when inside one.
@@ -359,6 +407,7 @@ impl<'a> Producer<'a> {
         level.n_attrs = 0;
         level.had_child = false;
         level.text.clear();
+        level.pending = None;
         // Declarations first: they apply to the element's own name.
         if e.attributes_raw().iter().any(|b| !b.is_ascii_whitespace()) {
             for a in e.attributes() {
@@ -406,7 +455,7 @@ impl<'a> Producer<'a> {
         }
         // Names are matched as UTF-8 text, whatever the document's encoding.
         let mut name = e.name().into_inner();
-        if !name.is_ascii() {
+        if !self.utf8 && !name.is_ascii() {
             self.name_buf.clear();
             decoder.decode_into(name, &mut self.name_buf).map_err(|e| {
                 self.xml(
@@ -512,25 +561,46 @@ impl<'a> Producer<'a> {
         })
     }
 
-    /// Where text goes: the open element's own text, inside a record.
-    fn text_buffer(&mut self) -> Option<&mut String> {
+    /// Where text goes: the open element's own text, inside a record (`window` is the
+    /// window as text, when checked, for a piece still pending in it).
+    fn text_buffer(&mut self, window: Option<&str>) -> Option<&mut String> {
         self.record_depth?;
-        let d = self.depth.checked_sub(1)?;
-        Some(&mut self.levels[d].text)
+        let level = &mut self.levels[self.depth.checked_sub(1)?];
+        level.keep(window);
+        Some(&mut level.text)
+    }
+
+    /// A text that is `window[a..b]`, already checked: only where it is is noted, when
+    /// it is the element's first piece (nearly always its only one).
+    fn text_piece(&mut self, window: &str, a: usize, b: usize) {
+        debug_assert!(window.is_char_boundary(a) && window.is_char_boundary(b));
+        if self.record_depth.is_none() {
+            return;
+        }
+        let Some(d) = self.depth.checked_sub(1) else {
+            return;
+        };
+        let level = &mut self.levels[d];
+        if level.pending.is_none() && level.text.is_empty() {
+            level.pending = Some((a, b));
+        } else {
+            level.keep(Some(window));
+            level.text.push_str(&window[a..b]);
+        }
     }
 
     /// Text is decoded (checked, for UTF-8) even outside records: a document that is
     /// not what it declares is refused wherever that shows.
-    fn text(&mut self, raw: &[u8], pos: u64) -> Result<(), Fault> {
+    fn text(&mut self, raw: &[u8], pos: u64, window: Option<&str>) -> Result<(), Fault> {
         let decoder = self.decoder;
-        let decoded = match self.text_buffer() {
+        let decoded = match self.text_buffer(window) {
             Some(text) => decoder.decode_into(raw, text),
             None => decoder.decode(raw).map(drop),
         };
         decoded.map_err(|e| self.xml(pos, format!("the text is not valid UTF-8: {e}")))
     }
 
-    fn end(&mut self, name: &[u8], pos: u64) -> Result<(), Fault> {
+    fn end(&mut self, name: &[u8], pos: u64, window: Option<&str>) -> Result<(), Fault> {
         let Some(d) = self.depth.checked_sub(1) else {
             let found = self.decoder.decode(name).unwrap_or_default();
             return Err(self.xml(
@@ -548,6 +618,12 @@ impl<'a> Producer<'a> {
         self.names.truncate(self.levels[d].name_at);
         let node = self.levels[d].node;
         self.bindings.pop(self.levels[d].declared);
+        let pending = self.levels[d].pending.take();
+        let owned = std::mem::take(&mut self.levels[d].text);
+        let text = match (pending, window) {
+            (Some((a, b)), Some(window)) => &window[a..b],
+            _ => owned.as_str(),
+        };
         let result = match self.tree.nodes.get(node as usize) {
             Some(n) if n.rel > 0 && self.record_depth.is_some() => {
                 if self.tree.fields.is_empty() {
@@ -555,28 +631,24 @@ impl<'a> Producer<'a> {
                         Ok(())
                     } else {
                         let col = self.column(node);
-                        let text = std::mem::take(&mut self.levels[d].text);
                         let key = |p: &Self| p.tree.nodes[node as usize].key.clone();
-                        let put = self.put_auto(col, &text, pos, &key);
-                        self.levels[d].text = text;
-                        put
+                        self.put_auto(col, text, pos, &key)
                     }
                 } else {
                     let n_fields = n.elem_fields.len();
-                    let text = std::mem::take(&mut self.levels[d].text);
                     let mut put = Ok(());
                     for k in 0..n_fields {
                         let f = self.tree.nodes[node as usize].elem_fields[k];
                         if put.is_ok() && self.predicates_hold(f) {
-                            put = self.put_field(f as usize, &text, pos);
+                            put = self.put_field(f as usize, text, pos);
                         }
                     }
-                    self.levels[d].text = text;
                     put
                 }
             }
             _ => Ok(()),
         };
+        self.levels[d].text = owned;
         result?;
         self.depth = d;
         if self.record_depth == Some(d + 1) {
@@ -710,5 +782,19 @@ fn attr_key(element_key: &str, attr: &str) -> String {
         format!("@{attr}")
     } else {
         format!("{element_key}/@{attr}")
+    }
+}
+
+/// `window` as text up to its first byte that is not UTF-8, and where that is.
+fn utf8_prefix(window: &[u8]) -> (&str, usize) {
+    match simdutf8::compat::from_utf8(window) {
+        Ok(text) => (text, window.len()),
+        Err(e) => {
+            let valid = e.valid_up_to();
+            (
+                std::str::from_utf8(&window[..valid]).unwrap_or_default(),
+                valid,
+            )
+        }
     }
 }

@@ -461,11 +461,23 @@ fn attributes_take_no_default_namespace() {
 #[test]
 fn an_elements_value_is_its_own_text() {
     let xml = "<r><rec><a>fo<b>x</b>o&amp;<![CDATA[<c>]]>&#x263A;</a><c>  spaced\n</c></rec></r>";
-    let t = run(xml, &fields(&[], &[("a", "a"), ("b", "a/b"), ("c", "c")])).expect("valid");
+    let options = fields(&[], &[("a", "a"), ("b", "a/b"), ("c", "c")]);
+    let t = run(xml, &options).expect("valid");
     assert_eq!(
         t.rows[0].1,
         [text("foo&<c>☺"), text("x"), text("  spaced\n")]
     );
+    // A text piece is held as a place in its window until its element ends: cut
+    // anywhere, the value is the same.
+    let whole = windowed(xml.as_bytes(), &options, 1 << 20);
+    assert!(whole.contains("foo&<c>☺"), "{whole}");
+    for window in 1..xml.len() {
+        assert_eq!(
+            windowed(xml.as_bytes(), &options, window),
+            whole,
+            "window {window}"
+        );
+    }
     // Automatic mode: only leaves are columns.
     let auto = run(xml, &ReadOptions::default()).expect("valid");
     assert_eq!(auto.info.headers, ["a/b", "c"]);
@@ -512,6 +524,16 @@ fn errors_name_the_line_they_happen_on() {
         matches!(bad_utf8, Err(ReadError::Xml { line: 2, .. })),
         "{bad_utf8:?}"
     );
+    // Not only in text: the whole document is in its encoding, or it is refused.
+    let in_comment = run_bytes(b"<r>\n<x><a>1</a></x>\n<!-- caf\xe9 -->\n</r>");
+    match in_comment {
+        Err(ReadError::Xml {
+            line: 3, detail, ..
+        }) => {
+            assert!(detail.contains("not valid UTF-8"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 fn run_bytes(xml: &[u8]) -> Result<Collect, ReadError> {
@@ -722,7 +744,7 @@ fn damaged_documents_read_alike_in_small_windows() {
         );
     }
     for i in 0..base.len() {
-        for b in [b'<', b'>', b'/', b'"', b'-', b']', b'?'] {
+        for b in [b'<', b'>', b'/', b'"', b'-', b']', b'?', 0xFF, 0xC3] {
             let mut damaged = base.to_vec();
             damaged[i] = b;
             assert_eq!(
