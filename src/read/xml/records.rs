@@ -10,7 +10,7 @@ use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::tree::{Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
+use super::tree::{same, Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
 use super::windows::Windows;
 use super::{resolve_ref, Batch, Msg};
 use crate::read::shape::unique_names;
@@ -465,7 +465,8 @@ impl<'a> Producer<'a> {
             })?;
             name = self.name_buf.as_bytes();
         }
-        let prefix = memchr::memchr(b':', name).map_or(&b""[..], |i| &name[..i]);
+        // Names are short: a search inline beats a call.
+        let prefix = (name.iter().position(|&b| b == b':')).map_or(&b""[..], |i| &name[..i]);
         let ns = self.bindings.resolve(prefix);
         let node = self
             .tree
@@ -610,7 +611,7 @@ impl<'a> Producer<'a> {
                 ),
             ));
         };
-        if self.names[self.levels[d].name_at..] != *name {
+        if !same(&self.names[self.levels[d].name_at..], name) {
             let found = self.decoder.decode(name).unwrap_or_default();
             let open = self.qname(d);
             return Err(self.xml(pos, format!("the end tag </{found}> does not match the open <{open}>; the file is not well-formed")));
@@ -672,6 +673,7 @@ impl<'a> Producer<'a> {
 
     /// Automatic mode: puts `value` in column `col`; `key` names the column, only
     /// needed before the columns are fixed and in messages.
+    #[inline]
     fn put_auto(
         &mut self,
         col: u32,

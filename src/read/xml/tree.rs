@@ -215,20 +215,34 @@ impl Tree {
 
     /// The node of element `(ns, qname)` under `parent`, made on first sight; [`NONE`]
     /// when it cannot matter (nothing is kept for it); `Err` past [`MAX_NODES`].
+    #[inline]
     pub fn child(&mut self, parent: u32, ns: Option<NsId>, qname: &[u8]) -> Result<u32, ()> {
+        // Records repeat their children in the same order: most often the child is the
+        // one after the last found, checked here, inline.
         let Some(p) = self.nodes.get(parent as usize) else {
             return Ok(NONE);
         };
-        // Records repeat their children in the same order: the one after the last hit
-        // first, then a short list in turn, then the index.
+        if let Some(&c) = p.children.get(p.hint) {
+            let node = &self.nodes[c as usize];
+            if node.ns == ns && same(node.qname.as_bytes(), qname) {
+                self.nodes[parent as usize].hint = node.sibling + 1;
+                return Ok(c);
+            }
+        }
+        self.find_child(parent, ns, qname)
+    }
+
+    #[inline(never)]
+    fn find_child(&mut self, parent: u32, ns: Option<NsId>, qname: &[u8]) -> Result<u32, ()> {
+        let p = &self.nodes[parent as usize];
+        // Not the hinted child: a short list in turn, or the index.
         let is = |c: &u32| {
             let node = &self.nodes[*c as usize];
             node.ns == ns && same(node.qname.as_bytes(), qname)
         };
-        let found = match p.children.get(p.hint).filter(|c| is(c)) {
-            Some(&c) => Some(c),
-            None if p.children.len() <= 16 => p.children.iter().copied().find(|c| is(c)),
-            None => (self.index.get(&key(parent, ns, qname)))
+        let found = match p.children.len() {
+            0..=16 => p.children.iter().copied().find(|c| is(c)),
+            _ => (self.index.get(&key(parent, ns, qname)))
                 .and_then(|cs| cs.iter().copied().find(|c| is(c))),
         };
         if let Some(c) = found {
@@ -348,6 +362,7 @@ fn key(parent: u32, ns: Option<NsId>, qname: &[u8]) -> u64 {
 
 /// Byte equality for short names, inline: a call to `memcmp` for every element of a
 /// large document is a measurable part of reading it.
-fn same(a: &[u8], b: &[u8]) -> bool {
+#[inline]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
