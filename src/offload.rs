@@ -197,14 +197,7 @@ impl<'scope, S: TableSink + Send + 'scope> TableSink for Offload<'scope, S> {
     /// per-cell copies were most of what the screen cost the reading thread.
     fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
         debug_assert!(
-            (row.ends.iter().zip(row.row.cells).enumerate()).all(|(i, (&end, cell))| {
-                let start = if i == 0 { 0 } else { row.ends[i - 1] };
-                match cell {
-                    Value::Empty => start == end,
-                    Value::Text(t) => *t == row.text[start..end],
-                    _ => false,
-                }
-            }),
+            row.cells.is_none_or(|cells| cells == row.values()),
             "a TextRow's cells are its text's pieces"
         );
         let b = &mut self.batch;
@@ -222,8 +215,12 @@ impl<'scope, S: TableSink + Send + 'scope> TableSink for Offload<'scope, S> {
             }
             start = end;
         }
-        b.rows.push((row.row.number, row.ends.len()));
+        b.rows.push((row.number, row.ends.len()));
         self.full()
+    }
+
+    fn takes_text(&self) -> bool {
+        true
     }
 
     fn end(&mut self) -> io::Result<()> {

@@ -190,12 +190,36 @@ pub struct Row<'a> {
 
 /// A row whose cells are consecutive pieces of one text, as a CSV record is read:
 /// cell `i` is `text[ends[i - 1]..ends[i]]` (from 0 for the first), `Value::Empty` when
-/// that piece is empty and `Value::Text` otherwise, exactly as `row.cells` holds them.
+/// that piece is empty and `Value::Text` otherwise, exactly as `cells` holds them.
+///
+/// `cells` is `None` when the reader has only the text (XML). A reader sends such a row
+/// only to a sink that [takes text](TableSink::takes_text); any other sink would make
+/// the values for itself, row by row.
 #[derive(Debug, Clone, Copy)]
 pub struct TextRow<'a> {
-    pub row: Row<'a>,
+    pub number: u64,
+    pub cells: Option<&'a [Value]>,
     pub text: &'a str,
     pub ends: &'a [usize],
+}
+
+impl<'a> TextRow<'a> {
+    /// The text of each cell, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let text = self.text;
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends).map(move |(a, &b)| &text[a..b])
+    }
+
+    /// The cells as values, made from the text.
+    pub fn values(&self) -> Vec<Value> {
+        (self.pieces())
+            .map(|p| match p {
+                "" => Value::Empty,
+                p => Value::Text(p.to_string()),
+            })
+            .collect()
+    }
 }
 
 /// Receives a table pushed by a reader, one row at a time.
@@ -210,9 +234,24 @@ pub trait TableSink {
 
     /// The same as [`TableSink::row`], for a row the reader holds as one text. A sink
     /// that copies rows (to hand them to another thread: [`crate::offload`]) copies the
-    /// text once instead of cell by cell.
+    /// text once instead of cell by cell; one that writes text (CSV) writes it as it is.
     fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
-        self.row(row.row)
+        match row.cells {
+            Some(cells) => self.row(Row {
+                number: row.number,
+                cells,
+            }),
+            None => self.row(Row {
+                number: row.number,
+                cells: &row.values(),
+            }),
+        }
+    }
+
+    /// Whether [`TableSink::text_row`] does its work from the text alone, so that a
+    /// reader that has only text need not make values for it.
+    fn takes_text(&self) -> bool {
+        false
     }
 }
 
@@ -225,6 +264,9 @@ impl<T: TableSink + ?Sized> TableSink for &mut T {
     }
     fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
         (**self).text_row(row)
+    }
+    fn takes_text(&self) -> bool {
+        (**self).takes_text()
     }
     fn end(&mut self) -> io::Result<()> {
         (**self).end()
@@ -251,6 +293,9 @@ impl TableSink for Tee<'_> {
     }
     fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.text_row(row))
+    }
+    fn takes_text(&self) -> bool {
+        self.sinks.iter().all(|s| s.takes_text())
     }
     fn end(&mut self) -> io::Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.end())

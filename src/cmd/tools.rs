@@ -154,6 +154,13 @@ impl TableSink for ErrorCells {
         }
         Ok(())
     }
+    /// A row of text has no error cells.
+    fn text_row(&mut self, _: crate::table::TextRow<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    fn takes_text(&self) -> bool {
+        true
+    }
     fn end(&mut self) -> io::Result<()> {
         Ok(())
     }

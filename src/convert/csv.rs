@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::screen::FormulaPolicy;
-use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
+use crate::table::{DecimalStyle, Row, TableInfo, TableSink, TextRow, Value};
 
 /// A CSV cell that was changed so a spreadsheet will not run it as a formula.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -64,6 +64,30 @@ impl<W: Write> CsvSink<W> {
     }
 }
 
+impl<W: Write> CsvSink<W> {
+    /// Writes a text cell, neutralised if it would run as a formula and the policy says so.
+    fn text_field(&mut self, number: u64, i: usize, text: &str) -> io::Result<()> {
+        let safe = match self.formula {
+            FormulaPolicy::Prefix => crate::screen::neutralise_formula(text),
+            _ => None,
+        };
+        match safe {
+            Some(safe) => {
+                self.neutralised_count += 1;
+                if self.neutralised.len() < 100 {
+                    self.neutralised.push(Neutralised {
+                        row: number,
+                        column: self.info.column_letter(i),
+                    });
+                }
+                self.writer.write_field(safe.as_bytes())
+            }
+            None => self.writer.write_field(text.as_bytes()),
+        }
+        .map_err(csv_err)
+    }
+}
+
 fn csv_err(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
@@ -83,24 +107,7 @@ impl<W: Write> TableSink for CsvSink<W> {
         // the bytes are those of writing a `Vec<String>` record.
         for (i, cell) in row.cells.iter().enumerate() {
             if let Value::Text(text) = cell {
-                let safe = match self.formula {
-                    FormulaPolicy::Prefix => crate::screen::neutralise_formula(text),
-                    _ => None,
-                };
-                match safe {
-                    Some(safe) => {
-                        self.neutralised_count += 1;
-                        if self.neutralised.len() < 100 {
-                            self.neutralised.push(Neutralised {
-                                row: row.number,
-                                column: self.info.column_letter(i),
-                            });
-                        }
-                        self.writer.write_field(safe.as_bytes())
-                    }
-                    None => self.writer.write_field(text.as_bytes()),
-                }
-                .map_err(csv_err)?;
+                self.text_field(row.number, i, text)?;
             } else {
                 self.scratch.clear();
                 super::write_cell(&mut self.scratch, cell, self.decimals);
@@ -114,6 +121,22 @@ impl<W: Write> TableSink for CsvSink<W> {
             self.writer.write_field(b"").map_err(csv_err)?;
         }
         self.writer.write_record(None::<&[u8]>).map_err(csv_err)
+    }
+
+    /// A row of text is written from its text: an empty piece is an empty field, as
+    /// an empty cell is.
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        for (i, piece) in row.pieces().enumerate() {
+            self.text_field(row.number, i, piece)?;
+        }
+        for _ in row.ends.len()..self.info.headers.len() {
+            self.writer.write_field(b"").map_err(csv_err)?;
+        }
+        self.writer.write_record(None::<&[u8]>).map_err(csv_err)
+    }
+
+    fn takes_text(&self) -> bool {
+        true
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -170,5 +193,56 @@ mod tests {
         assert_eq!(n, 1);
         assert!(out.contains("'=HYPERLINK"), "{out}");
         assert!(out.contains(",-12.5\r\n"), "{out}");
+    }
+
+    /// A row handed over as one text is written byte for byte as its values would be:
+    /// quoting, formulas, empty cells and short rows alike.
+    #[test]
+    fn text_rows_are_written_as_their_values_are() {
+        let rows: [&[&str]; 4] = [
+            &["Québec, \"QC\"\nline", " 007 "],
+            &["=SUM(A1)", ""],
+            &["", "+1"],
+            &["short"],
+        ];
+        let values: Vec<Vec<Value>> = (rows.iter())
+            .map(|r| {
+                (r.iter())
+                    .map(|c| match *c {
+                        "" => Value::Empty,
+                        c => Value::Text(c.into()),
+                    })
+                    .collect()
+            })
+            .collect();
+        for formula in [FormulaPolicy::Allow, FormulaPolicy::Prefix] {
+            let mut sink = CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false).unwrap();
+            assert!(sink.takes_text());
+            let info = TableInfo {
+                headers: vec!["a".into(), "b".into()],
+                ..Default::default()
+            };
+            sink.begin(&info).unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                let text = r.concat();
+                let ends: Vec<usize> = (r.iter())
+                    .scan(0, |at, c| {
+                        *at += c.len();
+                        Some(*at)
+                    })
+                    .collect();
+                (sink.text_row(TextRow {
+                    number: i as u64 + 2,
+                    cells: None,
+                    text: &text,
+                    ends: &ends,
+                }))
+                .unwrap();
+            }
+            sink.end().unwrap();
+            let n = sink.neutralised_count;
+            let out = String::from_utf8(sink.into_inner().unwrap()).unwrap();
+            assert_eq!((out, n), write(&values, formula), "{formula:?}");
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use crate::checksum::{HashingWriter, Sha256Digest};
 use crate::plan::manifest::OutputFormat;
 use crate::screen::FormulaPolicy;
-use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
+use crate::table::{DecimalStyle, Row, TableInfo, TableSink, TextRow, Value};
 pub use json::JsonType;
 
 /// How values are written.
@@ -106,6 +106,18 @@ impl<W: Write> TableSink for OutputSink<W> {
         match self {
             OutputSink::Csv(s) => s.row(row),
             OutputSink::Json(s) => s.row(row),
+        }
+    }
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        match self {
+            OutputSink::Csv(s) => s.text_row(row),
+            OutputSink::Json(s) => s.text_row(row),
+        }
+    }
+    fn takes_text(&self) -> bool {
+        match self {
+            OutputSink::Csv(s) => s.takes_text(),
+            OutputSink::Json(s) => s.takes_text(),
         }
     }
     fn end(&mut self) -> io::Result<()> {

@@ -18,7 +18,7 @@ use encoding_rs::{Decoder, Encoding, UTF_8, WINDOWS_1252};
 
 use super::shape::unique_names;
 use super::{guard, ReadError, ReadOptions, ReadSummary};
-use crate::table::{column_letter, Row, TableInfo, TableSink, TextRow, Value};
+use crate::table::{column_letter, TableInfo, TableSink, TextRow, Value};
 
 const SNIFF_BYTES: usize = 64 * 1024;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
@@ -149,10 +149,8 @@ pub(crate) fn read<R: Read + Seek>(
             }
         }
         sink.text_row(TextRow {
-            row: Row {
-                number,
-                cells: &cells,
-            },
+            number,
+            cells: Some(&cells),
             text,
             ends: &ends,
         })

@@ -51,7 +51,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
 use super::{guard, ReadError, ReadOptions, ReadSummary};
-use crate::table::{Row, TableInfo, TableSink, Value};
+use crate::table::{Row, TableInfo, TableSink, TextRow, Value};
 
 /// Batches in flight each way between the two threads.
 const DEPTH: usize = 4;
@@ -149,14 +149,19 @@ fn consume(
     recycle: &SyncSender<Batch>,
     sink: &mut dyn TableSink,
 ) -> Result<(), ReadError> {
-    // Each cell's string is reused from row to row.
+    // A sink that takes text gets each row as one text; any other gets values, each
+    // cell's string reused from row to row.
+    let takes_text = sink.takes_text();
     let mut row: Vec<Value> = Vec::new();
     let mut spare: Vec<String> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
+    let mut in_order = String::new();
     for msg in rx {
         match msg {
             Msg::Begin(headers) => {
                 row = vec![Value::Empty; headers.len()];
                 spare = vec![String::new(); headers.len()];
+                ends = vec![0; headers.len()];
                 let info = TableInfo {
                     source: file.into(),
                     sheet: None,
@@ -170,6 +175,18 @@ fn consume(
                 let width = row.len();
                 for r in 0..batch.rows {
                     let spans = &batch.spans[r * width..(r + 1) * width];
+                    let number = batch.first + r as u64;
+                    if takes_text {
+                        let text = row_text(&batch.text, spans, &mut ends, &mut in_order);
+                        (sink.text_row(TextRow {
+                            number,
+                            cells: None,
+                            text,
+                            ends: &ends,
+                        }))
+                        .map_err(ReadError::Sink)?;
+                        continue;
+                    }
                     for ((cell, spare), &(a, b)) in row.iter_mut().zip(&mut spare).zip(spans) {
                         if let Value::Text(old) = std::mem::replace(cell, Value::Empty) {
                             *spare = old;
@@ -181,7 +198,6 @@ fn consume(
                             *cell = Value::Text(s);
                         }
                     }
-                    let number = batch.first + r as u64;
                     (sink.row(Row {
                         number,
                         cells: &row,
@@ -194,6 +210,35 @@ fn consume(
         }
     }
     Ok(())
+}
+
+/// A row's cells (`spans` of `text`) as one text and the ends of its pieces: a slice of
+/// `text` when the cells lie there in column order, one after the other (as a record's
+/// leaves usually do), or else copied in that order into `in_order`.
+fn row_text<'a>(
+    text: &'a str,
+    spans: &[(usize, usize)],
+    ends: &mut [usize],
+    in_order: &'a mut String,
+) -> &'a str {
+    let start = spans.iter().find(|(a, b)| a < b).map_or(0, |s| s.0);
+    let (mut at, mut contiguous) = (start, true);
+    for (end, &(a, b)) in ends.iter_mut().zip(spans) {
+        if a < b {
+            contiguous &= a == at;
+            at = b;
+        }
+        *end = at.wrapping_sub(start);
+    }
+    if contiguous {
+        return &text[start..at];
+    }
+    in_order.clear();
+    for (end, &(a, b)) in ends.iter_mut().zip(spans) {
+        in_order.push_str(&text[a..b]);
+        *end = in_order.len();
+    }
+    in_order
 }
 
 /// What a reference stands for: a character reference, or one of XML's five predefined

@@ -1,6 +1,6 @@
 use super::*;
 use crate::read::XmlField;
-use crate::table::{Collect, Row, TableInfo, TableSink};
+use crate::table::{Collect, Row, TableInfo, TableSink, TextRow};
 use std::io;
 
 fn run(xml: &str, options: &ReadOptions) -> Result<Collect, ReadError> {
@@ -793,4 +793,62 @@ fn utf_16_is_refused_with_a_clear_message() {
         Err(ReadError::Xml { detail, .. }) => assert!(detail.contains("UTF-16"), "{detail}"),
         other => panic!("{other:?}"),
     }
+}
+
+/// Collects rows handed over as text only, as a CSV output takes them.
+#[derive(Default)]
+struct TextOnly(Collect);
+
+impl TableSink for TextOnly {
+    fn begin(&mut self, info: &TableInfo) -> io::Result<()> {
+        self.0.begin(info)
+    }
+    fn row(&mut self, _: Row<'_>) -> io::Result<()> {
+        panic!("a sink that takes text gets text rows")
+    }
+    fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
+        assert!(row.cells.is_none());
+        self.0.rows.push((row.number, row.values()));
+        Ok(())
+    }
+    fn takes_text(&self) -> bool {
+        true
+    }
+    fn end(&mut self) -> io::Result<()> {
+        self.0.end()
+    }
+}
+
+/// A sink that takes text gets the rows values would give, whether a record's cells
+/// lie in column order in the parser's text (the usual case) or not.
+#[test]
+fn text_rows_hold_what_values_would() {
+    let out_of_order = "<r><x><b>2</b><a>1</a><c>3</c></x><x><c>z</c><a>x</a></x></r>";
+    let cases = [
+        (PUBS, ReadOptions::default()),
+        (TRICKY, ReadOptions::default()),
+        (
+            out_of_order,
+            fields(&[], &[("a", "a"), ("b", "b"), ("c", "c")]),
+        ),
+        (out_of_order, ReadOptions::default()),
+    ];
+    for (xml, options) in cases {
+        let values = run(xml, &options);
+        let mut sink = TextOnly::default();
+        let texts = read(
+            "t.xml",
+            io::Cursor::new(xml.as_bytes().to_vec()),
+            &options,
+            &mut sink,
+        )
+        .map(|_| sink.0);
+        assert_eq!(format!("{texts:?}"), format!("{values:?}"), "{xml}");
+    }
+    let t = run(
+        out_of_order,
+        &fields(&[], &[("a", "a"), ("b", "b"), ("c", "c")]),
+    )
+    .unwrap();
+    assert_eq!(t.rows[1].1, [text("x"), Value::Empty, text("z")]);
 }
