@@ -106,6 +106,9 @@ pub(crate) fn read<R: Read + Seek>(
     sink.begin(&info).map_err(ReadError::Sink)?;
     let mut cells = vec![Value::Empty; width];
     let mut ends = vec![0; width];
+    // A sink that takes text (a CSV output) needs no values: the text and its ends are
+    // the row.
+    let takes_text = sink.takes_text();
     let mut cell_count = width as u64;
     while csv
         .read_byte_record(&mut record)
@@ -138,6 +141,9 @@ pub(crate) fn read<R: Read + Seek>(
             let range = record.range(i).unwrap_or(end..end);
             end = range.end;
             ends[i] = end;
+            if takes_text {
+                continue;
+            }
             let v = &text[range];
             match &mut *cell {
                 _ if v.is_empty() => *cell = Value::Empty,
@@ -150,7 +156,7 @@ pub(crate) fn read<R: Read + Seek>(
         }
         sink.text_row(TextRow {
             number,
-            cells: Some(&cells),
+            cells: (!takes_text).then_some(&cells[..]),
             text,
             ends: &ends,
         })
