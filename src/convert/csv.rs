@@ -62,9 +62,7 @@ impl<W: Write> CsvSink<W> {
             .into_inner()
             .map_err(|e| io::Error::other(e.to_string()))
     }
-}
 
-impl<W: Write> CsvSink<W> {
     /// Writes a text cell, neutralised if it would run as a formula and the policy says so.
     fn text_field(&mut self, number: u64, i: usize, text: &str) -> io::Result<()> {
         let safe = match self.formula {

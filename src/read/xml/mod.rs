@@ -228,6 +228,7 @@ fn row_text<'a>(
             contiguous &= a == at;
             at = b;
         }
+        // Out of order, `at` may fall behind `start`; these ends are then made again.
         *end = at.wrapping_sub(start);
     }
     if contiguous {

@@ -21,7 +21,7 @@ use crate::readahead::ReadAhead;
 const BATCH_ROWS: usize = 256;
 const BATCH_TEXT: usize = 64 << 10;
 
-const NOT_UTF_8: &str = "the document is not valid UTF-8 here; save it as UTF-8, or declare its encoding (<?xml version=\"1.0\" encoding=\"windows-1252\"?>)";
+const NOT_UTF_8: &str = "a byte on this line is not UTF-8, which the document is unless it declares otherwise; save it as UTF-8, or declare its encoding (<?xml version=\"1.0\" encoding=\"windows-1252\"?>)";
 const UTF_16: &str = "the document is UTF-16, which ogpipe does not read; save it as UTF-8";
 
 /// What stopped the parse. Lines are counted only when an error needs one (reading
@@ -329,7 +329,11 @@ impl<'a> Producer<'a> {
                 Ok(Event::Start(e)) => self.start(&e, pos)?,
                 Ok(Event::End(e)) => self.end(e.name().as_ref(), pos, text)?,
                 Ok(Event::Text(t)) => match text {
-                    Some(text) => self.text_piece(text, at - t.len(), at),
+                    Some(text) => {
+                        // A text ends where the parser stands (at `<` or `&`).
+                        debug_assert_eq!(&text.as_bytes()[at - t.len()..at], &*t);
+                        self.text_piece(text, at - t.len(), at)
+                    }
                     None => self.text(&t, pos, None)?,
                 },
                 Ok(Event::CData(t)) => self.text(&t, pos, text)?,

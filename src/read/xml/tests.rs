@@ -530,7 +530,7 @@ fn errors_name_the_line_they_happen_on() {
         Err(ReadError::Xml {
             line: 3, detail, ..
         }) => {
-            assert!(detail.contains("not valid UTF-8"), "{detail}")
+            assert!(detail.contains("is not UTF-8"), "{detail}")
         }
         other => panic!("{other:?}"),
     }
