@@ -425,13 +425,12 @@ impl<'a> Producer<'a> {
                         ),
                     )
                 })?;
-                let key = key.as_bytes();
                 let value = a.decode_and_unescape_value(decoder).map_err(|e| {
-                    self.xml(pos, format!("attribute {}: {e} (only XML's five entities and numeric references are allowed)", String::from_utf8_lossy(key)))
+                    self.xml(pos, format!("attribute {key}: {e} (only XML's five entities and numeric references are allowed)"))
                 })?;
                 let level = &mut self.levels[self.depth];
-                if key == b"xmlns" || key.starts_with(b"xmlns:") {
-                    let prefix = key.get(6..).unwrap_or_default();
+                if key == "xmlns" || key.starts_with("xmlns:") {
+                    let prefix = key.as_bytes().get(6..).unwrap_or_default();
                     self.bindings
                         .declare(&mut self.namespaces, prefix, value.as_bytes());
                     level.declared += 1;
@@ -443,7 +442,7 @@ impl<'a> Producer<'a> {
                 let attr = &mut level.attrs[level.n_attrs];
                 level.n_attrs += 1;
                 attr.qname.clear();
-                attr.qname.push_str(&String::from_utf8_lossy(key));
+                attr.qname.push_str(&key);
                 attr.local_at = attr.qname.find(':').map_or(0, |i| i + 1);
                 attr.value.clear();
                 attr.value.push_str(&value);

@@ -17,7 +17,10 @@ pub(super) const WINDOW: usize = 256 << 10;
 
 pub(super) struct Windows<R> {
     source: R,
+    /// What is read and not yet parsed is `buf[..filled]`. The rest is room that stays
+    /// initialised from window to window (`read_to_end` would zero it every time).
     buf: Vec<u8>,
+    filled: usize,
     /// The document offset of `buf[0]`.
     base: u64,
     /// The end of the current window in `buf`.
@@ -31,7 +34,8 @@ impl<R: Read> Windows<R> {
     pub fn new(source: R, size: usize) -> io::Result<Self> {
         let mut w = Windows {
             source,
-            buf: Vec::with_capacity(size),
+            buf: Vec::new(),
+            filled: 0,
             base: 0,
             cut: 0,
             eof: false,
@@ -43,13 +47,14 @@ impl<R: Read> Windows<R> {
 
     /// The current window, its offset in the document, and whether it is the last.
     pub fn window(&self) -> (&[u8], u64, bool) {
-        let last = self.eof && self.cut == self.buf.len();
+        let last = self.eof && self.cut == self.filled;
         (&self.buf[..self.cut], self.base, last)
     }
 
     /// The window's first `done` bytes are parsed; the rest of it starts the next one.
     pub fn advance(&mut self, done: usize) -> io::Result<()> {
-        self.buf.drain(..done);
+        self.buf.copy_within(done..self.filled, 0);
+        self.filled -= done;
         self.base += done as u64;
         self.fill()
     }
@@ -64,17 +69,28 @@ impl<R: Read> Windows<R> {
     fn fill(&mut self) -> io::Result<()> {
         loop {
             if !self.eof {
-                let want = self.size.max(self.buf.len());
-                let got = (&mut self.source)
-                    .take(want as u64)
-                    .read_to_end(&mut self.buf)?;
-                self.eof = got < want;
+                let want = self.size.max(self.filled);
+                let end = self.filled + want;
+                if self.buf.len() < end {
+                    self.buf.resize(end, 0);
+                }
+                let start = self.filled;
+                while self.filled < end {
+                    match self.source.read(&mut self.buf[self.filled..end]) {
+                        Ok(0) => break,
+                        Ok(n) => self.filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.eof = self.filled - start < want;
             }
             if self.eof {
-                self.cut = self.buf.len();
+                self.cut = self.filled;
                 return Ok(());
             }
-            if let Some(i) = self.buf.get(1..).and_then(|b| memchr::memrchr(b'<', b)) {
+            let held = &self.buf[..self.filled];
+            if let Some(i) = held.get(1..).and_then(|b| memchr::memrchr(b'<', b)) {
                 self.cut = i + 1;
                 return Ok(());
             }
