@@ -852,3 +852,29 @@ fn text_rows_hold_what_values_would() {
     .unwrap();
     assert_eq!(t.rows[1].1, [text("x"), Value::Empty, text("z")]);
 }
+
+/// Random damage (seeded, so a failure can be replayed): several bytes of a document
+/// replaced at once, read in windows of a few bytes and whole, give the same result.
+#[test]
+fn randomly_damaged_documents_read_alike_in_any_window() {
+    let mut rng = fastrand::Rng::with_seed(0x0617_2026);
+    let bytes = [
+        b'<', b'>', b'/', b'&', b';', b'"', b'\n', b'a', 0xC3, 0xA9, 0xFF,
+    ];
+    for doc in [PUBS.as_bytes(), TRICKY.as_bytes()] {
+        for round in 0..300 {
+            let mut damaged = doc.to_vec();
+            for _ in 0..rng.usize(1..4) {
+                let at = rng.usize(..damaged.len());
+                damaged[at] = bytes[rng.usize(..bytes.len())];
+            }
+            let window = rng.usize(1..40);
+            assert_eq!(
+                windowed(&damaged, &ReadOptions::default(), window),
+                windowed(&damaged, &ReadOptions::default(), 1 << 20),
+                "round {round}, window {window}: {}",
+                String::from_utf8_lossy(&damaged)
+            );
+        }
+    }
+}
