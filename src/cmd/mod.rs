@@ -5,7 +5,6 @@ mod export;
 mod history;
 mod ops;
 mod portal;
-
 mod run;
 mod tools;
 mod verify;

@@ -36,7 +36,8 @@
 //! `NsReader` costs as much again as the parse), learns each distinct element path once,
 //! and hands over rows as spans of one text buffer. It parses with quick-xml's borrowing
 //! slice reader over [`windows`] of the file, which a third thread reads ahead. This
-//! thread turns the rows into values, reusing each cell's string, and feeds the sink.
+//! thread feeds the sink: a sink that takes text gets each row as one text, any other
+//! gets values, each cell's string reused from row to row.
 //! Lines are counted only when an error needs one, by reading the source again up to
 //! the error. End tags are checked against the open elements here, not by quick-xml: a
 //! window may close what an earlier one opened.

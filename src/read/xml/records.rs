@@ -1,5 +1,5 @@
 //! The parsing half: quick-xml events in, rows of text spans out, in batches for the
-//! thread that builds values and feeds the sink ([`super::read`]).
+//! thread that feeds the sink ([`super::read`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -352,7 +352,7 @@ impl<'a> Producer<'a> {
                         let open = self.qname(self.depth - 1).to_string();
                         return Err(self.xml(pos, format!("the document ends inside <{open}>; the file is truncated or not well-formed")));
                     }
-                    self.keep_pending(text);
+                    self.keep_pending(checked.map(|(text, _)| text));
                     return Ok(at);
                 }
                 _ => {}
@@ -565,11 +565,16 @@ impl<'a> Producer<'a> {
         })
     }
 
+    /// The open element whose own text a text is, inside a record.
+    fn text_level(&mut self) -> Option<&mut Level> {
+        self.record_depth?;
+        self.levels.get_mut(self.depth.checked_sub(1)?)
+    }
+
     /// Where text goes: the open element's own text, inside a record (`window` is the
     /// window as text, when checked, for a piece still pending in it).
     fn text_buffer(&mut self, window: Option<&str>) -> Option<&mut String> {
-        self.record_depth?;
-        let level = &mut self.levels[self.depth.checked_sub(1)?];
+        let level = self.text_level()?;
         level.keep(window);
         Some(&mut level.text)
     }
@@ -577,14 +582,9 @@ impl<'a> Producer<'a> {
     /// A text that is `window[a..b]`, already checked: only where it is is noted, when
     /// it is the element's first piece (nearly always its only one).
     fn text_piece(&mut self, window: &str, a: usize, b: usize) {
-        debug_assert!(window.is_char_boundary(a) && window.is_char_boundary(b));
-        if self.record_depth.is_none() {
-            return;
-        }
-        let Some(d) = self.depth.checked_sub(1) else {
+        let Some(level) = self.text_level() else {
             return;
         };
-        let level = &mut self.levels[d];
         if level.pending.is_none() && level.text.is_empty() {
             level.pending = Some((a, b));
         } else {

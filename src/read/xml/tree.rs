@@ -165,6 +165,14 @@ pub(super) struct Node {
     sibling: usize,
 }
 
+impl Node {
+    /// Whether this is the node of element `(ns, qname)`.
+    #[inline]
+    fn is(&self, ns: Option<NsId>, qname: &[u8]) -> bool {
+        self.ns == ns && same(self.qname.as_bytes(), qname)
+    }
+}
+
 /// The tree of element paths met so far (only those that can matter).
 /// Only elements that can matter get a node: on the way to a record, in a record in
 /// automatic mode, or on the way to a field.
@@ -224,7 +232,7 @@ impl Tree {
         };
         if let Some(&c) = p.children.get(p.hint) {
             let node = &self.nodes[c as usize];
-            if node.ns == ns && same(node.qname.as_bytes(), qname) {
+            if node.is(ns, qname) {
                 self.nodes[parent as usize].hint = node.sibling + 1;
                 return Ok(c);
             }
@@ -236,10 +244,7 @@ impl Tree {
     fn find_child(&mut self, parent: u32, ns: Option<NsId>, qname: &[u8]) -> Result<u32, ()> {
         let p = &self.nodes[parent as usize];
         // Not the hinted child: a short list in turn, or the index.
-        let is = |c: &u32| {
-            let node = &self.nodes[*c as usize];
-            node.ns == ns && same(node.qname.as_bytes(), qname)
-        };
+        let is = |c: &u32| self.nodes[*c as usize].is(ns, qname);
         let found = match p.children.len() {
             0..=16 => p.children.iter().copied().find(|c| is(c)),
             _ => (self.index.get(&key(parent, ns, qname)))
