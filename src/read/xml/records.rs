@@ -413,21 +413,34 @@ impl<'a> Producer<'a> {
         level.text.clear();
         level.pending = None;
         // Declarations first: they apply to the element's own name.
-        if e.attributes_raw().iter().any(|b| !b.is_ascii_whitespace()) {
-            for a in e.attributes() {
+        let raw = e.attributes_raw();
+        if raw.iter().any(|b| !b.is_ascii_whitespace()) {
+            // One `=`, one attribute: no duplicate to look for, so quick-xml need not
+            // keep (allocate) a list of names to check each against.
+            let single = memchr::memchr(b'=', raw) == memchr::memrchr(b'=', raw);
+            for a in e.attributes().with_checks(!single) {
                 let a = a.map_err(|e| self.xml(pos, format!("bad attribute: {e}")))?;
-                let key = decoder.decode(a.key.as_ref()).map_err(|e| {
-                    self.xml(
-                        pos,
-                        format!(
-                            "an attribute name is not {}: {e}",
-                            decoder.encoding().name()
-                        ),
-                    )
-                })?;
-                let value = a.decode_and_unescape_value(decoder).map_err(|e| {
-                    self.xml(pos, format!("attribute {key}: {e} (only XML's five entities and numeric references are allowed)"))
-                })?;
+                // In a checked UTF-8 window the bytes are text already; only a value
+                // holding a reference needs more than a look.
+                let key = match (self.utf8, std::str::from_utf8(a.key.as_ref())) {
+                    (true, Ok(key)) => Cow::Borrowed(key),
+                    _ => decoder.decode(a.key.as_ref()).map_err(|e| {
+                        self.xml(
+                            pos,
+                            format!(
+                                "an attribute name is not {}: {e}",
+                                decoder.encoding().name()
+                            ),
+                        )
+                    })?,
+                };
+                let plain = !a.value.contains(&b'&');
+                let value = match (self.utf8 && plain, std::str::from_utf8(&a.value)) {
+                    (true, Ok(value)) => Cow::Borrowed(value),
+                    _ => a.decode_and_unescape_value(decoder).map_err(|e| {
+                        self.xml(pos, format!("attribute {key}: {e} (only XML's five entities and numeric references are allowed)"))
+                    })?,
+                };
                 let level = &mut self.levels[self.depth];
                 if key == "xmlns" || key.starts_with("xmlns:") {
                     let prefix = key.as_bytes().get(6..).unwrap_or_default();
@@ -631,7 +644,11 @@ impl<'a> Producer<'a> {
         let result = match self.tree.nodes.get(node as usize) {
             Some(n) if n.rel > 0 && self.record_depth.is_some() => {
                 if self.tree.fields.is_empty() {
+                    let col = n.column as usize;
                     if self.levels[d].had_child {
+                        Ok(())
+                    } else if self.began && col < self.cur.len() && self.set(col, text).is_ok() {
+                        // The common case, inline: a known column, not yet filled.
                         Ok(())
                     } else {
                         let col = self.column(node);
@@ -717,6 +734,7 @@ impl<'a> Producer<'a> {
     }
 
     /// Fills cell `i` of the current record; `Err` if it was filled already.
+    #[inline]
     fn set(&mut self, i: usize, value: &str) -> Result<(), ()> {
         if std::mem::replace(&mut self.seen[i], true) {
             return Err(());

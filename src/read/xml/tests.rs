@@ -769,6 +769,33 @@ fn end_tags_must_close_the_open_element() {
     assert!(detail.contains("closes no open element"), "{detail}");
 }
 
+/// Attribute values with and without references, one attribute or several; a name
+/// given twice in one tag is refused however many attributes the tag has.
+#[test]
+fn attributes_are_read_and_checked_whatever_their_number() {
+    let doc =
+        r#"<r><x id="1" href="a?b=c&amp;d=&#233;" t='&lt;&quot;'/><x id="2" href="e" t="f"/></r>"#;
+    let got = run(doc, &ReadOptions::default()).unwrap();
+    assert_eq!(got.info.headers, ["@id", "@href", "@t"]);
+    assert_eq!(got.rows[0].1, [text("1"), text("a?b=c&d=é"), text("<\"")]);
+    assert_eq!(got.rows[1].1, [text("2"), text("e"), text("f")]);
+    let one = run(r#"<r><x q="a=b&amp;c"/></r>"#, &ReadOptions::default()).unwrap();
+    assert_eq!(one.rows[0].1, [text("a=b&c")]);
+    for twice in [
+        r#"<r><x a="1" a="2"/></r>"#,
+        r#"<r><x a="1=" b="2" a="3"/></r>"#,
+        r#"<r><x xmlns:p="u" p:a="1" p:a="2"/></r>"#,
+    ] {
+        match run(twice, &ReadOptions::default()) {
+            Err(ReadError::Xml { detail, .. }) => assert!(detail.contains("attribute"), "{detail}"),
+            other => panic!("{twice}: {other:?}"),
+        }
+    }
+    for bad in [r#"<r><x a="&nope;"/></r>"#, r#"<r><x a="1 & 2"/></r>"#] {
+        assert!(run(bad, &ReadOptions::default()).is_err(), "{bad}");
+    }
+}
+
 #[test]
 fn latin_1_documents_read_their_names_and_text() {
     let doc = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r><ann\xe9e n=\"\xe9\"><v\xe9>\xe9t\xe9</v\xe9></ann\xe9e></r>";

@@ -226,11 +226,16 @@ impl Tree {
     #[inline]
     pub fn child(&mut self, parent: u32, ns: Option<NsId>, qname: &[u8]) -> Result<u32, ()> {
         // Records repeat their children in the same order: most often the child is the
-        // one after the last found, checked here, inline.
+        // one after the last found, or the one after that when a record lacks a field,
+        // or (past the last) the first again, as for the next record. Checked inline.
         let Some(p) = self.nodes.get(parent as usize) else {
             return Ok(NONE);
         };
-        if let Some(&c) = p.children.get(p.hint) {
+        let n = p.children.len();
+        for h in [p.hint, p.hint + 1] {
+            let Some(&c) = p.children.get(if h >= n { h - n } else { h }) else {
+                break;
+            };
             let node = &self.nodes[c as usize];
             if node.is(ns, qname) {
                 self.nodes[parent as usize].hint = node.sibling + 1;
