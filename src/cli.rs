@@ -48,6 +48,10 @@ pub struct Global {
     /// Less log detail (-q warnings only, -qq errors only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
+    /// Reads input files through a buffer instead of mapping them into memory
+    /// (`convert`, `validate` and `infer-schema` map an XML file of 1 MiB or more).
+    #[arg(long, global = true, env = "OGPIPE_NO_MMAP")]
+    pub no_mmap: bool,
 }
 
 #[derive(Debug, Subcommand)]

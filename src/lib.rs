@@ -18,6 +18,7 @@ pub mod config;
 pub mod convert;
 pub mod journal;
 pub mod lock;
+pub mod mapped;
 pub mod offload;
 mod opc;
 pub mod package;

@@ -96,6 +96,9 @@ fn load(cli: &Cli) -> anyhow::Result<Pipeline> {
 /// # Errors
 /// Whatever stopped the command; [`exit_for`] maps it to an exit code.
 pub fn dispatch(cli: Cli, progress: crate::progress::Progress) -> anyhow::Result<Exit> {
+    if cli.global.no_mmap {
+        crate::mapped::disable();
+    }
     match &cli.command {
         Command::Run(a) => run::run(&load(&cli)?, a, Source::Build, progress),
         Command::Plan(a) => run::plan(&load(&cli)?, a),

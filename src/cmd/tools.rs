@@ -13,7 +13,8 @@ use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, OutputSink};
 use crate::offload::Offload;
 use crate::plan::manifest::OutputFormat;
-use crate::read::{self, Format, ReadOptions, SheetSelector};
+use crate::mapped::read_table_file;
+use crate::read::{self, Format, ReadOptions, ReadSummary, SheetSelector};
 use crate::readahead::ReadAhead;
 use crate::screen::{ContainerFormat, Screen};
 use crate::table::{DecimalStyle, TableSink, Tee};
@@ -33,6 +34,18 @@ fn open(path: &Path) -> anyhow::Result<BufReader<File>> {
     Ok(BufReader::new(File::open(path).with_context(|| {
         format!("{}: cannot open", path.display())
     })?))
+}
+
+/// Reads one table from a file, in place when it can (see [`crate::mapped`]).
+fn read_file(
+    format: Format,
+    path: &Path,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> anyhow::Result<ReadSummary> {
+    let file =
+        File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    Ok(read_table_file(format, &name_of(path), file, options, sink)?)
 }
 
 fn options(sheet: Option<&str>, record_path: Option<&str>) -> ReadOptions {
@@ -90,7 +103,7 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
         ro.sheet = sheet
             .as_deref()
             .map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string())));
-        let out: Box<dyn Write> = match (&a.output, all) {
+        let (out, partial): (Box<dyn Write>, _) = match (&a.output, all) {
             (Some(dir), true) => {
                 std::fs::create_dir_all(dir)?;
                 let stem: String = sheet
@@ -105,15 +118,21 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
                         }
                     })
                     .collect();
-                Box::new(create(&dir.join(format!("{stem}.{}", to.extension())))?)
+                Partial::create(&dir.join(format!("{stem}.{}", to.extension())))?
             }
-            (Some(file), false) => Box::new(create(file)?),
-            (None, _) => Box::new(io::stdout().lock()),
+            (Some(file), false) => Partial::create(file)?,
+            (None, _) => (Box::new(io::stdout().lock()), None),
         };
         let mut sink = OutputSink::new(to, BufWriter::with_capacity(1 << 16, out), &opts)?;
         let mut tee = Tee::new(vec![&mut sink, &mut errors]);
-        read::read_table(format, &name_of(&a.input), open(&a.input)?, &ro, &mut tee)?;
+        read_file(format, &a.input, &ro, &mut tee)?;
         let written = sink.finish()?;
+        let mut out = written.inner;
+        out.flush()?;
+        drop(out);
+        if let Some(partial) = partial {
+            partial.commit()?;
+        }
         tracing::info!(sha256 = %written.sha256, bytes = written.bytes, neutralised = written.neutralised_count, "Converted.");
     }
     if errors.count > 0 {
@@ -166,8 +185,42 @@ impl TableSink for ErrorCells {
     }
 }
 
-fn create(path: &PathBuf) -> anyhow::Result<File> {
-    File::create(path).with_context(|| format!("{}: cannot create", path.display()))
+/// An output written under a temporary name beside its own and renamed to it only when
+/// complete: a conversion that fails half-way leaves no half-made file under the real
+/// name (and an older one there stays whole). Dropped uncommitted, it removes itself.
+struct Partial {
+    temp: PathBuf,
+    path: PathBuf,
+}
+
+impl Partial {
+    fn create(path: &Path) -> anyhow::Result<(Box<dyn Write>, Option<Partial>)> {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let temp = path.with_file_name(format!(".{name}.ogpipe-partial"));
+        let file = File::create(&temp)
+            .with_context(|| format!("{}: cannot create", temp.display()))?;
+        let partial = Partial {
+            temp,
+            path: path.to_path_buf(),
+        };
+        Ok((Box::new(file), Some(partial)))
+    }
+
+    fn commit(mut self) -> anyhow::Result<()> {
+        std::fs::rename(&self.temp, &self.path).with_context(|| {
+            format!("{}: cannot rename to {}", self.temp.display(), self.path.display())
+        })?;
+        self.temp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
 }
 
 pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exit> {
@@ -251,7 +304,7 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
                 .with_context(|| format!("{}: cannot open", a.input.display()))?;
             read::read_table(format, &name, file, &options, &mut off)?;
         } else {
-            read::read_table(format, &name, open(&a.input)?, &options, &mut off)?;
+            read_file(format, &a.input, &options, &mut off)?;
         }
         Ok(off.finish()?.finish())
     })?;
@@ -273,10 +326,9 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
 pub fn infer_schema(a: &InferArgs) -> anyhow::Result<Exit> {
     let format = format_of(&a.input)?;
     let mut inferrer = Inferrer::new();
-    read::read_table(
+    read_file(
         format,
-        &name_of(&a.input),
-        open(&a.input)?,
+        &a.input,
         &options(a.sheet.as_deref(), a.record_path.as_deref()),
         &mut inferrer,
     )?;

@@ -22,6 +22,11 @@ pub(crate) fn check_input_size<R: Seek>(
         .map_err(|e| ReadError::io(file, e))?;
     r.seek(SeekFrom::Start(0))
         .map_err(|e| ReadError::io(file, e))?;
+    check_len(file, len, limits)
+}
+
+/// Refuses an input of `len` bytes when that is over `max_input_bytes`.
+pub(crate) fn check_len(file: &str, len: u64, limits: &Limits) -> Result<u64, ReadError> {
     if len > limits.max_input_bytes {
         return Err(ReadError::Limit {
             file: file.into(),

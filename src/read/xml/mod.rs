@@ -51,7 +51,7 @@ use std::io::{Read, Seek};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-use super::{guard, ReadError, ReadOptions, ReadSummary};
+use super::{guard, InPlace, ReadError, ReadOptions, ReadSummary};
 use crate::table::{Row, TableInfo, TableSink, TextRow, Value};
 
 /// Batches in flight each way between the two threads.
@@ -87,18 +87,43 @@ pub(crate) fn read<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    read_in(file, reader, options, sink, windows::WINDOW)
+    read_in(file, Doc::Stream(reader), options, sink, windows::WINDOW)
 }
 
-/// [`read`], the document read `window` bytes at a time (tests cut it everywhere).
+/// [`read`] over a document held whole (a mapped file), parsed where it lies.
+pub(crate) fn read_in_place(
+    file: &str,
+    doc: &dyn InPlace,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+) -> Result<ReadSummary, ReadError> {
+    read_in(file, Doc::<std::io::Empty>::InPlace(doc), options, sink, windows::WINDOW)
+}
+
+/// How the document comes.
+enum Doc<'a, R> {
+    Stream(R),
+    InPlace(&'a dyn InPlace),
+}
+
+/// [`read`], the document taken `window` bytes at a time (tests cut it everywhere).
 fn read_in<R: Read + Seek + Send>(
     file: &str,
-    mut reader: R,
+    doc: Doc<'_, R>,
     options: &ReadOptions,
     sink: &mut dyn TableSink,
     window: usize,
 ) -> Result<ReadSummary, ReadError> {
-    guard::check_input_size(file, &mut reader, &options.limits)?;
+    let doc = match doc {
+        Doc::Stream(mut reader) => {
+            guard::check_input_size(file, &mut reader, &options.limits)?;
+            Doc::Stream(reader)
+        }
+        Doc::InPlace(d) => {
+            guard::check_len(file, d.bytes().len() as u64, &options.limits)?;
+            Doc::InPlace(d)
+        }
+    };
     let plan = paths::Plan::new(options).map_err(|detail| ReadError::Options {
         file: file.into(),
         detail,
@@ -111,15 +136,19 @@ fn read_in<R: Read + Seek + Send>(
     let (back_tx, back_rx) = sync_channel(DEPTH + 2);
     let (consumed, produced) = thread::scope(|scope| {
         let producer = scope.spawn(move || {
-            records::produce(
+            let parser = records::Parser {
                 file,
-                reader,
                 options,
                 tree,
                 namespaces,
-                (tx, back_rx),
+                out: tx,
+                recycle: back_rx,
                 window,
-            )
+            };
+            match doc {
+                Doc::Stream(reader) => parser.stream(reader),
+                Doc::InPlace(d) => parser.in_place(d),
+            }
         });
         let consumed = consume(file, rx, &back_tx, sink);
         let produced = producer

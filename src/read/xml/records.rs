@@ -4,17 +4,17 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::tree::{same, Bindings, Namespaces, NsId, Tree, MAX_NODES, MISSING, UNRESOLVED};
-use super::windows::Windows;
+use super::windows::{self, InPlaceWindows, Source, Windows};
 use super::{resolve_ref, Batch, Msg};
 use crate::read::shape::unique_names;
-use crate::read::{ReadError, ReadOptions};
+use crate::read::{InPlace, ReadError, ReadOptions};
 use crate::readahead::ReadAhead;
 
 /// A batch is sent when it has this many rows or this much text, whichever is first.
@@ -82,38 +82,89 @@ impl Level {
     }
 }
 
-/// Parses the document and sends its header, then its rows. `Ok(None)` when the other
-/// thread stopped listening.
-pub(super) fn produce<R: Read + Seek + Send>(
-    file: &str,
-    mut reader: R,
-    options: &ReadOptions,
-    tree: Tree,
-    namespaces: Namespaces,
-    (out, recycle): (SyncSender<Msg>, Receiver<Batch>),
-    window: usize,
-) -> Result<Option<(u64, usize)>, ReadError> {
-    let origin = reader.stream_position().unwrap_or(0);
-    // The reads run on a third thread, beside the parse: on a large file the kernel's
-    // copying out of the page cache is a good part of a bare parse.
-    std::thread::scope(|scope| {
-        let ahead = ReadAhead::spawn(scope, reader, None);
-        let mut windows = Windows::new(ahead, window).map_err(|e| ReadError::io(file, e))?;
-        let mut p = Producer::new(options, tree, namespaces, out, recycle);
-        let fault = match p.run(&mut windows) {
-            Ok(()) => return Ok(Some((p.records, p.headers.len()))),
-            Err(Fault::Stopped) => return Ok(None),
+/// What the parsing thread needs: the document comes to [`Parser::stream`] or
+/// [`Parser::in_place`].
+pub(super) struct Parser<'a> {
+    pub file: &'a str,
+    pub options: &'a ReadOptions,
+    pub tree: Tree,
+    pub namespaces: Namespaces,
+    pub out: SyncSender<Msg>,
+    pub recycle: Receiver<Batch>,
+    /// Window size.
+    pub window: usize,
+}
+
+impl Parser<'_> {
+    /// Parses a stream and sends its header, then its rows. `Ok(None)` when the other
+    /// thread stopped listening.
+    pub fn stream<R: Read + Seek + Send>(
+        self,
+        mut reader: R,
+    ) -> Result<Option<(u64, usize)>, ReadError> {
+        let origin = reader.stream_position().unwrap_or(0);
+        let (file, options, window) = (self.file, self.options, self.window);
+        // The reads run on a third thread, beside the parse: on a large file the kernel's
+        // copying out of the page cache is a good part of a bare parse.
+        std::thread::scope(|scope| {
+            let ahead = ReadAhead::spawn(scope, reader, None);
+            let mut windows = Windows::new(ahead, window).map_err(|e| ReadError::io(file, e))?;
+            let parsed = self.parse(&mut windows);
+            outcome(parsed, file, options, |pos| {
+                line_at(windows.into_inner().into_inner(), origin, pos)
+            })
+        })
+    }
+
+    /// [`Parser::stream`] for a document held whole.
+    pub fn in_place(self, doc: &dyn InPlace) -> Result<Option<(u64, usize)>, ReadError> {
+        let (file, options, window) = (self.file, self.options, self.window);
+        let (progress, parsed_to) = sync_channel(1);
+        let parsed = std::thread::scope(|scope| {
+            scope.spawn(|| windows::warm(doc.bytes(), parsed_to));
+            self.parse(&mut InPlaceWindows::new(doc, window, progress))
+        });
+        outcome(parsed, file, options, |pos| {
+            let upto = &doc.bytes()[..usize::try_from(pos).unwrap_or(usize::MAX)];
+            1 + memchr::memchr_iter(b'\n', upto).count() as u64
+        })
+    }
+
+    /// Parses every window; on a fault, the rows before it are sent first, as a sink
+    /// would have had them.
+    fn parse<S: Source>(self, windows: &mut S) -> Result<(u64, usize), Fault> {
+        let mut p = Producer::new(
+            self.options,
+            self.tree,
+            self.namespaces,
+            self.out,
+            self.recycle,
+        );
+        let fault = match p.run(windows) {
+            Ok(()) => return Ok((p.records, p.headers.len())),
             Err(fault) => fault,
         };
-        // The rows before the fault go first, as a sink would have had them.
         let rows = p.batch.rows;
         p.batch.spans.truncate(rows * p.headers.len());
         if p.began && rows > 0 && p.flush().is_err() {
-            return Ok(None);
+            return Err(Fault::Stopped);
         }
-        let source = windows.into_inner().into_inner();
-        Err(fault.into_error(file, options, |pos| line_at(source, origin, pos)))
-    })
+        Err(fault)
+    }
+}
+
+/// What the reader reports: `line` counts the lines up to a fault's byte position.
+fn outcome(
+    parsed: Result<(u64, usize), Fault>,
+    file: &str,
+    options: &ReadOptions,
+    line: impl FnOnce(u64) -> u64,
+) -> Result<Option<(u64, usize)>, ReadError> {
+    match parsed {
+        Ok(done) => Ok(Some(done)),
+        Err(Fault::Stopped) => Ok(None),
+        Err(fault) => Err(fault.into_error(file, options, line)),
+    }
 }
 
 impl Fault {
@@ -249,7 +300,7 @@ impl<'a> Producer<'a> {
         }
     }
 
-    fn run<R: Read>(&mut self, windows: &mut Windows<R>) -> Result<(), Fault> {
+    fn run<S: Source>(&mut self, windows: &mut S) -> Result<(), Fault> {
         let (first, _, _) = windows.window();
         if [&b"\xFF\xFE"[..], b"\xFE\xFF", b"<\0", b"\0<"]
             .iter()

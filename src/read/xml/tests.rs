@@ -4,14 +4,21 @@ use crate::table::{Collect, Row, TableInfo, TableSink, TextRow};
 use std::io;
 
 fn run(xml: &str, options: &ReadOptions) -> Result<Collect, ReadError> {
+    run_bytes_with(xml.as_bytes(), options)
+}
+
+/// Reads `xml` as a stream and, to check they agree, in place (as a mapped file).
+fn run_bytes_with(xml: &[u8], options: &ReadOptions) -> Result<Collect, ReadError> {
     let mut sink = Collect::default();
-    read(
-        "t.xml",
-        io::Cursor::new(xml.as_bytes().to_vec()),
-        options,
-        &mut sink,
-    )?;
-    Ok(sink)
+    let streamed = read("t.xml", io::Cursor::new(xml.to_vec()), options, &mut sink);
+    let mut in_place = Collect::default();
+    let mapped = read_in_place("t.xml", &xml, options, &mut in_place);
+    assert_eq!(
+        format!("{mapped:?} {in_place:?}"),
+        format!("{streamed:?} {sink:?}"),
+        "in place and streamed differ"
+    );
+    streamed.map(|_| sink)
 }
 
 fn text(s: &str) -> Value {
@@ -537,14 +544,7 @@ fn errors_name_the_line_they_happen_on() {
 }
 
 fn run_bytes(xml: &[u8]) -> Result<Collect, ReadError> {
-    let mut sink = Collect::default();
-    read(
-        "t.xml",
-        io::Cursor::new(xml.to_vec()),
-        &ReadOptions::default(),
-        &mut sink,
-    )?;
-    Ok(sink)
+    run_bytes_with(xml, &ReadOptions::default())
 }
 
 #[test]
@@ -691,25 +691,20 @@ fn damaged_documents_never_panic() {
     }
 }
 
-fn run_bytes_with(xml: &[u8], options: &ReadOptions) -> Result<Collect, ReadError> {
-    let mut sink = Collect::default();
-    read("t.xml", io::Cursor::new(xml.to_vec()), options, &mut sink)?;
-    Ok(sink)
-}
-
-/// The result of reading `xml` `window` bytes at a time, as text to compare.
+/// The result of reading `xml` `window` bytes at a time, as text to compare; read in
+/// place too, which must read the same.
 fn windowed(xml: &[u8], options: &ReadOptions, window: usize) -> String {
-    let mut sink = Collect::default();
-    match read_in(
-        "t.xml",
-        io::Cursor::new(xml.to_vec()),
-        options,
-        &mut sink,
-        window,
-    ) {
-        Ok(summary) => format!("{summary:?} {sink:?}"),
-        Err(e) => format!("error: {e} (after {:?})", sink.rows),
-    }
+    let result = |doc: Doc<'_, io::Cursor<Vec<u8>>>| {
+        let mut sink = Collect::default();
+        match read_in("t.xml", doc, options, &mut sink, window) {
+            Ok(summary) => format!("{summary:?} {sink:?}"),
+            Err(e) => format!("error: {e} (after {:?})", sink.rows),
+        }
+    };
+    let streamed = result(Doc::Stream(io::Cursor::new(xml.to_vec())));
+    let in_place = result(Doc::InPlace(&xml));
+    assert_eq!(in_place, streamed, "window {window}: in place and streamed differ");
+    streamed
 }
 
 /// Markup that a window's end can cut: comments, CDATA sections and processing
