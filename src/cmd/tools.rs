@@ -11,9 +11,9 @@ use super::{print_json, Exit, UsageError};
 use crate::cli::{ConvertArgs, InferArgs, ScreenArgs, ToFormat, ValidateArgs};
 use crate::config::Pipeline;
 use crate::convert::{ConvertOptions, OutputSink};
+use crate::mapped::read_table_file;
 use crate::offload::Offload;
 use crate::plan::manifest::OutputFormat;
-use crate::mapped::read_table_file;
 use crate::read::{self, Format, ReadOptions, ReadSummary, SheetSelector};
 use crate::readahead::ReadAhead;
 use crate::screen::{ContainerFormat, Screen};
@@ -43,9 +43,14 @@ fn read_file(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> anyhow::Result<ReadSummary> {
-    let file =
-        File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    Ok(read_table_file(format, &name_of(path), file, options, sink)?)
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    Ok(read_table_file(
+        format,
+        &name_of(path),
+        file,
+        options,
+        sink,
+    )?)
 }
 
 fn options(sheet: Option<&str>, record_path: Option<&str>) -> ReadOptions {
@@ -197,8 +202,8 @@ impl Partial {
     fn create(path: &Path) -> anyhow::Result<(Box<dyn Write>, Option<Partial>)> {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let temp = path.with_file_name(format!(".{name}.ogpipe-partial"));
-        let file = File::create(&temp)
-            .with_context(|| format!("{}: cannot create", temp.display()))?;
+        let file =
+            File::create(&temp).with_context(|| format!("{}: cannot create", temp.display()))?;
         let partial = Partial {
             temp,
             path: path.to_path_buf(),
@@ -208,7 +213,11 @@ impl Partial {
 
     fn commit(mut self) -> anyhow::Result<()> {
         std::fs::rename(&self.temp, &self.path).with_context(|| {
-            format!("{}: cannot rename to {}", self.temp.display(), self.path.display())
+            format!(
+                "{}: cannot rename to {}",
+                self.temp.display(),
+                self.path.display()
+            )
         })?;
         self.temp = PathBuf::new();
         Ok(())

@@ -111,3 +111,80 @@ fn an_unreadable_workbook_is_rejected_with_exit_1_naming_the_file() {
         );
     }
 }
+
+/// A large XML file converts the same mapped and read, and a conversion that fails
+/// half-way leaves no output file behind, under its name or a temporary one.
+#[test]
+fn a_large_xml_file_converts_alike_mapped_or_read_and_failures_leave_no_output() {
+    let w = Workdir::with_samples();
+    let mut doc = String::from("<?xml version=\"1.0\"?>\n<r>\n");
+    let mut i = 0;
+    while doc.len() < 2 << 20 {
+        i += 1;
+        doc.push_str(&format!(
+            "<x id=\"{i}\"><a>Été &amp; \"{i}\"</a><b>{}</b></x>\n",
+            i * 7
+        ));
+    }
+    doc.push_str("</r>\n");
+    w.write("big.xml", &doc);
+    w.run(&["convert", "big.xml", "-o", "mapped.csv"]).expect(0);
+    w.run(&["--no-mmap", "convert", "big.xml", "-o", "read.csv"])
+        .expect(0);
+    let mapped = std::fs::read(w.path("mapped.csv")).unwrap();
+    assert_eq!(mapped, std::fs::read(w.path("read.csv")).unwrap());
+    assert!(mapped.starts_with(b"@id,a,b\r\n1,\"\xc3\x89t\xc3\xa9 & \"\"1\"\"\",7\r\n"));
+
+    // Broken near the end: the rows before went out, but not under the output's name.
+    w.write("broken.xml", &doc.replace("</r>", "</x></r>"));
+    let out = w.run(&["convert", "broken.xml", "-o", "broken.csv"]);
+    assert_ne!(out.code(), 0);
+    assert!(out.stderr().contains("broken.xml"), "{}", out.stderr());
+    let left: Vec<_> = std::fs::read_dir(w.path("."))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("broken.csv"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A mapped file truncated by another program while it converts: exit code 3 and a
+/// message naming it, not a bare "Bus error".
+#[cfg(target_os = "linux")]
+#[test]
+fn an_xml_file_truncated_while_it_converts_stops_with_exit_3_naming_it() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let w = Workdir::with_samples();
+    let mut doc = String::from("<r>\n");
+    while doc.len() < 16 << 20 {
+        doc.push_str("<x><a>1234567890</a><b>abcdefghij</b></x>\n");
+    }
+    doc.push_str("</r>\n");
+    w.write("big.xml", &doc);
+    let mut child = w
+        .cmd(&["convert", "big.xml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    // Output has begun, so the file is mapped; with stdout unread the conversion
+    // cannot finish before the file is cut.
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(w.path("big.xml"))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    std::io::copy(&mut out, &mut std::io::sink()).unwrap();
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("big.xml: the file shrank while ogpipe read it"),
+        "{stderr}"
+    );
+}

@@ -97,7 +97,13 @@ pub(crate) fn read_in_place(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    read_in(file, Doc::<std::io::Empty>::InPlace(doc), options, sink, windows::WINDOW)
+    read_in(
+        file,
+        Doc::<std::io::Empty>::InPlace(doc),
+        options,
+        sink,
+        windows::WINDOW,
+    )
 }
 
 /// How the document comes.

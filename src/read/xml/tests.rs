@@ -703,7 +703,10 @@ fn windowed(xml: &[u8], options: &ReadOptions, window: usize) -> String {
     };
     let streamed = result(Doc::Stream(io::Cursor::new(xml.to_vec())));
     let in_place = result(Doc::InPlace(&xml));
-    assert_eq!(in_place, streamed, "window {window}: in place and streamed differ");
+    assert_eq!(
+        in_place, streamed,
+        "window {window}: in place and streamed differ"
+    );
     streamed
 }
 

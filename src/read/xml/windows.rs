@@ -33,7 +33,9 @@ pub(super) trait Source {
 /// Where a window of `held` ends (just before its last `<` after the first byte), or
 /// `None` when more must be held first.
 fn cut(held: &[u8]) -> Option<usize> {
-    held.get(1..).and_then(|b| memchr::memrchr(b'<', b)).map(|i| i + 1)
+    held.get(1..)
+        .and_then(|b| memchr::memrchr(b'<', b))
+        .map(|i| i + 1)
 }
 
 /// How much more to hold: while markup is carried over, at least as much as is held,
