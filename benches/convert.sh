@@ -6,7 +6,8 @@
 # For each row count: xlsx → CSV (ogpipe, qsv excel, xlsx2csv, in2csv), the Excel-style
 # shared-strings xlsx (≤ 200k rows), xls (≤ 65,000 rows) and ods → CSV (ogpipe, qsv
 # excel), XML → CSV (ogpipe, bare quick-xml passes (buffered, with namespaces, and
-# borrowing from 256 KiB windows as ogpipe reads), pandas.read_xml, an lxml iterparse
+# borrowing from 256 KiB windows as ogpipe reads a stream, and from the whole mapped
+# file as it reads a large file), pandas.read_xml, an lxml iterparse
 # script). Every command runs RUNS times (default 3) in this one script run; the table
 # gives the median wall time and the median peak RSS (GNU time's %M).
 #
@@ -151,6 +152,7 @@ for rows in "${ROWS_LIST[@]}"; do
     measure xml "$rows" quick-xml "$XML_PASS" "$dir/corpus.xml"
     measure xml "$rows" quick-xml-ns "$XML_PASS" "$dir/corpus.xml" --ns
     measure xml "$rows" quick-xml-borrowed "$XML_PASS" "$dir/corpus.xml" --chunked
+    measure xml "$rows" quick-xml-mapped "$XML_PASS" "$dir/corpus.xml" --mapped
     if [ "$rows" -le "$PEER_MAX_ROWS" ]; then
         measure xml "$rows" pandas python3 -c "$PANDAS_XML" "$dir/corpus.xml" "$out"
         measure xml "$rows" lxml python3 -c "$LXML_XML" "$dir/corpus.xml" "$out"
