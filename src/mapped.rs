@@ -105,7 +105,7 @@ static LOST_PAGE: OnceLock<Box<[u8]>> = OnceLock::new();
 /// message naming `name` and exit code 3, instead of a bare "Bus error". A tool maps
 /// one file, so the first name set is the one.
 fn on_lost_page(name: &str) {
-    let message = format!("error: {name}: the file shrank while ogpipe read it (another program is writing it); nothing was converted; run again once the file is complete, or pass --no-mmap\n");
+    let message = format!("error: {name}: the file shrank while ogpipe read it (another program is writing it), so ogpipe stopped before finishing (an output file keeps its temporary name; output sent to stdout is incomplete); run again once the file is complete, or pass --no-mmap\n");
     if LOST_PAGE.set(message.into_bytes().into()).is_err() {
         return;
     }

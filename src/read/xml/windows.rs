@@ -224,48 +224,39 @@ pub(super) fn warm(doc: &[u8], parsed_to: Receiver<usize>) {
 mod tests {
     use super::*;
 
-    /// Every window but the last ends just before a `<`; together they are the input.
+    const DOC: &[u8] = b"<r><a>text &amp; more</a><!-- a < b --><b x='1'/></r>\n";
+
+    /// Walks `w`'s windows, each parsed whole: every window but the last ends just
+    /// before a `<`, and together they are `doc`.
+    fn assert_covers(w: &mut impl Source, doc: &[u8], size: usize) {
+        let mut seen = Vec::new();
+        loop {
+            let (window, base, last) = w.window();
+            assert_eq!(base as usize, seen.len());
+            seen.extend_from_slice(window);
+            if last {
+                break;
+            }
+            assert_eq!(doc.get(seen.len()), Some(&b'<'), "size {size}");
+            let n = window.len();
+            w.advance(n).unwrap();
+        }
+        assert_eq!(seen, doc, "size {size}");
+    }
+
     #[test]
     fn windows_cover_the_input_and_end_before_markup() {
-        let doc = b"<r><a>text &amp; more</a><!-- a < b --><b x='1'/></r>\n";
-        for size in 1..=doc.len() + 1 {
-            let mut w = Windows::new(&doc[..], size).unwrap();
-            let mut seen = Vec::new();
-            loop {
-                let (window, base, last) = w.window();
-                assert_eq!(base as usize, seen.len());
-                seen.extend_from_slice(window);
-                if last {
-                    break;
-                }
-                assert_eq!(doc.get(seen.len()), Some(&b'<'), "size {size}");
-                let n = window.len();
-                w.advance(n).unwrap();
-            }
-            assert_eq!(seen, doc, "size {size}");
+        for size in 1..=DOC.len() + 1 {
+            assert_covers(&mut Windows::new(DOC, size).unwrap(), DOC, size);
         }
     }
 
     /// In place, windows cut as a stream's do (the last may hold more: the whole rest).
     #[test]
     fn in_place_windows_cover_the_input_and_end_before_markup() {
-        let doc: &[u8] = b"<r><a>text &amp; more</a><!-- a < b --><b x='1'/></r>\n";
-        for size in 1..=doc.len() + 1 {
+        for size in 1..=DOC.len() + 1 {
             let (tx, _rx) = std::sync::mpsc::sync_channel(1);
-            let mut w = InPlaceWindows::new(&doc, size, tx);
-            let mut seen = Vec::new();
-            loop {
-                let (window, base, last) = w.window();
-                assert_eq!(base as usize, seen.len());
-                seen.extend_from_slice(window);
-                if last {
-                    break;
-                }
-                assert_eq!(doc.get(seen.len()), Some(&b'<'), "size {size}");
-                let n = window.len();
-                w.advance(n).unwrap();
-            }
-            assert_eq!(seen, doc, "size {size}");
+            assert_covers(&mut InPlaceWindows::new(&DOC, size, tx), DOC, size);
         }
     }
 
