@@ -91,7 +91,7 @@ pub fn read_table_file(
     if format == Format::Xml {
         let map = MappedFile::map(&file, source_name).map_err(|e| ReadError::io(source_name, e))?;
         if let Some(map) = map {
-            return read::read_table_in_place(format, source_name, &map, options, sink);
+            return read::xml::read_in_place(source_name, &map, options, sink);
         }
     }
     let buffered = std::io::BufReader::with_capacity(1 << 16, file);

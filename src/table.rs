@@ -236,16 +236,18 @@ pub trait TableSink {
     /// that copies rows (to hand them to another thread: [`crate::offload`]) copies the
     /// text once instead of cell by cell; one that writes text (CSV) writes it as it is.
     fn text_row(&mut self, row: TextRow<'_>) -> io::Result<()> {
-        match row.cells {
-            Some(cells) => self.row(Row {
-                number: row.number,
-                cells,
-            }),
-            None => self.row(Row {
-                number: row.number,
-                cells: &row.values(),
-            }),
-        }
+        let made;
+        let cells = match row.cells {
+            Some(cells) => cells,
+            None => {
+                made = row.values();
+                &made
+            }
+        };
+        self.row(Row {
+            number: row.number,
+            cells,
+        })
     }
 
     /// Whether [`TableSink::text_row`] does its work from the text alone, so that a

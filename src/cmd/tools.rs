@@ -132,13 +132,12 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
         let mut tee = Tee::new(vec![&mut sink, &mut errors]);
         read_file(format, &a.input, &ro, &mut tee)?;
         let written = sink.finish()?;
-        let mut out = written.inner;
-        out.flush()?;
-        drop(out);
+        tracing::info!(sha256 = %written.sha256, bytes = written.bytes, neutralised = written.neutralised_count, "Converted.");
+        // `finish` flushed it; closed, the file takes its name.
+        drop(written);
         if let Some(partial) = partial {
             partial.commit()?;
         }
-        tracing::info!(sha256 = %written.sha256, bytes = written.bytes, neutralised = written.neutralised_count, "Converted.");
     }
     if errors.count > 0 {
         eprintln!(

@@ -61,8 +61,8 @@ pub fn sheet_names<R: Read + Seek>(format: Format, reader: R) -> Result<Vec<Stri
     spreadsheet::sheet_names(format, "", reader, &Limits::default())
 }
 
-/// A source held whole in memory, as a mapped file is. A reader that can parse it in
-/// place (XML) does, with no read calls and no copy of the bytes.
+/// A source held whole in memory, as a mapped file is. The XML reader parses it in
+/// place (`xml::read_in_place`), with no read calls and no copy of the bytes.
 pub trait InPlace: Sync {
     fn bytes(&self) -> &[u8];
 
@@ -74,30 +74,6 @@ pub trait InPlace: Sync {
 impl InPlace for &[u8] {
     fn bytes(&self) -> &[u8] {
         self
-    }
-}
-
-/// [`read_table`] over a source held whole: XML is parsed in place; other formats read
-/// it as they read a stream.
-///
-/// # Errors
-/// As [`read_table`].
-pub fn read_table_in_place(
-    format: Format,
-    source_name: &str,
-    source: &dyn InPlace,
-    options: &ReadOptions,
-    sink: &mut dyn TableSink,
-) -> Result<ReadSummary, ReadError> {
-    match format {
-        Format::Xml => xml::read_in_place(source_name, source, options, sink),
-        _ => read_table(
-            format,
-            source_name,
-            std::io::Cursor::new(source.bytes()),
-            options,
-            sink,
-        ),
     }
 }
 

@@ -115,20 +115,14 @@ enum Doc<'a, R> {
 /// [`read`], the document taken `window` bytes at a time (tests cut it everywhere).
 fn read_in<R: Read + Seek + Send>(
     file: &str,
-    doc: Doc<'_, R>,
+    mut doc: Doc<'_, R>,
     options: &ReadOptions,
     sink: &mut dyn TableSink,
     window: usize,
 ) -> Result<ReadSummary, ReadError> {
-    let doc = match doc {
-        Doc::Stream(mut reader) => {
-            guard::check_input_size(file, &mut reader, &options.limits)?;
-            Doc::Stream(reader)
-        }
-        Doc::InPlace(d) => {
-            guard::check_len(file, d.bytes().len() as u64, &options.limits)?;
-            Doc::InPlace(d)
-        }
+    match &mut doc {
+        Doc::Stream(reader) => guard::check_input_size(file, reader, &options.limits)?,
+        Doc::InPlace(d) => guard::check_len(file, d.bytes().len() as u64, &options.limits)?,
     };
     let plan = paths::Plan::new(options).map_err(|detail| ReadError::Options {
         file: file.into(),
