@@ -50,7 +50,12 @@ pub struct Global {
     pub quiet: u8,
     /// Reads input files through a buffer instead of mapping them into memory
     /// (`convert`, `validate` and `infer-schema` map an XML file of 1 MiB or more).
-    #[arg(long, global = true, env = "OGPIPE_NO_MMAP")]
+    #[arg(
+        long,
+        global = true,
+        env = "OGPIPE_NO_MMAP",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_mmap: bool,
 }
 

@@ -161,30 +161,34 @@ fn an_xml_file_truncated_while_it_converts_stops_with_exit_3_naming_it() {
         doc.push_str("<x><a>1234567890</a><b>abcdefghij</b></x>\n");
     }
     doc.push_str("</r>\n");
-    w.write("big.xml", &doc);
-    let mut child = w
-        .cmd(&["convert", "big.xml"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    // Output has begun, so the file is mapped; with stdout unread the conversion
-    // cannot finish before the file is cut.
-    let mut first = [0u8; 1];
-    out.read_exact(&mut first).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(w.path("big.xml"))
-        .unwrap()
-        .set_len(0)
-        .unwrap();
-    std::io::copy(&mut out, &mut std::io::sink()).unwrap();
-    let done = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    assert_eq!(done.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("big.xml: the file shrank while ogpipe read it"),
-        "{stderr}"
-    );
+    // `OGPIPE_NO_MMAP=0` is "no", as `false` is: the file is still mapped.
+    for no_mmap in [None, Some("0")] {
+        w.write("big.xml", &doc);
+        let mut cmd = w.cmd(&["convert", "big.xml"]);
+        if let Some(v) = no_mmap {
+            cmd.env("OGPIPE_NO_MMAP", v);
+        }
+        let mut child = (cmd.stdout(Stdio::piped()).stderr(Stdio::piped()))
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        // Output has begun, so the file is mapped; with stdout unread the conversion
+        // cannot finish before the file is cut.
+        let mut first = [0u8; 1];
+        out.read_exact(&mut first).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(w.path("big.xml"))
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        std::io::copy(&mut out, &mut std::io::sink()).unwrap();
+        let done = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(3), "{no_mmap:?}: {stderr}");
+        assert!(
+            stderr.contains("big.xml: the file shrank while ogpipe read it"),
+            "{stderr}"
+        );
+    }
 }
