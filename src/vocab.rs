@@ -115,6 +115,25 @@ pub const COLLECTIONS: &[&str] = &[
 /// Licence ids (`license_id`); `ca-ogl-lgo` is the Open Government Licence - Canada.
 pub const LICENSES: &[&str] = &["ca-ogl-lgo", "ca-odla-aldg", "other-closed"];
 
+/// The licence ids core CKAN's default `license_list` answers.
+pub const CKAN_LICENSES: &[&str] = &[
+    "notspecified",
+    "odc-pddl",
+    "odc-odbl",
+    "odc-by",
+    "cc-zero",
+    "cc-by",
+    "cc-by-sa",
+    "gfdl",
+    "other-open",
+    "other-pd",
+    "other-at",
+    "uk-ogl",
+    "cc-nc",
+    "other-nc",
+    "other-closed",
+];
+
 /// Restrictions (`restrictions`).
 pub const RESTRICTIONS: &[&str] = &["unrestricted", "restricted"];
 
@@ -164,6 +183,71 @@ pub const GC_DATASET_FIELDS: &[&str] = &[
     "program_page_url",
     "spatial",
 ];
+
+/// The Government of Canada dataset schema as `scheming_dataset_schema_show` describes
+/// it: the fields, which are required, and the choices, from the lists above.
+pub fn gc_scheming_schema() -> Value {
+    let choices = |list: &[&str]| -> Value {
+        Value::Array(
+            list.iter()
+                .map(|v| serde_json::json!({"value": v, "label": v}))
+                .collect(),
+        )
+    };
+    let field = |name: &str, required: bool, list: Option<&[&str]>| -> Value {
+        let mut f = serde_json::json!({"field_name": name, "required": required});
+        if let Some(list) = list {
+            f["choices"] = choices(list);
+        }
+        f
+    };
+    let truth: &[&str] = &["true", "false"];
+    let optional = [
+        "title",
+        "notes",
+        "maintainer_email",
+        "date_modified",
+        "portal_release_date",
+        "audience",
+        "geographic_region",
+        "time_period_coverage_start",
+        "time_period_coverage_end",
+        "program_page_url",
+        "spatial",
+        "tags",
+    ];
+    let mut dataset = vec![
+        field("name", false, None),
+        field("owner_org", true, None),
+        field("collection", true, Some(COLLECTIONS)),
+        field("title_translated", true, None),
+        field("notes_translated", true, None),
+        field("keywords", true, None),
+        field("subject", true, Some(SUBJECTS)),
+        field("frequency", true, Some(FREQUENCIES)),
+        field("date_published", true, None),
+        field("jurisdiction", true, Some(JURISDICTIONS)),
+        field("license_id", true, Some(LICENSES)),
+        field("restrictions", true, Some(RESTRICTIONS)),
+        field("imso_approval", true, Some(truth)),
+        field("ready_to_publish", true, Some(truth)),
+    ];
+    dataset.extend(optional.iter().map(|n| field(n, false, None)));
+    let resource = vec![
+        field("url", false, None),
+        field("name_translated", true, None),
+        field("resource_type", true, Some(RESOURCE_TYPES)),
+        field("language", true, Some(LANGUAGES)),
+        field("format", false, None),
+        field("character_set", false, None),
+    ];
+    serde_json::json!({
+        "scheming_version": 2,
+        "dataset_type": "dataset",
+        "dataset_fields": dataset,
+        "resource_fields": resource,
+    })
+}
 
 const MISSING: &str = "Missing value";
 const NAME_CHARS: &str =

@@ -54,6 +54,21 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
     {
         return Exit::Usage;
     }
+    // What the probe found wrong with the portal is configuration; a portal that could
+    // not be asked may answer next time.
+    let probe = error.chain().find_map(|c| {
+        c.downcast_ref::<crate::run::portal::ProbeError>()
+            .or_else(|| match c.downcast_ref::<crate::run::RunError>() {
+                Some(crate::run::RunError::Probe(p)) => Some(p),
+                _ => None,
+            })
+    });
+    if let Some(e) = probe {
+        return match e {
+            crate::run::portal::ProbeError::Problems(_) => Exit::Usage,
+            _ => Exit::Failure,
+        };
+    }
     if let Some(e) = error.chain().find_map(|c| c.downcast_ref::<ReadError>()) {
         return match e {
             // The machine failed, not the file: try again once it is fixed.

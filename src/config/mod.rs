@@ -81,6 +81,8 @@ pub struct PortalSettings {
     pub concurrency: usize,
     pub retry_max_attempts: u32,
     pub retry_max_backoff_secs: u64,
+    pub max_upload_mb: u64,
+    pub retract: raw::Retract,
 }
 
 /// Folders, absolute.
@@ -193,6 +195,12 @@ impl Pipeline {
             problem(
                 "portal.concurrency",
                 format!("{} is out of range; use 1 to 64", p.concurrency),
+            );
+        }
+        if p.max_upload_mb == 0 {
+            problem(
+                "portal.max_upload_mb",
+                "must be at least 1 (CKAN's default is 10)".into(),
             );
         }
         if p.retry_max_attempts == 0 {
@@ -308,6 +316,8 @@ impl Pipeline {
                 concurrency: p.concurrency,
                 retry_max_attempts: p.retry_max_attempts,
                 retry_max_backoff_secs: p.retry_max_backoff_secs,
+                max_upload_mb: p.max_upload_mb,
+                retract: p.retract,
             },
             paths: Paths {
                 datasets,
@@ -402,6 +412,15 @@ fn apply_env(
             "OGPIPE_PORTAL_RETRY_MAX_BACKOFF_SECS" => {
                 num(var, v, &mut p.retry_max_backoff_secs, problem)
             }
+            "OGPIPE_PORTAL_MAX_UPLOAD_MB" => num(var, v, &mut p.max_upload_mb, problem),
+            "OGPIPE_PORTAL_RETRACT" => match v.as_str() {
+                "private" => p.retract = raw::Retract::Private,
+                "warn" => p.retract = raw::Retract::Warn,
+                _ => problem(
+                    var,
+                    format!("\"{v}\" is not a retraction mode; use `private` or `warn`"),
+                ),
+            },
             // The token itself is read in find_token; never echo it.
             TOKEN_ENV_DEFAULT => {}
             _ => problem(

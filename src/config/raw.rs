@@ -54,6 +54,24 @@ pub struct RawPortal {
     /// Cap of one backoff wait. Default: 30.
     #[serde(default = "default_retry_max_backoff_secs")]
     pub retry_max_backoff_secs: u64,
+    /// The portal's upload limit in MB (CKAN's `ckan.max_resource_size`); a file over it
+    /// holds its dataset before anything is sent. Default: 10, CKAN's own default.
+    #[serde(default = "default_max_upload_mb")]
+    pub max_upload_mb: u64,
+    /// What a run does with a dataset ogpipe published whose manifest now withholds it
+    /// or that left the inventory: `private` takes it off the public portal, `warn` only
+    /// reports it. Default: `private`.
+    #[serde(default)]
+    pub retract: Retract,
+}
+
+/// `portal.retract`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retract {
+    #[default]
+    Private,
+    Warn,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +167,9 @@ fn default_retry_max_attempts() -> u32 {
 }
 fn default_retry_max_backoff_secs() -> u64 {
     30
+}
+fn default_max_upload_mb() -> u64 {
+    10
 }
 fn default_license() -> String {
     "ca-ogl-lgo".into()

@@ -591,6 +591,36 @@ pub(crate) fn organization_list_for_user(store: &Store, ctx: &Ctx) -> Value {
     Value::Array(orgs.collect())
 }
 
+/// CKAN's own licence list on core CKAN; the Government of Canada's under that schema.
+pub(crate) fn license_list(ctx: &Ctx) -> Value {
+    let ids: &[&str] = match ctx.profile {
+        Profile::Ckan => vocab::CKAN_LICENSES,
+        Profile::OpenCanada => vocab::LICENSES,
+    };
+    Value::Array(
+        ids.iter()
+            .map(|id| json!({"id": id, "title": id, "status": "active"}))
+            .collect(),
+    )
+}
+
+/// The dataset schema a ckanext-scheming portal describes itself with, from the same
+/// vocabularies the portal validates against. Core CKAN has no such action.
+pub(crate) fn scheming_dataset_schema_show(
+    ctx: &Ctx,
+    data: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    if ctx.profile != Profile::OpenCanada {
+        return Err(ApiError::BadRequest(
+            "Bad request - Action name not known: scheming_dataset_schema_show".to_owned(),
+        ));
+    }
+    if get_str(data, "type") != Some("dataset") {
+        return Err(ApiError::NotFound);
+    }
+    Ok(vocab::gc_scheming_schema())
+}
+
 // ---- resources ----
 
 pub(crate) fn resource_show(

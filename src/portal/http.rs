@@ -28,6 +28,8 @@ const READ_ACTIONS: &[&str] = &[
     "package_show",
     "package_search",
     "resource_show",
+    "license_list",
+    "scheming_dataset_schema_show",
 ];
 const WRITE_ACTIONS: &[&str] = &[
     "package_create",
@@ -58,6 +60,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/dataset/{package}/resource/{resource}/download/{filename}",
             get(download),
         )
+        .route("/dataset/{package}", get(dataset_page))
         .route("/_mock/requests", get(mock_requests))
         .route("/_mock/faults", get(mock_faults_get).post(mock_faults_set))
         .layer(DefaultBodyLimit::disable())
@@ -249,6 +252,8 @@ async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Val
             "organization_list_for_user" => Ok(actions::organization_list_for_user(&store, &ctx)),
             "package_show" => actions::package_show(&store, &ctx, &data),
             "package_search" => actions::package_search(&store, &ctx, &data),
+            "license_list" => Ok(actions::license_list(&ctx)),
+            "scheming_dataset_schema_show" => actions::scheming_dataset_schema_show(&ctx, &data),
             _ => actions::resource_show(&store, &ctx, &data),
         };
     }
@@ -389,6 +394,24 @@ fn status_show(shared: &Shared) -> Value {
         "locale_default": "en",
         "extensions": extensions,
     })
+}
+
+/// `GET /dataset/<name or id>`: see [`super::page`].
+async fn dataset_page(State(shared): State<Arc<Shared>>, Path(package): Path<String>) -> Response {
+    let store = shared.store.lock().await;
+    let page = store
+        .find(&package)
+        .and_then(|i| super::page::dataset_page(&store.datasets[i]));
+    let html = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
+    match page {
+        Some(p) => (StatusCode::OK, html, p).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            html,
+            "<!doctype html><title>Not found</title><h1>Dataset not found</h1>".to_owned(),
+        )
+            .into_response(),
+    }
 }
 
 /// `GET /dataset/<package>/resource/<resource>/download/<filename>`: the exact bytes.

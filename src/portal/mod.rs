@@ -22,6 +22,7 @@ mod actions;
 mod error;
 mod faults;
 mod http;
+mod page;
 mod state;
 #[cfg(test)]
 mod tests;

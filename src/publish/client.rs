@@ -53,6 +53,9 @@ impl From<PublishError> for Failure {
     }
 }
 
+/// CKAN's default `ckan.max_resource_size`, in MB.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 10;
+
 /// How long a download may go without receiving a byte before it is abandoned.
 pub const DOWNLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -66,6 +69,7 @@ pub struct Client {
     policy: RetryPolicy,
     timeout: Duration,
     writes: std::sync::atomic::AtomicU32,
+    max_upload_bytes: u64,
 }
 
 impl Client {
@@ -100,7 +104,19 @@ impl Client {
             policy,
             timeout,
             writes: Default::default(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_MB << 20,
         })
+    }
+
+    /// The portal's upload limit, `ckan.max_resource_size`, which CKAN's uploader counts
+    /// in MiB.
+    pub fn with_max_upload_mb(mut self, mb: u64) -> Client {
+        self.max_upload_bytes = mb.saturating_mul(1 << 20);
+        self
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_bytes
     }
 
     pub fn base_url(&self) -> &str {
@@ -137,6 +153,8 @@ impl Client {
                 | "organization_show"
                 | "status_show"
                 | "organization_list_for_user"
+                | "license_list"
+                | "scheming_dataset_schema_show"
         );
         self.send(action, write, safety, || {
             Ok(self.authorize(self.http.post(self.url(action)).json(body)))

@@ -130,12 +130,39 @@ pub enum PublishError {
     },
     #[error("dataset {dataset}: {detail}")]
     Inconsistent { dataset: String, detail: String },
+    #[error(
+        "dataset {dataset}: the portal did not keep what was sent ({}); its schema does not match the profile: choose another portal.profile, or ask the portal's administrators for a schema with these fields",
+        .fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    NotConverged {
+        dataset: String,
+        fields: Vec<super::converge::Mismatch>,
+    },
+    #[error("dataset {dataset}: still changing after {passes} passes of writes and re-reads; the portal may be changing it too: look at it on the portal, then run again")]
+    TooManyPasses { dataset: String, passes: u32 },
+    #[error("dataset {dataset}: {file} is {bytes} bytes, over the portal's upload limit of {limit_mb} MiB (portal.max_upload_mb); nothing was sent: ask the portal's administrators to raise ckan.max_resource_size, or split the resource")]
+    TooLarge {
+        dataset: String,
+        file: String,
+        bytes: u64,
+        limit_mb: u64,
+    },
 }
 
 impl PublishError {
     /// True for refusals that no retry or replan will change (a bad field, no rights).
     pub fn is_rejection(&self) -> bool {
         matches!(self, PublishError::Rejected { .. })
+    }
+
+    /// Whether running again, unchanged, could succeed: a portal that was down or
+    /// answered 5xx, yes; a refusal of the data, the token or the schema, no.
+    pub fn retry_helps(&self) -> bool {
+        match self {
+            PublishError::Rejected { status, .. } => matches!(status, 404 | 408 | 429),
+            PublishError::NotConverged { .. } | PublishError::TooLarge { .. } => false,
+            _ => true,
+        }
     }
 }
 

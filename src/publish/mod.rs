@@ -6,9 +6,11 @@
 //! may or may not have landed, read again and plan again rather than repeat it.
 
 pub mod client;
+mod converge;
 pub mod error;
 pub mod existing;
 pub mod plan;
+pub mod probe;
 pub mod request;
 pub mod retry;
 
@@ -23,9 +25,6 @@ pub use plan::{LocalDataset, LocalResource, PublishPlan, RecordedResource, Step}
 
 use crate::checksum::Sha256Digest;
 use crate::vocab::Profile;
-
-/// How often a dataset is re-read and re-planned after an ambiguous create.
-const MAX_REPLANS: u32 = 4;
 
 /// A resource as it now stands on the portal.
 #[derive(Debug, Clone, Serialize)]
@@ -88,11 +87,25 @@ pub async fn dry_run(
     Ok(plan::plan(profile, local, remote.as_ref(), recorded))
 }
 
+/// How many times a dataset is read, planned and written in one sync, whatever happens.
+/// A clean sync takes two passes (write, then read back) and a new dataset three (write,
+/// make public once everything read back, confirm); the rest is room for one ambiguous
+/// create to settle.
+pub const MAX_PASSES: u32 = 4;
+
 /// Brings the portal's dataset in line with `local`.
 ///
+/// Each pass reads the dataset, plans and carries the plan out. A field, file or
+/// visibility that was written in one pass and does not read back as sent in the next
+/// is a mismatch between the profile and the portal: the sync stops at once with
+/// [`PublishError::NotConverged`] instead of writing it again. A dataset that was not
+/// public is made public only in a pass of its own, after the re-read showed its
+/// metadata and every file in place.
+///
 /// # Errors
-/// The portal refused a change, kept failing, or answered inconsistently. Whatever was
-/// done before stays done, and the dataset stays a draft until every file is confirmed.
+/// The portal refused a change, kept failing, answered inconsistently, or did not keep
+/// what was sent. Whatever was done before stays done, and a dataset that was not public
+/// stays a draft.
 #[tracing::instrument(name = "publish", skip_all, fields(dataset = %local.lookup))]
 pub async fn sync(
     client: &Client,
@@ -101,15 +114,21 @@ pub async fn sync(
     recorded: &BTreeMap<String, RecordedResource>,
 ) -> Result<SyncOutcome, PublishError> {
     let mut done: Vec<Step> = Vec::new();
-    let mut replans = 0;
+    // The journal's record, plus the resources this sync uploaded: a portal whose schema
+    // drops `ogpipe_key` still shows them by id in the next pass.
+    let mut recorded = recorded.clone();
+    // What the previous pass wrote, when it ran to its end; the next read must show it.
+    let mut previous: Option<Vec<Step>> = None;
     // Whether the dataset was new to the portal when this sync began.
     let mut was_absent = None;
     // Whether a create may have landed unseen, so that "already exists" means "found".
     let mut unsure = false;
-    'replan: loop {
+    // The failure that ended the last pass early, reported if no pass is left.
+    let mut last_failure = None;
+    'pass: for _ in 0..MAX_PASSES {
         let remote = show(client, &local.lookup).await?;
         let created = *was_absent.get_or_insert(remote.is_none());
-        let plan = plan::plan(profile, local, remote.as_ref(), recorded);
+        let plan = plan::plan(profile, local, remote.as_ref(), &recorded);
         if plan.is_noop() {
             let remote = remote.ok_or_else(|| PublishError::Inconsistent {
                 dataset: local.lookup.clone(),
@@ -122,23 +141,52 @@ pub async fn sync(
             };
             return outcome(client, local, &remote, status, done);
         }
+        if let (Some(sent), Some(remote)) = (&previous, &remote) {
+            let fields = converge::mismatches(sent, &plan.steps, remote);
+            if !fields.is_empty() {
+                return Err(PublishError::NotConverged {
+                    dataset: local.lookup.clone(),
+                    fields,
+                });
+            }
+        }
+        too_large(client, local, &plan.steps)?;
+        let steps = converge::this_pass(plan.steps);
         let mut dataset_id = remote
             .as_ref()
             .and_then(|r| r.get("id"))
             .and_then(Json::as_str)
             .map(str::to_string);
-        for step in plan.steps {
+        let mut sent = Vec::new();
+        for step in steps {
             match execute(client, local, &step, dataset_id.as_deref()).await {
                 Ok(result) => {
-                    if let Step::CreateDataset { .. } = step {
-                        dataset_id = result.get("id").and_then(Json::as_str).map(str::to_string);
+                    match &step {
+                        Step::CreateDataset { .. } => {
+                            dataset_id =
+                                result.get("id").and_then(Json::as_str).map(str::to_string);
+                        }
+                        Step::UploadResource { key, sha256, .. }
+                        | Step::ReplaceFile { key, sha256, .. } => {
+                            if let Some(id) = result.get("id").and_then(Json::as_str) {
+                                recorded.insert(
+                                    key.clone(),
+                                    RecordedResource {
+                                        resource_id: id.to_string(),
+                                        sha256: *sha256,
+                                    },
+                                );
+                            }
+                        }
+                        _ => {}
                     }
                     tracing::debug!(step = step_name(&step), "Portal updated.");
+                    sent.push(step.clone());
                     done.push(step);
                 }
-                Err(Failure::Ambiguous { error, settle }) if replans < MAX_REPLANS => {
-                    replans += 1;
+                Err(Failure::Ambiguous { error, settle }) => {
                     unsure = true;
+                    previous = None;
                     tracing::warn!(
                         step = step_name(&step),
                         error = %error,
@@ -146,20 +194,50 @@ pub async fn sync(
                         "A change may have reached the portal; re-reading before going on."
                     );
                     tokio::time::sleep(settle).await;
-                    continue 'replan;
+                    last_failure = Some(error);
+                    continue 'pass;
                 }
                 // A create that timed out and landed after the re-read: now it is found.
-                Err(Failure::Final(error))
-                    if unsure && replans < MAX_REPLANS && already_exists(&step, &error) =>
-                {
-                    replans += 1;
+                Err(Failure::Final(error)) if unsure && already_exists(&step, &error) => {
+                    previous = None;
                     tracing::warn!(error = %error, "The dataset exists after all; re-reading.");
-                    continue 'replan;
+                    last_failure = Some(error);
+                    continue 'pass;
                 }
                 Err(f) => return Err(f.into_error()),
             }
         }
+        previous = Some(sent);
+        last_failure = None;
     }
+    Err(last_failure.unwrap_or_else(|| PublishError::TooManyPasses {
+        dataset: local.lookup.clone(),
+        passes: MAX_PASSES,
+    }))
+}
+
+/// Refuses, before anything of the pass is sent, a file the portal would refuse: a
+/// dataset whose second file is refused after its first was replaced would serve a mix.
+fn too_large(client: &Client, local: &LocalDataset, steps: &[Step]) -> Result<(), PublishError> {
+    let limit = client.max_upload_bytes();
+    for s in steps {
+        if let Step::UploadResource { key, bytes, .. } | Step::ReplaceFile { key, bytes, .. } = s {
+            if *bytes > limit {
+                let file = local
+                    .resources
+                    .iter()
+                    .find(|r| &r.key == key)
+                    .map_or_else(|| key.clone(), |r| r.path.display().to_string());
+                return Err(PublishError::TooLarge {
+                    dataset: local.lookup.clone(),
+                    file,
+                    bytes: *bytes,
+                    limit_mb: limit >> 20,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether a `package_create` was refused because the dataset is already there.
@@ -188,6 +266,7 @@ fn step_name(s: &Step) -> &'static str {
         Step::ReplaceFile { .. } => "replace_file",
         Step::PatchResource { .. } => "patch_resource",
         Step::DeleteResource { .. } => "delete_resource",
+        Step::TouchDataset => "touch_dataset",
         Step::MakePublic { .. } => "make_public",
     }
 }
@@ -226,6 +305,11 @@ async fn execute(
                     &Json::Object(fields.clone()),
                     Safety::Once,
                 )
+                .await
+        }
+        Step::TouchDataset => {
+            client
+                .action("package_patch", &json!({ "id": id()? }), Safety::Idempotent)
                 .await
         }
         Step::PatchDataset { fields, .. } | Step::MakePublic { fields } => {

@@ -69,6 +69,9 @@ pub enum Step {
     },
     /// A resource ogpipe created that the manifest no longer lists (or a duplicate).
     DeleteResource { key: String, resource_id: String },
+    /// An empty patch after deletions: CKAN does not advance `metadata_modified` on
+    /// `resource_delete`, and harvesters that poll it would miss the removal.
+    TouchDataset,
     /// The last step: make the dataset visible once every file is in place.
     MakePublic { fields: Map<String, Json> },
 }
@@ -236,6 +239,12 @@ pub fn plan(
             });
         }
     }
+    if steps
+        .iter()
+        .any(|s| matches!(s, Step::DeleteResource { .. }))
+    {
+        steps.push(Step::TouchDataset);
+    }
     if !request::is_public(profile, remote) {
         steps.push(Step::MakePublic {
             fields: request::visibility(profile, true),
@@ -286,7 +295,23 @@ fn same_value(key: &str, remote: Option<&Json>, want: &Json) -> bool {
         };
         return names(remote) == names(want);
     }
+    if let (Some(r), Some(w)) = (remote.as_str(), want.as_str()) {
+        if let (Some(r), Some(w)) = (as_date(r), as_date(w)) {
+            return r == w;
+        }
+    }
     remote == want
+}
+
+/// A date as portals write it back: `2026-04-01`, or the Registry's
+/// `2026-04-01 00:00:00` (and `T00:00:00`) for the date it was sent.
+fn as_date(s: &str) -> Option<chrono::NaiveDate> {
+    let (day, rest) = s.split_at_checked(10)?;
+    let rest = rest.trim_start_matches([' ', 'T']);
+    if !(rest.is_empty() || rest.trim_end_matches(['0', ':', '.']).is_empty()) {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()
 }
 
 #[cfg(test)]

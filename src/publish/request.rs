@@ -112,12 +112,15 @@ pub fn visibility(profile: Profile, public: bool) -> Map<String, Json> {
 }
 
 /// Whether a dataset as the portal returned it is already visible.
+///
+/// Under the Government of Canada profile a dataset is released by `ready_to_publish`;
+/// the Registry forces `private` on every edit, so `private` is not looked at there
+/// (a portal that kept it private would be fought for ever).
 pub fn is_public(profile: Profile, remote: &Json) -> bool {
-    let open = remote.get("private").and_then(Json::as_bool) == Some(false);
     match profile {
-        Profile::Ckan => open,
+        Profile::Ckan => remote.get("private").and_then(Json::as_bool) == Some(false),
         Profile::OpenCanada => {
-            open && remote.get("ready_to_publish").and_then(Json::as_str) == Some("true")
+            remote.get("ready_to_publish").and_then(Json::as_str) == Some("true")
         }
     }
 }
@@ -141,26 +144,15 @@ pub fn resource_fields(
     file: &DataFile,
     languages: &[String],
 ) -> Map<String, Json> {
-    let mut f = Map::new();
     let label = format_label(file.format);
-    match profile {
-        Profile::Ckan => {
-            f.insert("name".into(), json!(format!("{} ({label})", file.title.en)));
-        }
-        Profile::OpenCanada => {
-            f.insert(
-                "name_translated".into(),
-                json!({
-                    "en": format!("{} ({label})", file.title.en),
-                    "fr": format!("{} ({label})", file.title.fr),
-                }),
-            );
-            f.insert("resource_type".into(), json!("dataset"));
-            f.insert("language".into(), json!(languages));
-            f.insert("character_set".into(), json!("UTF-8"));
-        }
-    }
-    f.insert("format".into(), json!(label));
+    let title = |t: &str| format!("{t} ({label})");
+    let mut f = profile_resource_fields(
+        profile,
+        languages,
+        label,
+        title(&file.title.en),
+        title(&file.title.fr),
+    );
     f.insert(
         "mimetype".into(),
         json!(crate::package::descriptor::media_type(file.format)),
@@ -168,6 +160,34 @@ pub fn resource_fields(
     f.insert("hash".into(), json!(file.sha256.prefixed()));
     f.insert(KEY_FIELD.into(), json!(resource_key(file)));
     f.insert(SHA256_FIELD.into(), json!(file.sha256.hex()));
+    f
+}
+
+/// The fields a profile gives every resource, with the given names: what the portal's
+/// schema is checked against before anything is built.
+pub fn profile_resource_fields(
+    profile: Profile,
+    languages: &[String],
+    format: &str,
+    name_en: String,
+    name_fr: String,
+) -> Map<String, Json> {
+    let mut f = Map::new();
+    match profile {
+        Profile::Ckan => {
+            f.insert("name".into(), json!(name_en));
+        }
+        Profile::OpenCanada => {
+            f.insert(
+                "name_translated".into(),
+                json!({ "en": name_en, "fr": name_fr }),
+            );
+            f.insert("resource_type".into(), json!("dataset"));
+            f.insert("language".into(), json!(languages));
+            f.insert("character_set".into(), json!("UTF-8"));
+        }
+    }
+    f.insert("format".into(), json!(format));
     f
 }
 

@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod portal;
+mod retract;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -93,8 +94,21 @@ pub enum Outcome {
     Planned {
         plan: PublishPlan,
     },
+    /// The portal could not be reached or kept failing: running again may help.
     Failed {
         error: String,
+    },
+    /// The portal refused, or did not keep, what was sent (a schema error, a file over
+    /// its limit, a field it drops): running again unchanged will not help.
+    Refused {
+        error: String,
+    },
+    /// A dataset ogpipe published that is now withheld or out of the inventory, taken
+    /// off the public portal (or, with `portal.retract = "warn"`, still public).
+    Retracted {
+        url: String,
+        still_public: bool,
+        why: String,
     },
 }
 
@@ -115,6 +129,8 @@ pub struct RunReport {
     pub as_of: NaiveDate,
     pub dry_run: bool,
     pub portal: String,
+    /// Whether the portal was ogpipe's own embedded mock: nothing reached a real portal.
+    pub rehearsal: bool,
     /// What preflight found; when not empty, nothing was published.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub preflight: Vec<String>,
@@ -137,6 +153,8 @@ pub enum RunError {
     Portal(#[from] portal::PortalConnectError),
     #[error("screen configuration: {0}")]
     Screen(#[from] crate::screen::ScreenError),
+    #[error(transparent)]
+    Probe(#[from] portal::ProbeError),
 }
 
 impl RunReport {
@@ -147,7 +165,17 @@ impl RunReport {
         self.count(|o| matches!(o, Outcome::Failed { .. })) > 0
     }
     pub fn any_held(&self) -> bool {
-        self.count(|o| matches!(o, Outcome::Held { .. })) > 0
+        self.count(|o| {
+            matches!(
+                o,
+                Outcome::Held { .. }
+                    | Outcome::Refused { .. }
+                    | Outcome::Retracted {
+                        still_public: true,
+                        ..
+                    }
+            )
+        }) > 0
     }
 }
 
@@ -254,6 +282,24 @@ pub async fn run_once(
                 );
             }
         }
+        if preflight.is_empty() && !release.approved.is_empty() {
+            if let Err(e) = portal
+                .probe(pipeline, &release.approved, !opts.dry_run)
+                .await
+            {
+                // The run ends here, recorded as such, before anything is built or sent.
+                if let Ok(j) = journal.lock() {
+                    j.end_run(&run_id, "failed", [0, 0, 0, 0])?;
+                }
+                return Err(e.into());
+            }
+        }
+        let retracted = if preflight.is_empty() {
+            retract::retract(pipeline, portal, &journal, &run_id, &release, opts).await
+        } else {
+            Vec::new()
+        };
+        results.retain(|d| !retracted.iter().any(|r| r.reference == d.reference));
         let screen = Arc::new(Screen::new(&pipeline.screen)?);
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let bar = opts.progress.datasets(release.approved.len() as u64);
@@ -280,8 +326,9 @@ pub async fn run_once(
             .collect()
             .await;
         bar.finish_and_clear();
-        // Approved ones first, in priority order, then what was held.
-        let mut datasets = approved_results;
+        // Retractions first, then approved ones in priority order, then what was held.
+        let mut datasets = retracted;
+        datasets.extend(approved_results);
         datasets.extend(results);
 
         let report = RunReport {
@@ -290,6 +337,7 @@ pub async fn run_once(
             as_of: opts.as_of,
             dry_run: opts.dry_run,
             portal: portal.describe(),
+            rehearsal: portal.is_embedded(),
             preflight,
             datasets,
         };
@@ -297,7 +345,7 @@ pub async fn run_once(
             report.count(|o| matches!(o, Outcome::Published { .. })) as u64,
             report.count(|o| matches!(o, Outcome::Unchanged { .. })) as u64,
             report.count(|o| matches!(o, Outcome::Held { .. } | Outcome::NotDue { .. })) as u64,
-            report.count(|o| matches!(o, Outcome::Failed { .. })) as u64,
+            report.count(|o| matches!(o, Outcome::Failed { .. } | Outcome::Refused { .. })) as u64,
         ];
         let outcome = if report.any_failed() {
             "failed"
@@ -353,6 +401,17 @@ fn record(
         Outcome::Held { reason, .. } => ("held", Some(reason.clone())),
         Outcome::Planned { plan } => ("planned", Some(format!("{} steps", plan.steps.len()))),
         Outcome::Failed { error } => ("failed", Some(error.clone())),
+        Outcome::Refused { error } => ("refused", Some(error.clone())),
+        Outcome::Retracted {
+            still_public, why, ..
+        } => (
+            if *still_public {
+                "retraction_due"
+            } else {
+                "retracted"
+            },
+            Some(why.clone()),
+        ),
     };
     let event = Event {
         dataset: dataset.map(str::to_string),
@@ -486,6 +545,7 @@ async fn process(
         Outcome::Unchanged { .. } => "unchanged",
         Outcome::Planned { .. } => "planned",
         Outcome::Failed { .. } => "failed",
+        Outcome::Refused { .. } => "refused",
         _ => "held",
     };
     info!(
@@ -612,9 +672,15 @@ async fn publish_one(
                 }
             }
         }
-        Err(e) => {
+        Err(e) if e.retry_helps() => {
             error!(error = %e, "Publishing failed.");
             Outcome::Failed {
+                error: e.to_string(),
+            }
+        }
+        Err(e) => {
+            error!(error = %e, "The portal refused the dataset.");
+            Outcome::Refused {
                 error: e.to_string(),
             }
         }

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::config::{Pipeline, PortalTarget};
 use crate::portal::{self, PortalConfig, RunningPortal};
-use crate::publish::{retry::RetryPolicy, Client, PublishError};
+use crate::publish::{probe, request, retry::RetryPolicy, Client, PublishError};
 
 /// Could not reach or start the portal.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,18 @@ pub enum PortalConnectError {
     Bind(std::io::Error),
     #[error(transparent)]
     Client(#[from] PublishError),
+}
+
+/// The portal is not what this run needs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProbeError {
+    /// The portal could not be asked: a retry may help.
+    #[error("portal probe: {0}")]
+    Unreachable(#[source] PublishError),
+    /// The portal answered, and what it said rules the run out: a configuration error.
+    #[error("the portal cannot take this release; nothing was built or sent. Fix these and run again ({}):\n  {}", .0.len(), .0.join("\n  "))]
+    Problems(Vec<String>),
 }
 
 /// A connected portal.
@@ -55,6 +67,7 @@ impl Portal {
                     .await
                     .map_err(PortalConnectError::Bind)?;
                 let mut config = PortalConfig::new(token.clone(), p.profile);
+                config.max_upload_bytes = p.max_upload_mb << 20;
                 if !config
                     .organizations
                     .iter()
@@ -82,7 +95,8 @@ impl Portal {
             Duration::from_secs(p.timeout_secs),
             Duration::from_secs(p.connect_timeout_secs),
             policy,
-        )?;
+        )?
+        .with_max_upload_mb(p.max_upload_mb);
         let describe = match &embedded {
             Some(_) => format!("embedded portal at {url}"),
             None => url,
@@ -92,6 +106,64 @@ impl Portal {
             embedded,
             describe,
         })
+    }
+
+    /// Whether this is ogpipe's own mock portal, not a real one.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
+    /// Asks the portal what it is (version, extensions, the token's rights, the
+    /// organization, licences, its dataset schema) and checks every dataset of this run
+    /// against it, before anything is built.
+    ///
+    /// # Errors
+    /// [`ProbeError::Unreachable`] when the portal cannot be asked;
+    /// [`ProbeError::Problems`] with every problem at once otherwise.
+    pub async fn probe(
+        &self,
+        pipeline: &Pipeline,
+        approved: &[crate::plan::Approved],
+        writes: bool,
+    ) -> Result<probe::Facts, ProbeError> {
+        let p = &pipeline.portal;
+        let facts = probe::fetch(&self.client, &p.organization)
+            .await
+            .map_err(ProbeError::Unreachable)?;
+        let datasets = approved
+            .iter()
+            .map(|a| {
+                let mut fields =
+                    request::dataset_fields(p.profile, a, &pipeline.defaults, &p.organization);
+                fields.extend(request::visibility(p.profile, false));
+                let resources = ["CSV", "JSON"]
+                    .iter()
+                    .map(|format| {
+                        request::profile_resource_fields(
+                            p.profile,
+                            &pipeline.defaults.languages,
+                            format,
+                            String::new(),
+                            String::new(),
+                        )
+                    })
+                    .collect();
+                (a.reference().to_string(), fields, resources)
+            })
+            .collect();
+        let intended = probe::Intended {
+            profile: p.profile,
+            organization: p.organization.clone(),
+            token_present: self.embedded.is_some() || p.token.is_some(),
+            writes,
+            datasets,
+        };
+        let problems = probe::check(&facts, &intended);
+        if problems.is_empty() {
+            Ok(facts)
+        } else {
+            Err(ProbeError::Problems(problems))
+        }
     }
 
     pub fn client(&self) -> &Client {

@@ -19,6 +19,13 @@ fn line(d: &DatasetResult) -> String {
 /// # Errors
 /// The write failed.
 pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
+    if r.rehearsal {
+        writeln!(
+            w,
+            "REHEARSAL: this run published to ogpipe's own embedded portal ({}), which stopped with the run; nothing reached a real portal. `ogpipe portal serve --state out/portal` serves it again to browse.\n",
+            r.portal
+        )?;
+    }
     writeln!(
         w,
         "ogpipe {} {}{} (as of {}) on {}",
@@ -42,7 +49,11 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         }
     }
     type Pick = fn(&Outcome) -> bool;
-    let groups: [(&str, Pick); 6] = [
+    let groups: [(&str, Pick); 8] = [
+        // First: what was public and no longer should be.
+        ("Retracted from the public portal", |o| {
+            matches!(o, Outcome::Retracted { .. })
+        }),
         ("Published", |o| matches!(o, Outcome::Published { .. })),
         ("Would change (dry run)", |o| {
             matches!(o, Outcome::Planned { .. })
@@ -52,6 +63,11 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         ("Held back: someone must look", |o| {
             matches!(o, Outcome::Held { .. })
         }),
+        // Running again unchanged will not help these: something must be fixed first.
+        ("Refused by the portal", |o| {
+            matches!(o, Outcome::Refused { .. })
+        }),
+        // The portal or the machine failed: running again once it is fixed will help.
         ("Failed", |o| matches!(o, Outcome::Failed { .. })),
     ];
     for (title, pick) in groups {
@@ -74,7 +90,23 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
                 Outcome::Unchanged { url } => writeln!(w, "  {}  {url}", line(d))?,
                 Outcome::NotDue { reason } => writeln!(w, "  {}\n      {reason}", line(d))?,
                 Outcome::Held { reason, .. } => writeln!(w, "  {}\n      {reason}", line(d))?,
-                Outcome::Failed { error } => writeln!(w, "  {}\n      {error}", line(d))?,
+                Outcome::Failed { error } | Outcome::Refused { error } => {
+                    writeln!(w, "  {}\n      {error}", line(d))?
+                }
+                Outcome::Retracted {
+                    url,
+                    still_public,
+                    why,
+                } => writeln!(
+                    w,
+                    "  {}  {url}\n      {why}; {}",
+                    line(d),
+                    if *still_public {
+                        "STILL PUBLIC: portal.retract = \"warn\" only reports it; make it private on the portal, or set portal.retract = \"private\""
+                    } else {
+                        "made private on the portal"
+                    }
+                )?,
                 Outcome::Planned { plan } => {
                     writeln!(w, "  {}", line(d))?;
                     if plan.steps.is_empty() {
@@ -95,7 +127,7 @@ pub fn write_text<W: Write>(r: &RunReport, mut w: W) -> io::Result<()> {
         n(|o| matches!(o, Outcome::Unchanged { .. })),
         n(|o| matches!(o, Outcome::NotDue { .. })),
         n(|o| matches!(o, Outcome::Held { .. })),
-        n(|o| matches!(o, Outcome::Failed { .. })),
+        n(|o| matches!(o, Outcome::Failed { .. } | Outcome::Refused { .. })),
         if r.dry_run {
             format!(
                 ", {} would change",
@@ -118,6 +150,7 @@ pub fn describe_step(s: &Step) -> String {
         }
         Step::PatchResource { key, changed, .. } => format!("update {key}: {}", changed.join(", ")),
         Step::DeleteResource { key, resource_id } => format!("delete {key} ({resource_id})"),
-        Step::MakePublic { .. } => "make the dataset public".into(),
+        Step::TouchDataset => "touch the dataset, so that harvesters see the removal".into(),
+        Step::MakePublic { .. } => "make the dataset public, once everything reads back".into(),
     }
 }

@@ -236,7 +236,8 @@ fn a_run_stopped_before_making_datasets_public_is_finished_without_reuploading()
 // ---- error messages ----
 
 #[test]
-fn a_refused_token_exits_3_says_so_and_never_shows_the_token() {
+fn a_refused_token_is_found_before_any_build_exits_2_and_is_never_shown() {
+    // See: issue 16 (a refusal that running again cannot fix is not exit 3).
     let w = Workdir::with_samples();
     let portal = TestPortal::start(Profile::OpenCanada);
     let wrong = "wrong-token-9b7e51d0-do-not-print";
@@ -246,24 +247,25 @@ fn a_refused_token_exits_3_says_so_and_never_shows_the_token() {
         .env("OGPIPE_PORTAL_TOKEN", wrong)
         .output()
         .unwrap();
-    let out = crate::support::Run(out).expect(3);
+    let out = crate::support::Run(out).expect(2);
     let text = format!("{}{}", out.stdout(), out.stderr());
     assert!(
-        text.contains(
-            "the token from environment variable OGPIPE_PORTAL_TOKEN was refused or lacks rights on organization \"csis-scrs\""
-        ),
+        text.contains("the token may not create datasets in organization \"csis-scrs\""),
         "{text}"
     );
     assert!(!text.contains(wrong), "the token was printed");
     assert!(!text.contains(TOKEN));
-    assert_eq!(datasets(&portal).len(), 0);
+    assert_eq!(portal.writes(), 0);
+    assert!(
+        !w.path("out/packages").exists(),
+        "packages were built before the probe"
+    );
 }
 
 #[test]
-fn a_field_the_portal_rejects_is_shown_per_field() {
-    // ogpipe's preflight refuses what the profile's schema refuses (a 141-character
-    // keyword: see plan.rs), so to see the portal's own field errors, send core CKAN
-    // fields to a portal running the Government of Canada schema.
+fn a_profile_the_portal_schema_cannot_take_is_refused_at_the_probe_with_every_field() {
+    // Core CKAN fields sent to a portal running the Government of Canada schema: the
+    // portal's own schema (scheming_dataset_schema_show) says what it requires.
     let w = Workdir::with_samples();
     w.edit(
         "pipeline.toml",
@@ -271,14 +273,37 @@ fn a_field_the_portal_rejects_is_shown_per_field() {
         "profile = \"ckan\"",
     );
     let portal = TestPortal::start(Profile::OpenCanada);
-    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(3);
-    let stdout = out.stdout();
-    assert!(stdout.contains("Failed (4)"), "{stdout}");
-    assert!(
-        stdout.contains("title_translated-fr: Missing value"),
-        "{stdout}"
-    );
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(2);
+    let text = out.stderr();
+    for field in ["title_translated", "collection", "imso_approval"] {
+        assert!(
+            text.contains(&format!(
+                "dataset field \"{field}\" is required by the portal"
+            )),
+            "{field}: {text}"
+        );
+    }
+    assert_eq!(portal.writes(), 0);
     assert!(datasets(&portal).is_empty());
+}
+
+#[test]
+fn the_open_canada_profile_on_core_ckan_is_refused_at_the_probe() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::Ckan);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(2);
+    assert!(
+        out.stderr().contains("use profile \"ckan\""),
+        "{}",
+        out.stderr()
+    );
+    // ca-ogl-lgo is not in core CKAN's licence list either.
+    assert!(
+        out.stderr().contains("licence \"ca-ogl-lgo\""),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(portal.writes(), 0);
 }
 
 // ---- ogpipe publish ----

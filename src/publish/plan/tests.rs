@@ -54,6 +54,7 @@ fn kinds(p: &PublishPlan) -> Vec<&'static str> {
             Step::ReplaceFile { .. } => "replace",
             Step::PatchResource { .. } => "patch_resource",
             Step::DeleteResource { .. } => "delete",
+            Step::TouchDataset => "touch",
             Step::MakePublic { .. } => "public",
         })
         .collect()
@@ -128,7 +129,8 @@ fn resources_dropped_from_the_manifest_are_deleted_but_foreign_ones_kept() {
         json!({ "id": "r4", "name": "added by hand", "url": "https://example.org" }),
     ]);
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
-    assert_eq!(kinds(&p), ["delete"]);
+    // CKAN's resource_delete leaves metadata_modified as it was: the touch advances it.
+    assert_eq!(kinds(&p), ["delete", "touch"]);
     let Step::DeleteResource { resource_id, .. } = &p.steps[0] else {
         panic!()
     };
@@ -143,7 +145,41 @@ fn twins_left_by_a_crash_are_removed() {
         remote_res("r2", "u.csv", b"xyz"),
     ]);
     let p = plan(Profile::Ckan, &local(), Some(&r), &none());
-    assert_eq!(kinds(&p), ["delete"]);
+    assert_eq!(kinds(&p), ["delete", "touch"]);
+}
+
+#[test]
+fn a_date_compares_as_a_date_as_the_registry_returns_it() {
+    let mut l = local();
+    l.fields
+        .insert("date_published".into(), json!("2026-04-01"));
+    let mut r = remote(vec![
+        remote_res("r1", "t.csv", b"abc"),
+        remote_res("r2", "u.csv", b"xyz"),
+    ]);
+    r["date_published"] = json!("2026-04-01 00:00:00");
+    assert!(plan(Profile::Ckan, &l, Some(&r), &none()).is_noop());
+    r["date_published"] = json!("2026-04-02 00:00:00");
+    assert_eq!(
+        kinds(&plan(Profile::Ckan, &l, Some(&r), &none())),
+        ["patch"]
+    );
+}
+
+#[test]
+fn the_registry_forcing_private_does_not_unpublish_under_open_canada() {
+    let mut r = remote(vec![
+        remote_res("r1", "t.csv", b"abc"),
+        remote_res("r2", "u.csv", b"xyz"),
+    ]);
+    r["private"] = json!(true);
+    r["ready_to_publish"] = json!("true");
+    assert!(plan(Profile::OpenCanada, &local(), Some(&r), &none()).is_noop());
+    r["ready_to_publish"] = json!("false");
+    assert_eq!(
+        kinds(&plan(Profile::OpenCanada, &local(), Some(&r), &none())),
+        ["public"]
+    );
 }
 
 #[test]
