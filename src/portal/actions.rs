@@ -24,6 +24,10 @@ pub(crate) struct Ctx<'a> {
     pub now: String,
     pub today: NaiveDate,
     pub site_url: &'a str,
+    /// See [`super::PortalConfig::registry`].
+    pub registry: bool,
+    /// See [`super::PortalConfig::drop_fields`].
+    pub drop_fields: &'a [String],
 }
 
 /// A file already streamed to disk, to be attached to a resource.
@@ -396,6 +400,17 @@ fn build_package(
         json!(resources.as_array().map_or(0, Vec::len)),
     );
     out.append(&mut d);
+    for f in ctx.drop_fields {
+        out.remove(f);
+    }
+    if ctx.registry {
+        out.insert("private".to_owned(), json!(true));
+        if let Some(Value::String(date)) = out.get_mut("date_published") {
+            if date.len() == 10 {
+                date.push_str(" 00:00:00");
+            }
+        }
+    }
     out.insert("organization".to_owned(), org.to_value(0));
     out.insert("resources".to_owned(), resources);
     Ok(out)

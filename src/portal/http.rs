@@ -240,6 +240,8 @@ async fn run_action(shared: &Shared, name: &str, request: Request) -> Result<Val
         now: now(),
         today: chrono::Utc::now().date_naive(),
         site_url: &shared.site_url,
+        registry: shared.registry,
+        drop_fields: &shared.drop_fields,
     };
     if !write {
         if let Some(r) = received {

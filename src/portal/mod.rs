@@ -65,6 +65,14 @@ pub struct PortalConfig {
     pub max_upload_bytes: u64,
     /// Fault rules active from the start. Default: none.
     pub faults: Vec<FaultRule>,
+    /// Behave as the Government of Canada Registry does (ckanext-canada): `private` is
+    /// forced to true on every create and edit, and `date_published` comes back as
+    /// `YYYY-MM-DD 00:00:00`. Default: false.
+    pub registry: bool,
+    /// Dataset fields that are silently dropped on every write although the schema
+    /// lists them, as a misconfigured plugin would: what ogpipe's convergence check is
+    /// for. Default: none.
+    pub drop_fields: Vec<String>,
 }
 
 impl std::fmt::Debug for PortalConfig {
@@ -75,6 +83,8 @@ impl std::fmt::Debug for PortalConfig {
             .field("profile", &self.profile)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("faults", &self.faults)
+            .field("registry", &self.registry)
+            .field("drop_fields", &self.drop_fields)
             .finish()
     }
 }
@@ -92,6 +102,8 @@ impl PortalConfig {
             profile,
             max_upload_bytes: 100 * 1024 * 1024,
             faults: Vec::new(),
+            registry: false,
+            drop_fields: Vec::new(),
         }
     }
 }
@@ -110,6 +122,8 @@ pub struct LoggedRequest {
 pub(crate) struct Shared {
     token: String,
     profile: Profile,
+    registry: bool,
+    drop_fields: Vec<String>,
     max_upload_bytes: u64,
     site_url: String,
     state_dir: PathBuf,
@@ -229,6 +243,8 @@ async fn prepare(
     Ok(Arc::new(Shared {
         token: config.token,
         profile: config.profile,
+        registry: config.registry,
+        drop_fields: config.drop_fields,
         max_upload_bytes: config.max_upload_bytes,
         site_url,
         state_dir,

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use ogpipe::portal::{FaultKind, FaultRule};
+use ogpipe::portal::{FaultKind, FaultRule, PortalConfig};
 use ogpipe::vocab::Profile;
 use serde_json::{json, Value as Json};
 
@@ -304,6 +304,105 @@ fn the_open_canada_profile_on_core_ckan_is_refused_at_the_probe() {
         out.stderr()
     );
     assert_eq!(portal.writes(), 0);
+}
+
+// ---- real portals' behaviour (issue 16) ----
+
+#[test]
+fn a_field_the_portal_drops_fails_its_dataset_after_one_pass_with_nothing_public() {
+    // See: issue 16 (16,310 package_patch calls in 600 s against a real CKAN).
+    let mut config = PortalConfig::new(TOKEN, Profile::OpenCanada);
+    config.drop_fields = vec!["maintainer_email".into()];
+    let portal = TestPortal::start_with(config);
+    let w = Workdir::with_samples();
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(1);
+    let stdout = out.stdout();
+    assert!(stdout.contains("Refused by the portal (4)"), "{stdout}");
+    assert!(
+        stdout.contains("maintainer_email: sent \"media@example.gc.ca\", the portal has nothing"),
+        "{stdout}"
+    );
+    // One pass of writes per dataset (its create and two uploads), then the re-read
+    // that shows the field missing: no patch, no make-public, nothing public.
+    assert_eq!(portal.count("package_create"), DATASETS);
+    assert_eq!(portal.count("resource_create"), 2 * DATASETS);
+    assert_eq!(portal.count("package_patch"), 0);
+    assert_eq!(portal.writes(), 3 * DATASETS);
+    for d in datasets(&portal) {
+        assert_eq!(d["private"], true);
+        assert_eq!(d["ready_to_publish"], "false");
+    }
+}
+
+#[test]
+fn on_the_registry_a_dataset_is_done_when_ready_to_publish_whatever_private_says() {
+    let mut config = PortalConfig::new(TOKEN, Profile::OpenCanada);
+    config.registry = true;
+    let portal = TestPortal::start_with(config);
+    let w = Workdir::with_samples();
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (4)"), "{}", out.stdout());
+    for d in datasets(&portal) {
+        assert_eq!(d["private"], true, "the Registry forces private");
+        assert_eq!(d["ready_to_publish"], "true");
+        assert!(d["date_published"].as_str().unwrap().ends_with(" 00:00:00"));
+    }
+    // A date written back as a datetime is the same date: no write on a re-run.
+    let writes = portal.writes();
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Unchanged (4)"), "{}", out.stdout());
+    assert_eq!(portal.writes(), writes);
+}
+
+#[test]
+fn a_file_over_the_upload_limit_holds_its_dataset_before_any_write_and_keeps_the_old_files() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let before = portal.writes();
+    // About 1.5 MB of CSV, over a limit of 1 MiB.
+    let mut csv = String::from("fiscal_year,program_en,program_fr,requests_received,median_days\n");
+    for i in 0..30_000 {
+        csv.push_str(&format!("2022-2023,Program {i},Programme {i},{i},1.5\n"));
+    }
+    w.write("samples/data/security_screening.csv", &csv);
+    w.edit("pipeline.toml", "[portal]", "[portal]\nmax_upload_mb = 1");
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(1);
+    let stdout = out.stdout();
+    assert!(
+        stdout.contains("over the portal's upload limit of 1 MiB"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("volumes.csv"), "{stdout}");
+    assert_eq!(portal.writes(), before, "something was written");
+}
+
+#[test]
+fn a_published_dataset_now_withheld_is_made_private_and_listed_first() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    w.edit(
+        "samples/datasets/03-security-screening.toml",
+        "status = \"release\"",
+        "status = \"withhold\"\ngrounds = [\"ATIA s. 16(2)\"]\njustification = \"Reassessed\"",
+    );
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let stdout = out.stdout();
+    let first = stdout
+        .find("Retracted from the public portal (1)")
+        .expect(&stdout);
+    assert!(first < stdout.find("Unchanged").unwrap(), "{stdout}");
+    assert!(stdout.contains("made private on the portal"), "{stdout}");
+    let d = datasets(&portal)
+        .into_iter()
+        .find(|d| d["ready_to_publish"] == "false")
+        .expect("one dataset taken back");
+    assert_eq!(d["private"], true);
+    // Next time it is already private: nothing more to do.
+    let writes = portal.writes();
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert_eq!(portal.writes(), writes);
 }
 
 // ---- ogpipe publish ----

@@ -119,6 +119,11 @@ pub struct TestPortal {
 
 impl TestPortal {
     pub fn start(profile: Profile) -> TestPortal {
+        TestPortal::start_with(PortalConfig::new(TOKEN, profile))
+    }
+
+    /// A portal with a configuration of the test's own (Registry mode, dropped fields).
+    pub fn start_with(config: PortalConfig) -> TestPortal {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -129,13 +134,9 @@ impl TestPortal {
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
                 .await
                 .unwrap();
-            portal::spawn(
-                listener,
-                state.path().to_path_buf(),
-                PortalConfig::new(TOKEN, profile),
-            )
-            .await
-            .unwrap()
+            portal::spawn(listener, state.path().to_path_buf(), config)
+                .await
+                .unwrap()
         });
         TestPortal {
             rt,
