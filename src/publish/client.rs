@@ -119,6 +119,11 @@ impl Client {
         self.max_upload_bytes
     }
 
+    /// The configured organization (name or id).
+    pub fn organization(&self) -> &str {
+        &self.organization
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -138,6 +138,12 @@ pub enum PublishError {
         dataset: String,
         fields: Vec<super::converge::Mismatch>,
     },
+    #[error("dataset {dataset}: the portal already has a dataset of that name owned by organization \"{owner}\", not \"{organization}\"; ogpipe never changes another organization's dataset: rename it there, or ask the portal's administrators")]
+    Foreign {
+        dataset: String,
+        owner: String,
+        organization: String,
+    },
     #[error("dataset {dataset}: still changing after {passes} passes of writes and re-reads; the portal may be changing it too: look at it on the portal, then run again")]
     TooManyPasses { dataset: String, passes: u32 },
     #[error("dataset {dataset}: {file} is {bytes} bytes, over the portal's upload limit of {limit_mb} MiB (portal.max_upload_mb); nothing was sent: ask the portal's administrators to raise ckan.max_resource_size, or split the resource")]
@@ -160,7 +166,9 @@ impl PublishError {
     pub fn retry_helps(&self) -> bool {
         match self {
             PublishError::Rejected { status, .. } => matches!(status, 404 | 408 | 429),
-            PublishError::NotConverged { .. } | PublishError::TooLarge { .. } => false,
+            PublishError::NotConverged { .. }
+            | PublishError::TooLarge { .. }
+            | PublishError::Foreign { .. } => false,
             _ => true,
         }
     }

@@ -128,6 +128,13 @@ pub async fn sync(
     'pass: for _ in 0..MAX_PASSES {
         let remote = show(client, &local.lookup).await?;
         let created = *was_absent.get_or_insert(remote.is_none());
+        if let Some(owner) = remote.as_ref().and_then(|r| foreign_owner(client, r)) {
+            return Err(PublishError::Foreign {
+                dataset: local.lookup.clone(),
+                owner,
+                organization: client.organization().to_string(),
+            });
+        }
         let plan = plan::plan(profile, local, remote.as_ref(), &recorded);
         if plan.is_noop() {
             let remote = remote.ok_or_else(|| PublishError::Inconsistent {
@@ -214,6 +221,22 @@ pub async fn sync(
         dataset: local.lookup.clone(),
         passes: MAX_PASSES,
     }))
+}
+
+/// The owning organization of a dataset that belongs to another organization than the
+/// configured one: dataset names are unique across a whole CKAN site, so a name ogpipe
+/// derives can already be another organization's dataset, which must never be changed.
+fn foreign_owner(client: &Client, remote: &Json) -> Option<String> {
+    let org = client.organization();
+    let owner = remote.get("owner_org").and_then(Json::as_str);
+    let org_name = remote
+        .get("organization")
+        .and_then(|o| o.get("name"))
+        .and_then(Json::as_str);
+    if owner == Some(org) || org_name == Some(org) || owner.is_none() {
+        return None;
+    }
+    Some(org_name.or(owner).unwrap_or_default().to_string())
 }
 
 /// Refuses, before anything of the pass is sent, a file the portal would refuse: a

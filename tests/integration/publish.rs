@@ -405,6 +405,44 @@ fn a_published_dataset_now_withheld_is_made_private_and_listed_first() {
     assert_eq!(portal.writes(), writes);
 }
 
+#[test]
+fn a_dataset_of_the_same_name_in_another_organization_is_never_changed() {
+    // Names are unique across a CKAN site: the slug ogpipe derives may be taken.
+    let mut config = PortalConfig::new(TOKEN, Profile::Ckan);
+    config.organizations.push(ogpipe::portal::Organization {
+        name: "other-dept".into(),
+        title: "Other".into(),
+    });
+    let portal = TestPortal::start_with(config);
+    let theirs = read(
+        &portal,
+        "package_create",
+        json!({"name": "csis-inv-2025-003", "owner_org": "other-dept", "title": "Theirs"}),
+    );
+    let w = Workdir::with_samples();
+    w.edit(
+        "pipeline.toml",
+        "profile = \"open-canada\"",
+        "profile = \"ckan\"",
+    );
+    w.edit(
+        "pipeline.toml",
+        "license_id = \"ca-ogl-lgo\"",
+        "license_id = \"cc-by\"",
+    );
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(1);
+    assert!(
+        out.stdout()
+            .contains("owned by organization \"other-dept\", not \"csis-scrs\""),
+        "{}",
+        out.stdout()
+    );
+    assert!(out.stdout().contains("Published (3)"), "{}", out.stdout());
+    let now = read(&portal, "package_show", json!({"id": theirs["id"]}));
+    assert_eq!(now["title"], "Theirs");
+    assert_eq!(now["metadata_modified"], theirs["metadata_modified"]);
+}
+
 // ---- ogpipe publish ----
 
 #[test]
