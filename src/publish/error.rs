@@ -144,6 +144,16 @@ pub enum PublishError {
         owner: String,
         organization: String,
     },
+    #[error("{error}; {}", if .failures.is_empty() {
+        "the update was rolled back: the portal serves the previous version, whole".to_string()
+    } else {
+        format!("rolling the update back failed too ({}): the portal may serve a mix of old and new files; run again once the portal is fixed, which finishes the update", .failures.join("; "))
+    })]
+    RolledBack {
+        dataset: String,
+        error: Box<PublishError>,
+        failures: Vec<String>,
+    },
     #[error("dataset {dataset}: still changing after {passes} passes of writes and re-reads; the portal may be changing it too: look at it on the portal, then run again")]
     TooManyPasses { dataset: String, passes: u32 },
     #[error("dataset {dataset}: {file} is {bytes} bytes, over the portal's upload limit of {limit_mb} MiB (portal.max_upload_mb); nothing was sent: ask the portal's administrators to raise ckan.max_resource_size, or split the resource")]
@@ -166,6 +176,10 @@ impl PublishError {
     pub fn retry_helps(&self) -> bool {
         match self {
             PublishError::Rejected { status, .. } => matches!(status, 404 | 408 | 429),
+            // A failed rollback leaves a mix that only a finished update repairs.
+            PublishError::RolledBack {
+                error, failures, ..
+            } => !failures.is_empty() || error.retry_helps(),
             PublishError::NotConverged { .. }
             | PublishError::TooLarge { .. }
             | PublishError::Foreign { .. } => false,

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod probe;
 pub mod request;
 pub mod retry;
+mod rollback;
 
 use std::collections::BTreeMap;
 
@@ -164,7 +165,18 @@ pub async fn sync(
             .and_then(|r| r.get("id"))
             .and_then(Json::as_str)
             .map(str::to_string);
+        // A public dataset must never serve a mix of old and new files: what this pass
+        // replaces is copied first, so that a pass failing half-way can be undone.
+        let public_before = remote
+            .as_ref()
+            .filter(|r| !created && request::is_public(profile, r));
+        let backups = match public_before {
+            Some(r) => rollback::Backups::take(client, r, &steps).await?,
+            None => rollback::Backups::default(),
+        };
         let mut sent = Vec::new();
+        // This pass's steps, with the id of a resource each created, for a rollback.
+        let mut this_pass: Vec<(Step, Option<String>)> = Vec::new();
         for step in steps {
             match execute(client, local, &step, dataset_id.as_deref()).await {
                 Ok(result) => {
@@ -188,6 +200,8 @@ pub async fn sync(
                         _ => {}
                     }
                     tracing::debug!(step = step_name(&step), "Portal updated.");
+                    let created_id = result.get("id").and_then(Json::as_str).map(str::to_string);
+                    this_pass.push((step.clone(), created_id));
                     sent.push(step.clone());
                     done.push(step);
                 }
@@ -211,7 +225,24 @@ pub async fn sync(
                     last_failure = Some(error);
                     continue 'pass;
                 }
-                Err(f) => return Err(f.into_error()),
+                Err(f) => {
+                    let error = f.into_error();
+                    return Err(match public_before {
+                        Some(before) if !this_pass.is_empty() => {
+                            tracing::warn!(error = %error, "Update failed part-way; putting the public dataset back as it was.");
+                            rollback::undo(
+                                client,
+                                &local.lookup,
+                                before,
+                                &this_pass,
+                                &backups,
+                                error,
+                            )
+                            .await
+                        }
+                        _ => error,
+                    });
+                }
             }
         }
         previous = Some(sent);

@@ -405,6 +405,61 @@ fn a_published_dataset_now_withheld_is_made_private_and_listed_first() {
     assert_eq!(portal.writes(), writes);
 }
 
+/// Each resource of every dataset as (dataset name, key, SHA-256 of the bytes served).
+fn served(portal: &TestPortal) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for d in datasets(portal) {
+        for r in d["resources"].as_array().unwrap() {
+            let url = r["url"].as_str().unwrap().to_string();
+            let bytes = portal.rt.block_on(async {
+                let resp = reqwest::Client::new()
+                    .get(url)
+                    .header("Authorization", TOKEN)
+                    .send()
+                    .await
+                    .unwrap();
+                resp.bytes().await.unwrap()
+            });
+            out.push((
+                d["name"].as_str().unwrap().to_string(),
+                r["ogpipe_key"].as_str().unwrap().to_string(),
+                ogpipe::checksum::Sha256Digest::of(&bytes).hex(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn an_update_refused_half_way_is_rolled_back_so_the_portal_never_serves_a_mix() {
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    let before = served(&portal);
+    // The source of one dataset changes: both its files are to be replaced. The portal
+    // takes the first and refuses the second.
+    w.edit("samples/data/security_screening.csv", "61250", "61251");
+    portal.portal().set_faults(vec![
+        fault("resource_update", FaultKind::Delay { ms: 0 }, 1),
+        fault("resource_update", status(409, None), 1),
+    ]);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(1);
+    assert!(
+        out.stdout().contains("the update was rolled back"),
+        "{}",
+        out.stdout()
+    );
+    assert_eq!(served(&portal), before, "the portal serves a mix");
+    // Once the portal takes files again, the next run finishes the update.
+    portal.portal().set_faults(vec![]);
+    let out = w.run_on(&portal, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(out.stdout().contains("Published (1)"), "{}", out.stdout());
+    let after = served(&portal);
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert_eq!(changed, 2, "{before:?}\n{after:?}");
+}
+
 #[test]
 fn a_dataset_of_the_same_name_in_another_organization_is_never_changed() {
     // Names are unique across a CKAN site: the slug ogpipe derives may be taken.
