@@ -175,7 +175,10 @@ mod tests {
             crate::vocab::JURISDICTIONS
         );
         assert_eq!(list(&p["license_id"]["enum"]), crate::vocab::LICENSES);
+        assert_eq!(list(&p["collection"]["enum"]), crate::vocab::COLLECTIONS);
+        assert_eq!(list(&p["restrictions"]["enum"]), crate::vocab::RESTRICTIONS);
         let r = &s["$defs"]["resource"]["properties"];
+        assert_eq!(list(&r["format"]["enum"]), crate::vocab::FORMATS);
         assert_eq!(
             list(&r["resource_type"]["enum"]),
             crate::vocab::RESOURCE_TYPES

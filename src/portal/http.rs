@@ -183,6 +183,11 @@ async fn action(
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
         }
         Proceed::Instead(response, status) => {
+            if status != 0 {
+                // CKAN reads the whole request before it answers; an answer sent while
+                // the client is still uploading would reach it as a broken connection.
+                let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
+            }
             log_status(&shared, slot, status);
             return response;
         }

@@ -130,11 +130,14 @@ pub fn resource_key(file: &DataFile) -> String {
     format!("{}.{}", file.resource_key, file.format.extension())
 }
 
-fn format_label(f: OutputFormat) -> &'static str {
-    match f {
-        OutputFormat::Csv => "CSV",
-        OutputFormat::Json => "JSON",
-        OutputFormat::Ndjson => "NDJSON",
+/// The resource `format` a portal knows the output as: the Registry's vocabulary
+/// calls newline-delimited JSON `JSONL`.
+fn format_label(profile: Profile, f: OutputFormat) -> &'static str {
+    match (f, profile) {
+        (OutputFormat::Csv, _) => "CSV",
+        (OutputFormat::Json, _) => "JSON",
+        (OutputFormat::Ndjson, Profile::OpenCanada) => "JSONL",
+        (OutputFormat::Ndjson, Profile::Ckan) => "NDJSON",
     }
 }
 
@@ -144,7 +147,7 @@ pub fn resource_fields(
     file: &DataFile,
     languages: &[String],
 ) -> Map<String, Json> {
-    let label = format_label(file.format);
+    let label = format_label(profile, file.format);
     let title = |t: &str| format!("{t} ({label})");
     let mut f = profile_resource_fields(
         profile,
