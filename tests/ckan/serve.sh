@@ -50,7 +50,9 @@ DIR="$HOME_DIR/$MODE"
 INI="$DIR/ckan.ini"
 STATE="$DIR/state"
 ENV_FILE="$HOME_DIR/$MODE.env"
-DB="ogpipe_ckan_$MODE"
+# One database per mode and per OGPIPE_CKAN_HOME, so that two set-ups on one machine (two
+# checkouts, or CI beside a developer's) never drop each other's database.
+DB="ogpipe_ckan_${MODE}_$(printf '%s' "$HOME_DIR" | cksum | cut -d' ' -f1)"
 CKAN=("$VENV/bin/ckan" -c "$INI")
 PY="$VENV/bin/python"
 

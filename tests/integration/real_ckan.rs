@@ -1098,6 +1098,105 @@ fn real_ckan_core_a_removed_output_is_deleted_and_a_new_manifest_is_created() {
     }
 }
 
+/// A security-screening source whose CSV output stays under serve.sh's default 10 MB upload
+/// limit while its JSON output goes over it (about 7 MB and 17 MB).
+fn oversized_screening_source(w: &Workdir) {
+    let mut text =
+        String::from("fiscal_year,program_en,program_fr,requests_received,median_days\n");
+    for i in 0..150_000 {
+        text.push_str(&format!(
+            "2022-2023,Program {i:06},Programme {i:06},{},{}.5\n",
+            1000 + i % 5000,
+            i % 30
+        ));
+    }
+    w.write("samples/data/security_screening.csv", &text);
+}
+
+fn assert_limit_is_the_default(ckan: &RealCkan) {
+    let env = parse_env(&std::fs::read_to_string(&ckan.env_path).unwrap());
+    assert_eq!(
+        env.get("OGPIPE_TEST_CKAN_MAX_MB").map(String::as_str),
+        Some("10"),
+        "these tests size their files for serve.sh's default upload limit"
+    );
+}
+
+#[test]
+fn real_ckan_core_a_file_over_the_upload_limit_never_goes_public() {
+    let Some(ckan) = real_ckan(Mode::Core) else {
+        return;
+    };
+    assert_limit_is_the_default(&ckan);
+    let w = ckan.workdir("ckan");
+    oversized_screening_source(&w);
+    let mark = ckan.mark();
+    let out = ckan.ogpipe(
+        &w,
+        &["run", "--as-of", AS_OF, "--only", "CSIS-INV-2025-003"],
+    );
+    let code = out.code();
+    eprintln!(
+        "file over the limit: exit {code}, calls: {:?}",
+        ckan.actions_since(mark)
+    );
+    let text = format!("{}{}", out.stdout(), out.stderr()).to_lowercase();
+    assert_ne!(code, 0, "a refused upload reported success\n{text}");
+    assert!(
+        text.contains("too large") || text.contains("limit"),
+        "{text}"
+    );
+    // Today the dataset is created private and stays so; issue 16 wants it held before any
+    // write. Either way it is never public.
+    let public = ckan.ok(
+        "package_search",
+        json!({ "fq": format!("organization:{}", ckan.org) }),
+    );
+    assert_eq!(public["count"], 0, "public with a file missing: {public}");
+    for d in ckan.datasets().values() {
+        assert_eq!(d["private"], true, "{}", d["name"]);
+    }
+}
+
+#[test]
+#[ignore = "issue 16: today the CSV is replaced before the JSON is refused (409), so the portal serves a mix"]
+fn real_ckan_core_an_update_refused_part_way_leaves_the_previous_version_served() {
+    let Some(ckan) = real_ckan(Mode::Core) else {
+        return;
+    };
+    assert_limit_is_the_default(&ckan);
+    let w = publish_samples(&ckan, "ckan");
+    let name = "csis-inv-2025-003";
+    let before = ckan.datasets()[name].clone();
+    let served: Vec<(String, Vec<u8>)> = before["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let url = r["url"].as_str().unwrap().to_string();
+            let bytes = ckan.download(&url);
+            (url, bytes)
+        })
+        .collect();
+    oversized_screening_source(&w);
+    let out = ckan.ogpipe(
+        &w,
+        &["run", "--as-of", AS_OF, "--only", "CSIS-INV-2025-003"],
+    );
+    assert_ne!(out.code(), 0, "{}", out.stdout());
+    let after = ckan.datasets()[name].clone();
+    assert_eq!(
+        after["private"], false,
+        "the published dataset went private"
+    );
+    for (url, bytes) in &served {
+        assert!(
+            ckan.download(url) == *bytes,
+            "{url}: the portal no longer serves the previous file"
+        );
+    }
+}
+
 // ---- ckanext-scheming, bilingual schema, `open-canada` profile -----------------------------
 
 #[test]
