@@ -13,12 +13,15 @@ case "$MODE" in
 esac
 DIR="$HOME_DIR/$MODE"
 
-# Stops the process in pid file $1: TERM, then KILL after 10 s. Only that pid, never by name.
+# Stops the process in pid file $1: TERM, then KILL after 10 s. Only that pid, never by name,
+# and only while its command line still contains $2: a pid file left from an earlier boot may
+# name a pid that now belongs to another program.
 stop_pid() {
-    local file="$1" pid i
+    local file="$1" expect="$2" pid i
     [ -f "$file" ] || return 0
     pid="$(cat "$file")"
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$expect"; then
         kill -TERM "$pid" 2>/dev/null || true
         for i in $(seq 1 50); do
             kill -0 "$pid" 2>/dev/null || break
@@ -33,8 +36,8 @@ stop_pid() {
     rm -f "$file"
 }
 
-stop_pid "$DIR/ckan.pid"
+stop_pid "$DIR/ckan.pid" "$DIR/ckan.ini"
 if [ "$WHAT" != ckan ]; then
-    stop_pid "$DIR/solr.pid"
-    stop_pid "$DIR/redis.pid"
+    stop_pid "$DIR/solr.pid" "$DIR/solr-data.json"
+    stop_pid "$DIR/redis.pid" "redis-server"
 fi
