@@ -426,6 +426,24 @@ pub(crate) fn lexical<'a>(value: &'a Value, buf: &'a mut String) -> &'a str {
 }
 
 impl CompiledField {
+    /// The strftime pattern of a date, datetime or time field with one.
+    pub(crate) fn date_pattern(&self) -> Option<&str> {
+        match &self.format {
+            Format::Pattern { pattern, .. } => Some(pattern),
+            _ => None,
+        }
+    }
+
+    /// The texts a boolean field reads as true, in the schema's order.
+    pub(crate) fn true_values(&self) -> &[String] {
+        &self.true_values
+    }
+
+    /// The texts a boolean field reads as false, in the schema's order.
+    pub(crate) fn false_values(&self) -> &[String] {
+        &self.false_values
+    }
+
     fn bound(
         &self,
         name: &str,
