@@ -130,9 +130,43 @@ fn resource(f: &DataFile) -> Json {
         });
     }
     if let Some(schema) = &f.schema {
-        r["schema"] = schema.clone();
+        r["schema"] = if tabular {
+            schema.clone()
+        } else {
+            json_schema(schema)
+        };
     }
     r
+}
+
+/// The Table Schema of a JSON or NDJSON output, which `convert::json` has typed: its
+/// booleans are JSON booleans, its numbers JSON numbers, its dates, datetimes and times
+/// ISO 8601, its missing values `null`. So the spellings the source needed go
+/// (`trueValues`, `falseValues`, `bareNumber`, a date `format`, `missingValues`) and
+/// every constraint stays.
+fn json_schema(schema: &Json) -> Json {
+    let mut s = schema.clone();
+    if let Some(obj) = s.as_object_mut() {
+        obj.remove("missingValues");
+    }
+    for field in s
+        .get_mut("fields")
+        .and_then(Json::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let ty = field.get("type").and_then(Json::as_str).unwrap_or("string");
+        let dated = matches!(ty, "date" | "datetime" | "time");
+        if let Some(f) = field.as_object_mut() {
+            f.remove("trueValues");
+            f.remove("falseValues");
+            f.remove("bareNumber");
+            if dated && f.get("format").and_then(Json::as_str) != Some("default") {
+                f.remove("format");
+            }
+        }
+    }
+    s
 }
 
 /// The CSVW metadata for one CSV file (`<name>-metadata.json`), faithful to the Table

@@ -639,7 +639,7 @@ impl CompiledField {
             FieldType::Time => pattern("a time", "hh:mm:ss"),
             FieldType::Year => "a year (YYYY)".into(),
             FieldType::Yearmonth => "a year and month (YYYY-MM)".into(),
-            FieldType::Duration => "a duration (ISO 8601, such as P1Y2M3DT4H)".into(),
+            FieldType::Duration => "a duration (XML Schema, such as P1Y2M3DT4H or -P1D)".into(),
         }
     }
 }

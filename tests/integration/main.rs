@@ -11,3 +11,4 @@ mod plan;
 mod publish;
 mod run;
 mod screen;
+mod validators;

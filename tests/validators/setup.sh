@@ -17,7 +17,8 @@ python="${PYTHON:-python3}"
 
 # Pinned so that CI on a clean machine checks against the same validators as a developer.
 tools=(
-    "frictionless==5.21.0"
+    # The json extra reads NDJSON outputs.
+    "frictionless[json]==5.21.0"
     "csvw==4.1.1"
     "bagit==1.9.0"
     "jsonschema==4.26.0"
@@ -40,9 +41,10 @@ fi
 if "$venv/bin/python" - "${tools[@]}" "${profiles[@]}" <<'PY' 2>/dev/null; then
 import sys
 from importlib.metadata import version
+import jsonlines, ijson  # frictionless[json]
 for pin in sys.argv[1:]:
     name, want = pin.split("==")
-    if version(name) != want:
+    if version(name.split("[")[0]) != want:
         sys.exit(1)
 PY
     exit 0

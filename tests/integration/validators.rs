@@ -1,0 +1,206 @@
+//! The ecosystem's own validators on what ogpipe publishes: frictionless (CLI and
+//! `Package()`), the official Data Package JSON Schemas v1 and v2, CSVW validation and
+//! `bagit.py`, installed by `tests/validators/setup.sh` in a venv at
+//! `${OGPIPE_PYENV:-/tmp/ogpipe-pyenv}`. Without the venv these tests say so and pass,
+//! except under `CI=true`, where a missing venv is a failure: CI must run them.
+//!
+//! See: issue 19.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+use crate::support::Workdir;
+
+const AS_OF: &str = "2026-11-28";
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The venv's python, or `None` (outside CI) when it is not installed.
+fn python() -> Option<PathBuf> {
+    let venv = std::env::var_os("OGPIPE_PYENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/ogpipe-pyenv"));
+    let python = venv.join("bin/python");
+    let probe = Command::new(&python)
+        .args(["-c", "import frictionless, csvw, bagit, jsonschema"])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return Some(python);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{}: the validators' venv is missing under CI=true; run tests/validators/setup.sh first",
+            venv.display()
+        );
+    }
+    eprintln!(
+        "{}: no validators' venv; skipping (run tests/validators/setup.sh to check with frictionless, csvw and bagit)",
+        venv.display()
+    );
+    None
+}
+
+/// The tricky tables of `tests/validators/tables`, each its own dataset, released.
+const TRICKY: [&str; 6] = [
+    "booleans",
+    "dates",
+    "exponents",
+    "missing",
+    "names",
+    "composite",
+];
+
+fn add_tricky_tables(w: &Workdir) {
+    let template =
+        std::fs::read_to_string(w.path("samples/datasets/03-security-screening.toml")).unwrap();
+    for (i, name) in TRICKY.iter().enumerate() {
+        let tables = Path::new(ROOT).join("tests/validators/tables");
+        std::fs::copy(
+            tables.join(format!("{name}.csv")),
+            w.path(&format!("samples/data/tricky_{name}.csv")),
+        )
+        .unwrap();
+        std::fs::copy(
+            tables.join(format!("{name}.json")),
+            w.path(&format!("schemas/tricky_{name}.json")),
+        )
+        .unwrap();
+        let manifest = template
+            .replace("CSIS-INV-2025-003", &format!("CSIS-INV-2099-{:03}", i + 1))
+            .replace("security_screening.csv", &format!("tricky_{name}.csv"))
+            .replace(
+                "../../schemas/security_screening.json",
+                &format!("../../schemas/tricky_{name}.json"),
+            )
+            .replace("key = \"volumes\"", &format!("key = \"{name}\""))
+            .replace(
+                "outputs = [\"csv\", \"json\"]",
+                "outputs = [\"csv\", \"json\", \"ndjson\"]",
+            )
+            .replace(
+                "Security screening volumes by program",
+                &format!("Tricky table: {name}"),
+            );
+        w.write(
+            &format!("samples/datasets/90-tricky-{name}.toml"),
+            &manifest,
+        );
+    }
+}
+
+fn packages(w: &Workdir) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(w.path("out/packages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("datapackage.json").exists())
+        .collect();
+    all.sort();
+    all
+}
+
+fn check_package(python: &Path, pkg: &Path) -> Json {
+    let out = Command::new(python)
+        .arg(Path::new(ROOT).join("tests/validators/check_package.py"))
+        .arg(pkg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check_package.py {}: {}",
+        pkg.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const CHECKS: [&str; 5] = [
+    "frictionless",
+    "package_open",
+    "profile_v1",
+    "profile_v2",
+    "csvw",
+];
+
+#[test]
+fn every_package_of_a_run_passes_frictionless_the_v1_and_v2_profiles_csvw_and_bagit() {
+    let Some(python) = python() else { return };
+    let w = Workdir::with_samples();
+    add_tricky_tables(&w);
+    let run = w.run(&["run", "--as-of", AS_OF]).expect(0);
+    assert!(
+        run.stdout().contains("10 published"),
+        "4 samples and 6 tricky tables\n{}",
+        run.stdout()
+    );
+    let pkgs = packages(&w);
+    assert_eq!(pkgs.len(), 10);
+    let mut failures = Vec::new();
+    let mut valid = [0usize; 5];
+    for pkg in &pkgs {
+        let verdict = check_package(&python, pkg);
+        for (i, check) in CHECKS.iter().enumerate() {
+            if verdict[check]["valid"] == Json::Bool(true) {
+                valid[i] += 1;
+            } else {
+                failures.push(format!(
+                    "{} {check}: {}",
+                    pkg.file_name().unwrap().to_string_lossy(),
+                    verdict[check]["errors"]
+                ));
+            }
+        }
+    }
+    eprintln!("packages valid per check {CHECKS:?}: {valid:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Every published CSV validates against its own schema under ogpipe too.
+    let mut csvs = 0;
+    for pkg in &pkgs {
+        let dp: Json =
+            serde_json::from_str(&std::fs::read_to_string(pkg.join("datapackage.json")).unwrap())
+                .unwrap();
+        for r in dp["resources"].as_array().unwrap() {
+            if r["format"] != "csv" {
+                continue;
+            }
+            let schema = pkg.with_extension("schema.json");
+            std::fs::write(&schema, r["schema"].to_string()).unwrap();
+            let csv = pkg.join(r["path"].as_str().unwrap());
+            let out = w.run(&[
+                "validate",
+                csv.to_str().unwrap(),
+                "--schema",
+                schema.to_str().unwrap(),
+            ]);
+            assert_eq!(out.code(), 0, "{}\n{}", csv.display(), out.stdout());
+            csvs += 1;
+        }
+    }
+    assert_eq!(csvs, 10);
+
+    // bagit.py accepts the bag of every published dataset.
+    let mut bags = 0;
+    for pkg in &pkgs {
+        let dp: Json =
+            serde_json::from_str(&std::fs::read_to_string(pkg.join("datapackage.json")).unwrap())
+                .unwrap();
+        let reference = dp["ogpipe:inventory_reference"].as_str().unwrap();
+        let bag = w.path(&format!("bags/{reference}"));
+        w.run(&["export", "--bagit", reference, bag.to_str().unwrap()])
+            .expect(0);
+        let out = Command::new(&python)
+            .args(["-m", "bagit", "--validate"])
+            .arg(&bag)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "bagit.py --validate {reference}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        bags += 1;
+    }
+    eprintln!("bags valid for bagit.py: {bags}");
+    assert_eq!(bags, 10);
+}
