@@ -523,7 +523,7 @@ mod tests {
             ),
             (
                 json!({"type": "date", "format": "%d %B %Y"}),
-                json!({"base": "string", "format": r"^ ?[0-9]{1,2}\ \p{L}+\.?\ [0-9]{4}$"}),
+                json!({"base": "string", "format": r"^ ?[0-9]{1,2} \p{L}+\.? [0-9]{4}$"}),
             ),
             (json!({"type": "yearmonth"}), json!("gYearMonth")),
         ];

@@ -487,5 +487,7 @@ pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
         namespaces: spec.namespaces.clone(),
         error_cells: spec.error_cells,
         limits: pipeline.limits.clone(),
+        // A run refuses a long CSV row as unreadable and pads short ones.
+        ragged_rows: false,
     }
 }
