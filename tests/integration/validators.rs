@@ -204,3 +204,170 @@ fn every_package_of_a_run_passes_frictionless_the_v1_and_v2_profiles_csvw_and_ba
     eprintln!("bags valid for bagit.py: {bags}");
     assert_eq!(bags, 10);
 }
+
+/// How frictionless names the rule a violation broke.
+fn frictionless_kind(rule: &str) -> &'static str {
+    match rule {
+        "type" | "error-cell" => "type-error",
+        "required" | "min-length" | "max-length" | "minimum" | "maximum" | "pattern" | "enum" => {
+            "constraint-error"
+        }
+        "unique" => "unique-error",
+        "primary-key" => "primary-key",
+        "missing-cell" => "missing-cell",
+        "extra-cell" => "extra-cell",
+        "blank-row" => "blank-row",
+        "header-mismatch" => "incorrect-label",
+        "missing-header" => "missing-label",
+        "extra-header" => "extra-label",
+        other => panic!("ogpipe rule {other} has no frictionless counterpart listed"),
+    }
+}
+
+/// `B` → 2.
+fn column_number(letters: &str) -> u64 {
+    letters
+        .bytes()
+        .fold(0, |n, b| n * 26 + u64::from(b - b'A' + 1))
+}
+
+type Error = (u64, Option<u64>, String);
+
+/// Where ogpipe and frictionless deliberately disagree on the corpus; each is one line
+/// of docs/frictionless-differences.md. `(case, row, column, kind, found by)`.
+const DIFFERENCES: [(&str, u64, Option<u64>, &str, &str); 8] = [
+    // Durations follow XML Schema, as Table Schema says; frictionless reads ISO 8601
+    // (isodate), which also has weeks and comma fractions.
+    ("26-duration", 4, Some(2), "type-error", "ogpipe"), // P1W
+    ("26-duration", 5, Some(2), "type-error", "ogpipe"), // PT0,5S
+    ("26-duration", 7, Some(2), "type-error", "ogpipe"), // P1Y2W
+    // The reader names a blank header `column_B` and a repeated one `a_2`, so every
+    // stage has unique names; the validator then reports the name the schema expects.
+    ("35-blank-header", 1, Some(2), "incorrect-label", "ogpipe"),
+    ("35-blank-header", 1, Some(2), "blank-label", "frictionless"),
+    (
+        "36-duplicate-header",
+        1,
+        Some(3),
+        "incorrect-label",
+        "ogpipe",
+    ),
+    (
+        "36-duplicate-header",
+        1,
+        Some(3),
+        "duplicate-label",
+        "frictionless",
+    ),
+    // The CSV reader skips a line with nothing on it (the csv crate's rule); a row of
+    // empty cells (`,,`) is a blank row to both.
+    (
+        "37-one-column-empty-row",
+        3,
+        None,
+        "blank-row",
+        "frictionless",
+    ),
+];
+
+#[test]
+fn ogpipe_validate_finds_what_frictionless_finds_on_the_corpus() {
+    let Some(python) = python() else { return };
+    let corpus = Path::new(ROOT).join("tests/validators/corpus");
+    let out = Command::new(&python)
+        .arg(Path::new(ROOT).join("tests/validators/frictionless_errors.py"))
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = theirs.as_object().unwrap();
+    assert!(cases.len() >= 30, "the corpus has {} cases", cases.len());
+    let w = Workdir::with_samples();
+    let (mut agree, mut unexplained) = (0, Vec::new());
+    for (case, errors) in cases {
+        let dir = corpus.join(case);
+        let run = w.run(&[
+            "validate",
+            dir.join("data.csv").to_str().unwrap(),
+            "--schema",
+            dir.join("schema.json").to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            matches!(run.code(), 0 | 1),
+            "{case}: exit {}\n{}",
+            run.code(),
+            run.stderr()
+        );
+        let report: Json = serde_json::from_str(&run.stdout()).unwrap();
+        let mut ours: Vec<Error> = report["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let kind = frictionless_kind(v["rule"].as_str().unwrap());
+                // frictionless gives a primary-key error no column, whatever its width.
+                let column = (kind != "primary-key")
+                    .then(|| v["column"].as_str().map(column_number))
+                    .flatten();
+                (v["row"].as_u64().unwrap(), column, kind.to_string())
+            })
+            .collect();
+        let mut their: Vec<Error> = errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_u64().unwrap(),
+                    e[1].as_u64(),
+                    e[2].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        ours.sort();
+        ours.dedup();
+        their.sort();
+        their.dedup();
+        let documented = |e: &Error, by: &str| {
+            DIFFERENCES
+                .iter()
+                .any(|d| d.0 == case && (d.1, d.2, d.3) == (e.0, e.1, e.2.as_str()) && d.4 == by)
+        };
+        let mut same = true;
+        for e in ours.iter().filter(|e| !their.contains(e)) {
+            same = false;
+            if !documented(e, "ogpipe") {
+                unexplained.push(format!("{case}: only ogpipe finds {e:?}"));
+            }
+        }
+        for e in their.iter().filter(|e| !ours.contains(e)) {
+            same = false;
+            if !documented(e, "frictionless") {
+                unexplained.push(format!("{case}: only frictionless finds {e:?}"));
+            }
+        }
+        agree += usize::from(same);
+    }
+    eprintln!(
+        "corpus: {agree} of {} cases agree with frictionless exactly; {} documented differences",
+        cases.len(),
+        DIFFERENCES.len()
+    );
+    assert!(unexplained.is_empty(), "{}", unexplained.join("\n"));
+    // Every documented difference is still a difference: a fixed one must leave the list.
+    assert_eq!(
+        agree
+            + DIFFERENCES
+                .iter()
+                .map(|d| d.0)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+        cases.len()
+    );
+}
