@@ -16,7 +16,7 @@ use ogpipe::table::DecimalStyle;
 
 fn convert<W: Write>(input: &str, out: W) -> W {
     let mut sink =
-        CsvSink::new(out, DecimalStyle::Excel, FormulaPolicy::Prefix, false).expect("sink");
+        CsvSink::new(out, DecimalStyle::Excel, FormulaPolicy::Prefix, false, None).expect("sink");
     let file = BufReader::new(File::open(input).expect("input"));
     read::read_table(Format::Csv, input, file, &ReadOptions::default(), &mut sink).expect("read");
     sink.into_inner().expect("flush")

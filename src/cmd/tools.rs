@@ -295,12 +295,18 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("{}: cannot read the schema", a.schema.display()))?;
     let schema = TableSchema::from_json(&text)
         .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    let v = Validator::new(&schema, a.max_violations)
+    let mut v = Validator::new(&schema, a.max_violations)
         .map_err(|e| UsageError(format!("{}: {e}", a.schema.display())))?;
-    let (name, options) = (
+    let (name, mut options) = (
         name_of(&a.input),
         options(a.sheet.as_deref(), a.record_path.as_deref()),
     );
+    if format == Format::Csv {
+        // Short and long rows are violations to report with the rest, not a reason to
+        // stop reading.
+        options.ragged_rows = true;
+        v = v.ragged_rows();
+    }
     // The checks run on a second thread while this one parses, as a run's screen does,
     // and a CSV's `read` calls on a third (see `readahead`), so the parsing thread, the
     // slowest of the three, does only the parsing.
@@ -310,12 +316,19 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
             let file = File::open(&a.input)
                 .and_then(|f| ReadAhead::file(scope, f))
                 .with_context(|| format!("{}: cannot open", a.input.display()))?;
-            read::read_table(format, &name, file, &options, &mut off)?;
+            let read = read::read_table(format, &name, file, &options, &mut off);
+            Ok((off.finish()?.finish(), read.err().map(anyhow::Error::from)))
         } else {
-            read_file(format, &a.input, &options, &mut off)?;
+            let read = read_file(format, &a.input, &options, &mut off);
+            Ok((off.finish()?.finish(), read.err()))
         }
-        Ok(off.finish()?.finish())
     })?;
+    // A file that stops being readable part-way still gets its report of what was
+    // checked, with the reason it stopped; the exit code is then the read error's.
+    let (mut report, stopped) = report;
+    if let Some(e) = &stopped {
+        report.stopped = Some(format!("{e:#}"));
+    }
     let out = io::stdout().lock();
     if a.json {
         report.write_json(out)?;
@@ -323,6 +336,9 @@ pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {
         report.write_csv(out)?;
     } else {
         report.write_text(out)?;
+    }
+    if let Some(e) = stopped {
+        return Err(e);
     }
     Ok(if report.is_clean() {
         Exit::Ok

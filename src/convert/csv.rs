@@ -1,10 +1,17 @@
 //! RFC 4180 CSV: UTF-8, CRLF line ends, one header row, fields quoted only when they
 //! must be, so the same table always gives the same bytes.
+//!
+//! With a schema, the CSV reads back under that same schema: only cells of text columns
+//! are neutralised (a typed value such as `-INF` or `-P1D` is never prefixed), a typed
+//! boolean is spelt with the field's own `trueValues`/`falseValues` and a typed date,
+//! datetime or time with the field's strftime `format`.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::screen::FormulaPolicy;
 use crate::table::{DecimalStyle, Row, TableInfo, TableSink, TextRow, Value};
+use crate::validate::Typing;
 
 /// A CSV cell that was changed so a spreadsheet will not run it as a formula.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -18,6 +25,7 @@ pub struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     decimals: DecimalStyle,
     formula: FormulaPolicy,
+    typing: Option<Arc<Typing>>,
     info: TableInfo,
     /// One cell's text for cells that are not text already, reused for every cell.
     scratch: String,
@@ -34,6 +42,7 @@ impl<W: Write> CsvSink<W> {
         decimals: DecimalStyle,
         formula: FormulaPolicy,
         bom: bool,
+        typing: Option<Arc<Typing>>,
     ) -> io::Result<Self> {
         if bom {
             out.write_all("\u{feff}".as_bytes())?;
@@ -46,6 +55,7 @@ impl<W: Write> CsvSink<W> {
             writer,
             decimals,
             formula,
+            typing,
             info: TableInfo::default(),
             scratch: String::new(),
             neutralised: Vec::new(),
@@ -65,8 +75,9 @@ impl<W: Write> CsvSink<W> {
 
     /// Writes a text cell, neutralised if it would run as a formula and the policy says so.
     fn text_field(&mut self, number: u64, i: usize, text: &str) -> io::Result<()> {
+        let text_column = self.typing.as_ref().is_none_or(|t| t.is_text(i));
         let safe = match self.formula {
-            FormulaPolicy::Prefix => crate::screen::neutralise_formula(text),
+            FormulaPolicy::Prefix if text_column => crate::screen::neutralise_formula(text),
             _ => None,
         };
         match safe {
@@ -83,6 +94,35 @@ impl<W: Write> CsvSink<W> {
             None => self.writer.write_field(text.as_bytes()),
         }
         .map_err(csv_err)
+    }
+}
+
+impl<W: Write> CsvSink<W> {
+    /// A cell that is not text, into `scratch`: spelt as its field reads it back.
+    fn typed_cell(&mut self, i: usize, cell: &Value) {
+        use std::fmt::Write as _;
+        let typing = self.typing.as_deref();
+        match cell {
+            Value::Bool(b) => {
+                if let Some(t) = typing.and_then(|t| t.boolean_text(i, *b)) {
+                    self.scratch.push_str(t);
+                    return;
+                }
+            }
+            Value::Date(_) | Value::DateTime(_) | Value::Time(_) => {
+                if let Some(p) = typing.and_then(|t| t.date_pattern(i)) {
+                    let _ = match cell {
+                        Value::Date(d) => write!(self.scratch, "{}", d.format(p)),
+                        Value::DateTime(d) => write!(self.scratch, "{}", d.format(p)),
+                        Value::Time(t) => write!(self.scratch, "{}", t.format(p)),
+                        _ => Ok(()),
+                    };
+                    return;
+                }
+            }
+            _ => {}
+        }
+        super::write_cell(&mut self.scratch, cell, self.decimals);
     }
 }
 
@@ -108,7 +148,7 @@ impl<W: Write> TableSink for CsvSink<W> {
                 self.text_field(row.number, i, text)?;
             } else {
                 self.scratch.clear();
-                super::write_cell(&mut self.scratch, cell, self.decimals);
+                self.typed_cell(i, cell);
                 self.writer
                     .write_field(self.scratch.as_bytes())
                     .map_err(csv_err)?;
@@ -147,7 +187,7 @@ mod tests {
     use super::*;
 
     fn write(rows: &[Vec<Value>], formula: FormulaPolicy) -> (String, u64) {
-        let mut sink = CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false).unwrap();
+        let mut sink = CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false, None).unwrap();
         let info = TableInfo {
             source: "t".into(),
             headers: vec!["a".into(), "b".into()],
@@ -193,6 +233,48 @@ mod tests {
         assert!(out.contains(",-12.5\r\n"), "{out}");
     }
 
+    /// A typed value in a typed column is never changed, and typed cells are spelt as
+    /// the field reads them: `-INF` stays a number, `oui` stays `oui`.
+    #[test]
+    fn typed_columns_are_never_neutralised_and_read_back_by_their_schema() {
+        let schema = crate::validate::TableSchema::from_json(
+            r#"{"fields":[{"name":"a","type":"number"},{"name":"b","type":"duration"},
+            {"name":"c","type":"boolean","trueValues":["oui"],"falseValues":["non"]},
+            {"name":"d","type":"date","format":"%d/%m/%Y"},{"name":"e"}]}"#,
+        )
+        .unwrap();
+        let typing = Some(Arc::new(Typing::new(&schema).unwrap()));
+        let mut sink = CsvSink::new(
+            Vec::new(),
+            DecimalStyle::Excel,
+            FormulaPolicy::Prefix,
+            false,
+            typing,
+        )
+        .unwrap();
+        let info = TableInfo {
+            headers: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        sink.begin(&info).unwrap();
+        let cells = [
+            Value::Text("-INF".into()),
+            Value::Text("-P1D".into()),
+            Value::Bool(false),
+            Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()),
+            Value::Text("-INF".into()),
+        ];
+        sink.row(Row {
+            number: 2,
+            cells: &cells,
+        })
+        .unwrap();
+        sink.end().unwrap();
+        assert_eq!(sink.neutralised_count, 1, "only the text column");
+        let out = String::from_utf8(sink.into_inner().unwrap()).unwrap();
+        assert_eq!(out, "a,b,c,d,e\r\n-INF,-P1D,non,01/03/2024,'-INF\r\n");
+    }
+
     /// A row handed over as one text is written byte for byte as its values would be:
     /// quoting, formulas, empty cells and short rows alike.
     #[test]
@@ -214,7 +296,8 @@ mod tests {
             })
             .collect();
         for formula in [FormulaPolicy::Allow, FormulaPolicy::Prefix] {
-            let mut sink = CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false).unwrap();
+            let mut sink =
+                CsvSink::new(Vec::new(), DecimalStyle::Excel, formula, false, None).unwrap();
             assert!(sink.takes_text());
             let info = TableInfo {
                 headers: vec!["a".into(), "b".into()],

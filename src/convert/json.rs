@@ -1,24 +1,20 @@
 //! JSON (an array of objects) and NDJSON (one object per line), streamed row by row.
 //!
 //! Values keep their types: numbers as numbers, booleans as booleans, dates as ISO 8601
-//! strings, empty cells as `null`. Text read from CSV has no type of its own; when the
-//! table's schema says a column is a number, integer or boolean, text that reads as one
-//! is written as one.
+//! strings, empty cells as `null`. Text read from CSV has no type of its own: when the
+//! table has a schema, each text cell is cast by its field exactly as the validator casts
+//! it, so an integer column gives numbers for `007` and `+3` alike, a boolean column with
+//! `trueValues: ["oui"]` gives `true`, `bareNumber: false` gives `95` for `€95`, a date
+//! in a custom format gives its ISO date, and a `missingValues` entry gives `null`.
+//!
+//! JSON has no NaN or infinity: a number that is one is written as the string `"NaN"`,
+//! `"INF"` or `"-INF"`, the Table Schema spelling, whether the cell was typed or text.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
-
-/// How a column's text should be typed in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum JsonType {
-    /// Written as the cell is typed; text stays text.
-    #[default]
-    Keep,
-    Number,
-    Integer,
-    Boolean,
-}
+use crate::validate::{Typed, Typing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonLayout {
@@ -31,7 +27,7 @@ pub struct JsonSink<W: Write> {
     out: W,
     layout: JsonLayout,
     decimals: DecimalStyle,
-    types: Vec<JsonType>,
+    typing: Option<Arc<Typing>>,
     /// The header names, already JSON-encoded with their colon.
     keys: Vec<String>,
     rows: u64,
@@ -39,12 +35,17 @@ pub struct JsonSink<W: Write> {
 }
 
 impl<W: Write> JsonSink<W> {
-    pub fn new(out: W, layout: JsonLayout, decimals: DecimalStyle, types: Vec<JsonType>) -> Self {
+    pub fn new(
+        out: W,
+        layout: JsonLayout,
+        decimals: DecimalStyle,
+        typing: Option<Arc<Typing>>,
+    ) -> Self {
         JsonSink {
             out,
             layout,
             decimals,
-            types,
+            typing,
             keys: Vec::new(),
             rows: 0,
             scratch: String::new(),
@@ -55,28 +56,28 @@ impl<W: Write> JsonSink<W> {
         self.out
     }
 
-    fn write_value(&mut self, v: &Value, ty: JsonType) -> io::Result<()> {
+    fn write_value(&mut self, v: &Value, column: usize) -> io::Result<()> {
         use std::fmt::Write as _;
         match v {
             Value::Empty => self.out.write_all(b"null"),
             Value::Bool(b) => write!(self.out, "{b}"),
             Value::Int(i) => write!(self.out, "{i}"),
-            Value::Float(x) if x.is_finite() => {
-                self.scratch.clear();
-                super::write_cell(&mut self.scratch, v, self.decimals);
-                self.out.write_all(self.scratch.as_bytes())
-            }
+            Value::Float(x) => self.write_number(*x, None),
             Value::Text(s) => {
-                let t = s.trim();
-                match ty {
-                    JsonType::Number | JsonType::Integer if is_json_number(t) => {
-                        self.out.write_all(t.as_bytes())
-                    }
-                    JsonType::Boolean if matches!(t, "true" | "false") => {
-                        self.out.write_all(t.as_bytes())
-                    }
-                    _ if s.is_empty() => self.out.write_all(b"null"),
-                    _ => write_json_string(&mut self.out, s),
+                let typed = match &self.typing {
+                    Some(t) => t.cast(column, s),
+                    None => Typed::Text(s),
+                };
+                match typed {
+                    Typed::Missing => self.out.write_all(b"null"),
+                    Typed::Integer(i) => write!(self.out, "{i}"),
+                    Typed::Number(x) => self.write_number(x, Some(s)),
+                    Typed::Boolean(b) => write!(self.out, "{b}"),
+                    Typed::Date(d) => self.write_display(&Value::Date(d)),
+                    Typed::DateTime(d) => self.write_display(&Value::DateTime(d)),
+                    Typed::Time(t) => self.write_display(&Value::Time(t)),
+                    Typed::Text("") => self.out.write_all(b"null"),
+                    Typed::Text(s) => write_json_string(&mut self.out, s),
                 }
             }
             other => {
@@ -88,6 +89,42 @@ impl<W: Write> JsonSink<W> {
                 r
             }
         }
+    }
+
+    /// A number: its own text when that is already a JSON number (`1.5e3` stays as
+    /// written), else the double's text; NaN and infinities as the strings the module
+    /// docs name.
+    fn write_number(&mut self, x: f64, text: Option<&str>) -> io::Result<()> {
+        if x.is_nan() {
+            return self.out.write_all(b"\"NaN\"");
+        }
+        if x.is_infinite() {
+            return self
+                .out
+                .write_all(if x > 0.0 { b"\"INF\"" } else { b"\"-INF\"" });
+        }
+        if let Some(t) = text.filter(|t| is_json_number(t)) {
+            return self.out.write_all(t.as_bytes());
+        }
+        self.scratch.clear();
+        let style = if text.is_some() {
+            // Text (`.5`, `+1`, `€95`) is written as the double it reads as, every digit kept.
+            DecimalStyle::RoundTrip
+        } else {
+            self.decimals
+        };
+        super::write_cell(&mut self.scratch, &Value::Float(x), style);
+        self.out.write_all(self.scratch.as_bytes())
+    }
+
+    fn write_display(&mut self, v: &Value) -> io::Result<()> {
+        use std::fmt::Write as _;
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{}", v.display(self.decimals));
+        let s = std::mem::take(&mut self.scratch);
+        let r = write_json_string(&mut self.out, &s);
+        self.scratch = s;
+        r
     }
 }
 
@@ -141,7 +178,6 @@ impl<W: Write> TableSink for JsonSink<W> {
             .iter()
             .map(|h| format!("{}:", serde_json::Value::String(h.clone())))
             .collect();
-        self.types.resize(self.keys.len(), JsonType::Keep);
         if self.layout == JsonLayout::Array {
             self.out.write_all(b"[")?;
         }
@@ -163,7 +199,7 @@ impl<W: Write> TableSink for JsonSink<W> {
             self.out.write_all(key.as_bytes())?;
             self.keys[i] = key;
             let v = row.cells.get(i).unwrap_or(&Value::Empty);
-            self.write_value(v, self.types[i])?;
+            self.write_value(v, i)?;
         }
         self.out.write_all(b"}")?;
         if self.layout == JsonLayout::Lines {
@@ -186,8 +222,11 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn write(layout: JsonLayout, types: Vec<JsonType>, rows: &[Vec<Value>]) -> String {
-        let mut sink = JsonSink::new(Vec::new(), layout, DecimalStyle::Excel, types);
+    fn write(layout: JsonLayout, schema: Option<&str>, rows: &[Vec<Value>]) -> String {
+        let typing = schema.map(|s| {
+            Arc::new(Typing::new(&crate::validate::TableSchema::from_json(s).unwrap()).unwrap())
+        });
+        let mut sink = JsonSink::new(Vec::new(), layout, DecimalStyle::Excel, typing);
         let info = TableInfo {
             headers: vec!["n".into(), "d".into(), "t".into()],
             ..Default::default()
@@ -208,7 +247,7 @@ mod tests {
     fn values_keep_their_types() {
         let out = write(
             JsonLayout::Array,
-            vec![],
+            None,
             &[vec![
                 Value::Float(0.1 + 0.2),
                 Value::Date(NaiveDate::from_ymd_opt(2024, 3, 15).unwrap()),
@@ -224,14 +263,74 @@ mod tests {
     fn declared_types_turn_text_into_numbers() {
         let out = write(
             JsonLayout::Lines,
-            vec![JsonType::Integer, JsonType::Number, JsonType::Boolean],
+            Some(
+                r#"{"fields":[{"name":"n","type":"integer"},{"name":"d","type":"integer"},{"name":"t","type":"boolean"}]}"#,
+            ),
             &[vec![
                 Value::Text("12".into()),
                 Value::Text("007".into()),
                 Value::Text("true".into()),
             ]],
         );
-        assert_eq!(out, "{\"n\":12,\"d\":\"007\",\"t\":true}\n");
+        assert_eq!(out, "{\"n\":12,\"d\":7,\"t\":true}\n");
+    }
+
+    /// Every value is typed by its field, as the validator reads it.
+    #[test]
+    fn every_text_is_typed_by_its_field() {
+        let schema = r#"{"fields":[
+            {"name":"n","type":"number","bareNumber":false},
+            {"name":"d","type":"date","format":"%d/%m/%Y"},
+            {"name":"t","type":"boolean","trueValues":["oui"],"falseValues":["non"]}],
+            "missingValues":["","NA"]}"#;
+        let rows: Vec<Vec<Value>> = [
+            ["+3", "01/03/2024", "oui"],
+            [".5", "NA", "non"],
+            ["-INF", "31/12/2023", "NA"],
+            ["NaN", "x", "maybe"],
+            ["€95", "", "non"],
+            ["1.5e3", "", ""],
+        ]
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    if c.is_empty() {
+                        Value::Empty
+                    } else {
+                        Value::Text(c.to_string())
+                    }
+                })
+                .collect()
+        })
+        .collect();
+        let out = write(JsonLayout::Lines, Some(schema), &rows);
+        assert_eq!(
+            out,
+            "{\"n\":3,\"d\":\"2024-03-01\",\"t\":true}\n\
+             {\"n\":0.5,\"d\":null,\"t\":false}\n\
+             {\"n\":\"-INF\",\"d\":\"2023-12-31\",\"t\":null}\n\
+             {\"n\":\"NaN\",\"d\":\"x\",\"t\":\"maybe\"}\n\
+             {\"n\":95,\"d\":null,\"t\":false}\n\
+             {\"n\":1.5e3,\"d\":null,\"t\":null}\n"
+        );
+        for line in out.lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+    }
+
+    #[test]
+    fn typed_infinities_are_strings_too() {
+        let out = write(
+            JsonLayout::Lines,
+            None,
+            &[vec![
+                Value::Float(f64::NEG_INFINITY),
+                Value::Float(f64::NAN),
+                Value::Float(f64::INFINITY),
+            ]],
+        );
+        assert_eq!(out, "{\"n\":\"-INF\",\"d\":\"NaN\",\"t\":\"INF\"}\n");
     }
 
     #[test]

@@ -8,12 +8,13 @@ pub mod csv;
 pub mod json;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::checksum::{HashingWriter, Sha256Digest};
 use crate::plan::manifest::OutputFormat;
 use crate::screen::FormulaPolicy;
 use crate::table::{DecimalStyle, Row, TableInfo, TableSink, TextRow, Value};
-pub use json::JsonType;
+use crate::validate::{TableSchema, Typing};
 
 /// How values are written.
 #[derive(Debug, Clone, Default)]
@@ -22,8 +23,22 @@ pub struct ConvertOptions {
     pub formula: FormulaPolicy,
     /// A UTF-8 byte-order mark at the start of CSV files, for Excel users.
     pub csv_bom: bool,
-    /// Per column, how JSON types text (from the table's schema).
-    pub json_types: Vec<JsonType>,
+    /// The table's schema, compiled: JSON types text by it, and CSV spells typed
+    /// cells by it and neutralises only its text columns. `None`: no schema (`ogpipe
+    /// convert`); every text cell is text.
+    pub typing: Option<Arc<Typing>>,
+}
+
+impl ConvertOptions {
+    /// These options for a table with `schema` (an empty schema means none).
+    pub fn with_schema(mut self, schema: &TableSchema) -> Self {
+        self.typing = if schema.fields.is_empty() {
+            None
+        } else {
+            Typing::new(schema).map(Arc::new)
+        };
+        self
+    }
 }
 
 /// One output being written, hashed as it goes.
@@ -56,18 +71,19 @@ impl<W: Write> OutputSink<W> {
                 opts.decimals,
                 opts.formula,
                 opts.csv_bom,
+                opts.typing.clone(),
             )?),
             OutputFormat::Json => OutputSink::Json(json::JsonSink::new(
                 out,
                 json::JsonLayout::Array,
                 opts.decimals,
-                opts.json_types.clone(),
+                opts.typing.clone(),
             )),
             OutputFormat::Ndjson => OutputSink::Json(json::JsonSink::new(
                 out,
                 json::JsonLayout::Lines,
                 opts.decimals,
-                opts.json_types.clone(),
+                opts.typing.clone(),
             )),
         })
     }

@@ -66,39 +66,28 @@ fn licence(id: &str) -> Json {
     }
 }
 
-/// `datapackage.json` (Frictionless Data Package v1), with the bilingual metadata kept
-/// under `ogpipe:` keys that Frictionless tools pass over.
+/// The Data Package v2 profile, declared beside v1's `profile` so readers of either
+/// version take the package as what it is.
+const DATA_PACKAGE_V2: &str = "https://datapackage.org/profiles/2.0/datapackage.json";
+
+/// `datapackage.json`: a Frictionless Data Package valid under v1 and v2, with the
+/// bilingual metadata kept under `ogpipe:` keys that Frictionless tools pass over.
+///
+/// - The package is a `data-package`, not a `tabular-data-package`: v1 lets only CSV be
+///   tabular, and a package holds JSON and NDJSON beside its CSV.
+/// - A CSV is a `tabular-data-resource` (v1) of `type: table` (v2), with its Table
+///   Schema and a full CSV dialect (v1's dialect schema requires `doubleQuote`).
+/// - A JSON or NDJSON file is a plain `data-resource`, still with its schema, which
+///   documents its keys.
 pub fn datapackage(approved: &Approved, license_id: &str, files: &[DataFile]) -> Json {
     let m = approved.manifest();
     let md = &m.metadata;
     let mut keywords: Vec<&String> = md.keywords.en.iter().chain(&md.keywords.fr).collect();
     keywords.dedup();
-    let resources: Vec<Json> = files
-        .iter()
-        .map(|f| {
-            let mut r = json!({
-                "name": format!("{}-{}", f.resource_key, f.format.extension()),
-                "path": f.name,
-                "title": f.title.en,
-                "format": f.format.extension(),
-                "mediatype": media_type(f.format),
-                "encoding": "utf-8",
-                "bytes": f.bytes,
-                "hash": f.sha256.prefixed(),
-                "ogpipe:title": f.title,
-            });
-            if let Some(schema) = &f.schema {
-                r["schema"] = schema.clone();
-            }
-            if f.format == OutputFormat::Csv {
-                r["dialect"] =
-                    json!({ "delimiter": ",", "lineTerminator": "\r\n", "header": true });
-            }
-            r
-        })
-        .collect();
+    let resources: Vec<Json> = files.iter().map(resource).collect();
     json!({
-        "profile": "tabular-data-package",
+        "$schema": DATA_PACKAGE_V2,
+        "profile": "data-package",
         "name": approved.slug(),
         "id": approved.id().to_string(),
         "title": md.title.en,
@@ -113,26 +102,123 @@ pub fn datapackage(approved: &Approved, license_id: &str, files: &[DataFile]) ->
     })
 }
 
-/// The CSVW metadata for one CSV file (`<name>-metadata.json`).
+/// One resource of `datapackage.json`.
+fn resource(f: &DataFile) -> Json {
+    let tabular = f.format == OutputFormat::Csv;
+    let mut r = json!({
+        "name": format!("{}-{}", f.resource_key, f.format.extension()),
+        "path": f.name,
+        "profile": if tabular { "tabular-data-resource" } else { "data-resource" },
+        "title": f.title.en,
+        "format": f.format.extension(),
+        "mediatype": media_type(f.format),
+        "encoding": "utf-8",
+        "bytes": f.bytes,
+        "hash": f.sha256.prefixed(),
+        "ogpipe:title": f.title,
+    });
+    if tabular {
+        r["type"] = json!("table");
+        // What `convert::csv` writes, said in full rather than left to defaults that
+        // v1 and v2 word differently.
+        r["dialect"] = json!({
+            "delimiter": ",",
+            "doubleQuote": true,
+            "quoteChar": "\"",
+            "lineTerminator": "\r\n",
+            "header": true,
+        });
+    }
+    if let Some(schema) = &f.schema {
+        r["schema"] = if tabular {
+            schema.clone()
+        } else {
+            json_schema(schema)
+        };
+    }
+    r
+}
+
+/// The Table Schema of a JSON or NDJSON output, which `convert::json` has typed: its
+/// booleans are JSON booleans, its numbers JSON numbers, its dates, datetimes and times
+/// ISO 8601, its missing values `null`. So the spellings the source needed go
+/// (`trueValues`, `falseValues`, `bareNumber`, a date `format`, `missingValues`) and
+/// every constraint stays.
+fn json_schema(schema: &Json) -> Json {
+    let mut s = schema.clone();
+    if let Some(obj) = s.as_object_mut() {
+        obj.remove("missingValues");
+    }
+    for field in s
+        .get_mut("fields")
+        .and_then(Json::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let ty = field.get("type").and_then(Json::as_str).unwrap_or("string");
+        let dated = matches!(ty, "date" | "datetime" | "time");
+        if let Some(f) = field.as_object_mut() {
+            f.remove("trueValues");
+            f.remove("falseValues");
+            f.remove("bareNumber");
+            if dated && f.get("format").and_then(Json::as_str) != Some("default") {
+                f.remove("format");
+            }
+        }
+    }
+    s
+}
+
+/// The CSVW metadata for one CSV file (`<name>-metadata.json`), faithful to the Table
+/// Schema: what the CSV validates against here, it validates against there.
+///
+/// - Column names are URI-template variables, unique, never starting with `_` (see
+///   [`csvw_names`]); `titles` keeps the header as written.
+/// - `missingValues` becomes `null`; `required` is kept.
+/// - Types and formats follow [`csvw_datatype`]; `primaryKey` names columns by their
+///   CSVW names.
 pub fn csvw(file: &DataFile) -> Json {
-    let fields = file
-        .schema
-        .as_ref()
+    let schema = file.schema.as_ref();
+    let fields = schema
         .and_then(|s| s.get("fields"))
         .and_then(Json::as_array)
         .cloned()
         .unwrap_or_default();
+    let headers: Vec<&str> = fields
+        .iter()
+        .map(|f| f.get("name").and_then(Json::as_str).unwrap_or_default())
+        .collect();
+    let names = csvw_names(&headers);
+    let null_values = schema
+        .and_then(|s| s.get("missingValues"))
+        .cloned()
+        .unwrap_or_else(|| json!([""]));
     let columns: Vec<Json> = fields
         .iter()
-        .map(|f| {
-            let name = f.get("name").and_then(Json::as_str).unwrap_or_default();
-            let ty = f.get("type").and_then(Json::as_str).unwrap_or("string");
-            json!({ "name": csvw_name(name), "titles": name, "datatype": csvw_datatype(ty) })
+        .zip(&names)
+        .zip(&headers)
+        .map(|((f, name), header)| {
+            let mut c = json!({ "name": name, "titles": header, "datatype": csvw_datatype(f) });
+            if f.pointer("/constraints/required") == Some(&Json::Bool(true)) {
+                c["required"] = json!(true);
+            }
+            c
         })
         .collect();
-    let mut schema = json!({ "columns": columns });
-    if let Some(pk) = file.schema.as_ref().and_then(|s| s.get("primaryKey")) {
-        schema["primaryKey"] = pk.clone();
+    // `null` is inherited: said once on the schema, it holds for every column.
+    let mut table_schema = json!({ "columns": columns, "null": null_values });
+    if let Some(pk) = schema.and_then(|s| s.get("primaryKey")) {
+        let pk: Vec<&str> = match pk {
+            Json::String(one) => vec![one.as_str()],
+            Json::Array(many) => many.iter().filter_map(Json::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let by_name: Vec<&str> = pk
+            .iter()
+            .filter_map(|k| headers.iter().position(|h| h == k))
+            .map(|i| names[i].as_str())
+            .collect();
+        table_schema["primaryKey"] = json!(by_name);
     }
     json!({
         "@context": ["http://www.w3.org/ns/csvw", { "@language": "en" }],
@@ -141,38 +227,210 @@ pub fn csvw(file: &DataFile) -> Json {
             { "@value": file.title.en, "@language": "en" },
             { "@value": file.title.fr, "@language": "fr" }
         ],
-        "dialect": { "header": true, "encoding": "utf-8", "lineTerminators": ["\r\n"] },
-        "tableSchema": schema,
+        "dialect": {
+            "header": true,
+            "encoding": "utf-8",
+            "lineTerminators": ["\r\n"],
+            "doubleQuote": true,
+            "quoteChar": "\""
+        },
+        "tableSchema": table_schema,
     })
 }
 
-/// CSVW column names must be URI-template safe; titles keep the header as written.
-fn csvw_name(header: &str) -> String {
-    header
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
+/// CSVW column names, one per header: URI-template variables (RFC 6570: ASCII letters,
+/// digits, `_` and percent-encoded bytes), never starting with `_` (CSVW reserves it),
+/// and unique. ASCII punctuation and spaces become `_`; other characters are
+/// percent-encoded (`é` → `%C3%A9`), which keeps distinct accented names distinct; a
+/// name that still repeats an earlier one gets `_2`, `_3`, ….
+fn csvw_names(headers: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(headers.len());
+    for (i, header) in headers.iter().enumerate() {
+        let mut name = String::new();
+        for c in header.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                name.push(c);
+            } else if c.is_ascii() {
+                name.push('_');
             } else {
-                '_'
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    name.push_str(&format!("%{b:02X}"));
+                }
             }
-        })
-        .collect()
+        }
+        let trimmed = name.trim_start_matches('_');
+        let base = if trimmed.is_empty() {
+            format!("column{}", i + 1)
+        } else {
+            trimmed.to_string()
+        };
+        let mut candidate = base.clone();
+        let mut n = 1;
+        // Bounded: each try is a new suffix, and there are fewer names than suffixes.
+        while names.contains(&candidate) || headers[i + 1..].iter().any(|h| **h == candidate) {
+            n += 1;
+            candidate = format!("{base}_{n}");
+        }
+        names.push(candidate);
+    }
+    names
 }
 
-fn csvw_datatype(table_schema_type: &str) -> &'static str {
-    match table_schema_type {
-        "integer" => "integer",
-        "number" => "decimal",
-        "boolean" => "boolean",
-        "date" => "date",
-        "datetime" => "dateTime",
-        "time" => "time",
-        "year" => "gYear",
-        "yearmonth" => "gYearMonth",
-        "duration" => "duration",
-        _ => "string",
+/// Table Schema's default boolean spellings, which CSVW's `boolean` (`true|1`,
+/// `false|0`) does not all read.
+const TABLE_SCHEMA_TRUE: [&str; 4] = ["true", "True", "TRUE", "1"];
+const TABLE_SCHEMA_FALSE: [&str; 4] = ["false", "False", "FALSE", "0"];
+
+/// The CSVW datatype that accepts exactly what the field does, where CSVW can say it:
+///
+/// - `number` → `double` (which reads `1.5e3`, `NaN`, `INF`, `-INF`; `decimal` does not);
+///   with `bareNumber: false`, a string whose `format` regex allows the text around the
+///   number that the field strips (`€95`, `95 %`), since CSVW numbers cannot;
+/// - `boolean` → `boolean` with `format: "yes|no"` when the field has one true and one
+///   false value; otherwise (Table Schema's defaults, or several values) a string whose
+///   regex lists them all, since CSVW's boolean takes only one pair;
+/// - `date`, `datetime`, `time` with a strftime `format` → the same type with the
+///   equivalent CSVW pattern when CSVW has one (`%d/%m/%Y` → `dd/MM/yyyy`), else a
+///   string whose regex follows the pattern's shape; `format: any` → a string (any of
+///   several layouts);
+/// - `year` → `gYear`, `yearmonth` → `gYearMonth`, `duration` → `duration`, `integer` →
+///   `integer`, anything else → `string`.
+fn csvw_datatype(field: &Json) -> Json {
+    let ty = field.get("type").and_then(Json::as_str).unwrap_or("string");
+    let format = field.get("format").and_then(Json::as_str);
+    let strings = |key: &str| -> Option<Vec<String>> {
+        field.get(key).and_then(Json::as_array).map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+    };
+    match ty {
+        "integer" | "number" if field.get("bareNumber") == Some(&Json::Bool(false)) => {
+            let number = if ty == "integer" {
+                r"[+-]?[0-9]+"
+            } else {
+                r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(INF|inf|Inf)|NaN|nan"
+            };
+            json!({ "base": "string", "format": format!(r"^[^0-9+.-]*({number})[^0-9.]*$") })
+        }
+        "integer" => json!("integer"),
+        "number" => json!("double"),
+        "boolean" => {
+            let yes = strings("trueValues")
+                .unwrap_or_else(|| TABLE_SCHEMA_TRUE.map(String::from).to_vec());
+            let no = strings("falseValues")
+                .unwrap_or_else(|| TABLE_SCHEMA_FALSE.map(String::from).to_vec());
+            match (yes.as_slice(), no.as_slice()) {
+                ([y], [n]) if !y.contains('|') && !n.contains('|') => {
+                    json!({ "base": "boolean", "format": format!("{y}|{n}") })
+                }
+                _ => {
+                    let alternatives: Vec<String> =
+                        yes.iter().chain(&no).map(|v| regex::escape(v)).collect();
+                    json!({ "base": "string", "format": format!("^({})$", alternatives.join("|")) })
+                }
+            }
+        }
+        "date" | "datetime" | "time" => {
+            let base = match ty {
+                "date" => "date",
+                "datetime" => "datetime",
+                _ => "time",
+            };
+            match format.map(|f| f.strip_prefix("fmt:").unwrap_or(f)) {
+                None | Some("default") => json!(base),
+                Some("any") => json!("string"),
+                Some(pattern) => match csvw_date_pattern(base, pattern) {
+                    Some(p) => json!({ "base": base, "format": p }),
+                    None => json!({ "base": "string", "format": strftime_regex(pattern) }),
+                },
+            }
+        }
+        "year" => json!("gYear"),
+        "yearmonth" => json!("gYearMonth"),
+        "duration" => json!("duration"),
+        _ => json!("string"),
     }
+}
+
+/// The CSVW (UAX #35) pattern for a strftime pattern, when it is one CSVW lists
+/// (tabular-data-model, "Formats for dates and times").
+fn csvw_date_pattern(base: &str, strftime: &str) -> Option<String> {
+    const DATES: [&str; 14] = [
+        "yyyy-MM-dd",
+        "yyyyMMdd",
+        "dd-MM-yyyy",
+        "d-M-yyyy",
+        "MM-dd-yyyy",
+        "M-d-yyyy",
+        "dd/MM/yyyy",
+        "d/M/yyyy",
+        "MM/dd/yyyy",
+        "M/d/yyyy",
+        "dd.MM.yyyy",
+        "d.M.yyyy",
+        "MM.dd.yyyy",
+        "M.d.yyyy",
+    ];
+    const TIMES: [&str; 4] = ["HH:mm:ss", "HHmmss", "HH:mm", "HHmm"];
+    let mut out = String::new();
+    let mut chars = strftime.chars();
+    // Bounded by the pattern's length.
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            if c.is_ascii_alphabetic() {
+                return None;
+            }
+            out.push(c);
+            continue;
+        }
+        out.push_str(match chars.next()? {
+            'Y' => "yyyy",
+            'm' => "MM",
+            'd' => "dd",
+            'H' => "HH",
+            'M' => "mm",
+            'S' => "ss",
+            _ => return None,
+        });
+    }
+    let listed = match base {
+        "date" => DATES.contains(&out.as_str()),
+        "time" => TIMES.contains(&out.as_str()),
+        _ => out.split_once([' ', 'T']).is_some_and(|(d, t)| {
+            DATES.contains(&d) && TIMES.contains(&t) && out.contains(['T', ' '])
+        }),
+    };
+    listed.then_some(out)
+}
+
+/// A regex with the shape of a strftime pattern, for one CSVW cannot state as a date.
+/// Numeric directives become digit runs, names become letter runs; literal text is
+/// escaped.
+fn strftime_regex(strftime: &str) -> String {
+    let mut out = String::from("^");
+    let mut chars = strftime.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push_str(&regex::escape(&c.to_string()));
+            continue;
+        }
+        out.push_str(match chars.next() {
+            Some('Y') => r"[0-9]{4}",
+            Some('y' | 'm' | 'd' | 'H' | 'M' | 'S' | 'I' | 'e') => r" ?[0-9]{1,2}",
+            Some('j') => r"[0-9]{1,3}",
+            Some('f') => r"[0-9]+",
+            Some('B' | 'b' | 'h' | 'A' | 'a' | 'p' | 'P') => r"\p{L}+\.?",
+            Some('z') => r"[+-][0-9]{2}:?[0-9]{2}",
+            Some('%') => "%",
+            _ => ".*",
+        });
+    }
+    out.push('$');
+    out
 }
 
 /// `SHA256SUMS`: one `<hex>  <name>` line per file, sorted by name.
@@ -229,8 +487,75 @@ mod tests {
             rows: 0,
         };
         let c = csvw(&f);
-        assert_eq!(c["tableSchema"]["columns"][0]["name"], "délai_moyen");
+        assert_eq!(c["tableSchema"]["columns"][0]["name"], "d%C3%A9lai_moyen");
         assert_eq!(c["tableSchema"]["columns"][0]["titles"], "délai moyen");
-        assert_eq!(c["tableSchema"]["columns"][0]["datatype"], "decimal");
+        assert_eq!(c["tableSchema"]["columns"][0]["datatype"], "double");
+    }
+
+    #[test]
+    fn csvw_names_are_unique_and_never_start_with_an_underscore() {
+        let names = csvw_names(&["a b", "a-b", "_id", "id", "a_b", "", "é", "e"]);
+        assert_eq!(
+            names,
+            ["a_b_2", "a_b_3", "id_2", "id", "a_b", "column6", "%C3%A9", "e"]
+        );
+    }
+
+    #[test]
+    fn csvw_datatypes_keep_the_table_schema_rules() {
+        let cases = [
+            (json!({"type": "number"}), json!("double")),
+            (
+                json!({"type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]}),
+                json!({"base": "boolean", "format": "oui|non"}),
+            ),
+            (
+                json!({"type": "boolean"}),
+                json!({"base": "string", "format": "^(true|True|TRUE|1|false|False|FALSE|0)$"}),
+            ),
+            (
+                json!({"type": "date", "format": "%d/%m/%Y"}),
+                json!({"base": "date", "format": "dd/MM/yyyy"}),
+            ),
+            (
+                json!({"type": "datetime", "format": "%Y-%m-%d %H:%M"}),
+                json!({"base": "datetime", "format": "yyyy-MM-dd HH:mm"}),
+            ),
+            (
+                json!({"type": "date", "format": "%d %B %Y"}),
+                json!({"base": "string", "format": r"^ ?[0-9]{1,2} \p{L}+\.? [0-9]{4}$"}),
+            ),
+            (json!({"type": "yearmonth"}), json!("gYearMonth")),
+        ];
+        for (field, want) in cases {
+            assert_eq!(csvw_datatype(&field), want, "{field}");
+        }
+    }
+
+    #[test]
+    fn csvw_primary_key_uses_the_csvw_names_and_missing_values_are_null() {
+        let f = DataFile {
+            name: "t.csv".into(),
+            resource_key: "t".into(),
+            format: OutputFormat::Csv,
+            sha256: Sha256Digest::of(b""),
+            bytes: 0,
+            title: Bilingual {
+                en: "T".into(),
+                fr: "T".into(),
+            },
+            schema: Some(json!({
+                "fields": [{ "name": "fiscal year" }, { "name": "région" }],
+                "primaryKey": ["fiscal year", "région"],
+                "missingValues": ["", "NA"]
+            })),
+            rows: 0,
+        };
+        let c = csvw(&f);
+        assert_eq!(
+            c["tableSchema"]["primaryKey"],
+            json!(["fiscal_year", "r%C3%A9gion"])
+        );
+        assert_eq!(c["tableSchema"]["null"], json!(["", "NA"]));
     }
 }

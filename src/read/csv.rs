@@ -126,7 +126,12 @@ pub(crate) fn read<R: Read + Seek>(
                 max: options.limits.max_cells,
             });
         }
-        if let Some(i) = (width..record.len()).find(|&i| !record[i].is_empty()) {
+        if options.ragged_rows {
+            // The row's own width; the validator reports what is missing or extra.
+            let n = record.len();
+            cells.resize(n, Value::Empty);
+            ends.resize(n, 0);
+        } else if let Some(i) = (width..record.len()).find(|&i| !record[i].is_empty()) {
             return Err(ReadError::Csv {
                 file: file.into(),
                 row: number,

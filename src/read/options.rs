@@ -130,6 +130,12 @@ pub struct ReadOptions {
     /// Default: `report`.
     pub error_cells: ErrorCellPolicy,
     pub limits: Limits,
+    /// CSV: hand each row over at its own width (a short row with fewer cells, a long
+    /// one with its extra cells) instead of padding short rows and refusing long ones,
+    /// so `ogpipe validate` can report both as violations. Not a setting: the tools set
+    /// it. Default: false.
+    #[serde(skip)]
+    pub ragged_rows: bool,
 }
 
 #[cfg(test)]

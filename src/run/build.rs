@@ -13,7 +13,7 @@ use tracing::{debug, info_span};
 
 use crate::checksum::hash_reader;
 use crate::config::Pipeline;
-use crate::convert::{ConvertOptions, JsonType, OutputSink};
+use crate::convert::{ConvertOptions, OutputSink};
 use crate::offload::Offload;
 use crate::package::descriptor::{self, DataFile, Provenance, SourceFile};
 use crate::package::{PackageError, Staging};
@@ -23,7 +23,7 @@ use crate::progress::{Progress, ProgressReader};
 use crate::read::{self, Format, ReadOptions};
 use crate::screen::{self, ContainerFormat, Finding, Screen};
 use crate::table::{TableSink, Tee};
-use crate::validate::{self, FieldType, Report, TableSchema};
+use crate::validate::{self, Report, TableSchema};
 
 /// Why a resource, and so its dataset, was held back after the gate.
 #[derive(Debug, Clone, Serialize)]
@@ -357,13 +357,9 @@ fn build_resource(
     };
     let convert = ConvertOptions {
         formula: screen.formula_policy(),
-        json_types: schema
-            .fields
-            .iter()
-            .map(|f| json_type(f.field_type))
-            .collect(),
         ..Default::default()
-    };
+    }
+    .with_schema(&schema);
     let mut outputs = Vec::new();
     for fmt in &spec.outputs {
         let name = format!("{}.{}", spec.key, fmt.extension());
@@ -473,15 +469,6 @@ fn dedupe(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
-fn json_type(t: FieldType) -> JsonType {
-    match t {
-        FieldType::Integer => JsonType::Integer,
-        FieldType::Number => JsonType::Number,
-        FieldType::Boolean => JsonType::Boolean,
-        _ => JsonType::Keep,
-    }
-}
-
 /// The read options a manifest resource asks for.
 pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
     ReadOptions {
@@ -500,5 +487,7 @@ pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
         namespaces: spec.namespaces.clone(),
         error_cells: spec.error_cells,
         limits: pipeline.limits.clone(),
+        // A run refuses a long CSV row as unreadable and pads short ones.
+        ragged_rows: false,
     }
 }

@@ -426,6 +426,24 @@ pub(crate) fn lexical<'a>(value: &'a Value, buf: &'a mut String) -> &'a str {
 }
 
 impl CompiledField {
+    /// The strftime pattern of a date, datetime or time field with one.
+    pub(crate) fn date_pattern(&self) -> Option<&str> {
+        match &self.format {
+            Format::Pattern { pattern, .. } => Some(pattern),
+            _ => None,
+        }
+    }
+
+    /// The texts a boolean field reads as true, in the schema's order.
+    pub(crate) fn true_values(&self) -> &[String] {
+        &self.true_values
+    }
+
+    /// The texts a boolean field reads as false, in the schema's order.
+    pub(crate) fn false_values(&self) -> &[String] {
+        &self.false_values
+    }
+
     fn bound(
         &self,
         name: &str,
@@ -621,7 +639,7 @@ impl CompiledField {
             FieldType::Time => pattern("a time", "hh:mm:ss"),
             FieldType::Year => "a year (YYYY)".into(),
             FieldType::Yearmonth => "a year and month (YYYY-MM)".into(),
-            FieldType::Duration => "a duration (ISO 8601, such as P1Y2M3DT4H)".into(),
+            FieldType::Duration => "a duration (XML Schema, such as P1Y2M3DT4H or -P1D)".into(),
         }
     }
 }

@@ -246,15 +246,16 @@ pub(crate) fn parse_yearmonth(s: &str) -> Option<(i32, u32)> {
 }
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?$",
-    )
-    .expect("constant regex")
+    Regex::new(r"^-?P(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$")
+        .expect("constant regex")
 });
 
-/// ISO 8601 `PnYnMnDTnHnMnS` (and `PnW`), with at least one part and no bare `T`.
+/// XML Schema `duration`, which Table Schema follows: `-?PnYnMnDTnHnMnS` with at least
+/// one part, no bare `T`, a fraction only on seconds and written with a point. ISO 8601's
+/// weeks (`P1W`) and comma fractions (`PT0,5S`) are not XML Schema, so not durations.
 pub(crate) fn is_duration(s: &str) -> bool {
-    s.len() > 1 && !s.ends_with('T') && DURATION.is_match(s)
+    let body = s.strip_prefix('-').unwrap_or(s);
+    body.len() > 1 && !body.ends_with('T') && DURATION.is_match(s)
 }
 
 /// `local@domain.tld`: one `@`, no spaces, a dot inside the domain. Deliverability is
@@ -531,10 +532,16 @@ mod tests {
     }
 
     #[test]
-    fn durations_follow_iso_8601() {
+    fn durations_follow_xml_schema() {
         for (s, ok) in [
             ("P1Y2M3DT4H5M6S", true),
-            ("P3W", true),
+            ("-P1D", true),
+            ("P3W", false),
+            ("P1Y2W", false),
+            ("PT0,5S", false),
+            ("-P", false),
+            ("--P1D", false),
+            ("P1.5D", false),
             ("PT0.5S", true),
             ("P1D", true),
             ("P", false),

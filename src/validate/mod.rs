@@ -22,11 +22,13 @@ mod lexical;
 mod report;
 mod schema;
 mod table;
+mod typing;
 
 pub use infer::Inferrer;
 pub use report::{Report, Violation, ViolationRule};
 pub use schema::{Constraints, Field, FieldType, TableSchema};
 pub use table::Validator;
+pub use typing::{Typed, Typing};
 
 /// Why the validate stage could not run.
 #[derive(Debug, thiserror::Error)]

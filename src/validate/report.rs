@@ -19,6 +19,10 @@ pub struct Report {
     pub violations: Vec<Violation>,
     /// True when `total_violations` is more than were kept.
     pub truncated: bool,
+    /// Why reading stopped before the end of the table, when it did: the report then
+    /// covers the rows before that point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 /// One broken rule at one place.
@@ -57,8 +61,13 @@ pub enum ViolationRule {
     ExtraHeader,
     HeaderMismatch,
     ErrorCell,
-    /// A data cell beyond the schema's last field that is not empty.
+    /// A data cell beyond the schema's last field that is not empty, or (CSV) any cell
+    /// past the header's width.
     ExtraCell,
+    /// CSV: a row shorter than the header; one per missing cell.
+    MissingCell,
+    /// A row whose every cell is empty.
+    BlankRow,
 }
 
 impl ViolationRule {
@@ -80,14 +89,16 @@ impl ViolationRule {
             ViolationRule::HeaderMismatch => "header-mismatch",
             ViolationRule::ErrorCell => "error-cell",
             ViolationRule::ExtraCell => "extra-cell",
+            ViolationRule::MissingCell => "missing-cell",
+            ViolationRule::BlankRow => "blank-row",
         }
     }
 }
 
 impl Report {
-    /// True when nothing was found.
+    /// True when nothing was found and the whole table was read.
     pub fn is_clean(&self) -> bool {
-        self.total_violations == 0
+        self.total_violations == 0 && self.stopped.is_none()
     }
 
     /// For a terminal: a title line, a line per kept violation, a truncation line when
@@ -125,6 +136,9 @@ impl Report {
                 self.total_violations
             )?;
         }
+        if let Some(why) = &self.stopped {
+            writeln!(w, "stopped reading: {why}")?;
+        }
         let rows = plural(self.rows_checked, "row");
         match self.total_violations {
             0 => writeln!(w, "no violations in {rows}"),
@@ -133,26 +147,61 @@ impl Report {
     }
 
     /// For business owners, one line per kept violation with the columns
-    /// `file,sheet,row,column,field,value,rule,message`.
+    /// `file,sheet,row,column,field,value,rule,message`, RFC 4180 (CRLF). The report is
+    /// meant to be opened in a spreadsheet, so a cell that would run as a formula (a
+    /// value or message quoting `=HYPERLINK(…)`) is neutralised as `convert` does it. When
+    /// `max_violations` cut the list, a last line with rule `truncated` says how many of
+    /// how many were kept.
     ///
     /// # Errors
     /// Only those of the writer.
     pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
-        let mut out = csv::Writer::from_writer(w);
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(w);
         out.write_record([
             "file", "sheet", "row", "column", "field", "value", "rule", "message",
         ])?;
+        let safe = |s: &str| crate::screen::neutralise_formula(s).unwrap_or_else(|| s.to_string());
         let sheet = self.sheet.as_deref().unwrap_or("");
         for v in &self.violations {
             out.write_record([
-                self.source.as_str(),
-                sheet,
-                &v.row.to_string(),
-                v.column.as_deref().unwrap_or(""),
-                v.field.as_deref().unwrap_or(""),
-                v.value.as_deref().unwrap_or(""),
-                v.rule.as_str(),
-                &v.message,
+                safe(&self.source),
+                safe(sheet),
+                v.row.to_string(),
+                v.column.clone().unwrap_or_default(),
+                safe(v.field.as_deref().unwrap_or("")),
+                safe(v.value.as_deref().unwrap_or("")),
+                v.rule.as_str().to_string(),
+                safe(&v.message),
+            ])?;
+        }
+        if let Some(why) = &self.stopped {
+            out.write_record([
+                safe(&self.source),
+                safe(sheet),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "stopped".into(),
+                safe(&format!("stopped reading: {why}")),
+            ])?;
+        }
+        if self.truncated {
+            out.write_record([
+                safe(&self.source),
+                safe(sheet),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                "truncated".into(),
+                format!(
+                    "truncated after {} of {} violations; raise --max-violations to see them all",
+                    self.violations.len(),
+                    self.total_violations
+                ),
             ])?;
         }
         out.flush()
@@ -205,6 +254,7 @@ mod tests {
                 },
             ],
             truncated: true,
+            stopped: None,
         }
     }
 
@@ -244,10 +294,26 @@ mod tests {
         sample().write_csv(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "file,sheet,row,column,field,value,rule,message\n\
-             budget.xlsx,Budget,1,D,amt,amt,header-mismatch,\"header is \"\"amt\"\", expected \"\"amount\"\"\"\n\
-             budget.xlsx,Budget,12,D,amount,\"a,b\",type,\"\"\"a,b\"\" is not a number\"\n"
+            "file,sheet,row,column,field,value,rule,message\r\n\
+             budget.xlsx,Budget,1,D,amt,amt,header-mismatch,\"header is \"\"amt\"\", expected \"\"amount\"\"\"\r\n\
+             budget.xlsx,Budget,12,D,amount,\"a,b\",type,\"\"\"a,b\"\" is not a number\"\r\n\
+             budget.xlsx,Budget,,,,,truncated,truncated after 2 of 3 violations; raise --max-violations to see them all\r\n"
         );
+    }
+
+    #[test]
+    fn csv_report_neutralises_formulas() {
+        let mut r = sample();
+        r.truncated = false;
+        r.violations[1].value = Some("=HYPERLINK(\"http://x\")".into());
+        r.violations[1].field = Some("@cmd".into());
+        let mut out = Vec::new();
+        r.write_csv(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let rec = rows.records().nth(1).unwrap().unwrap();
+        assert_eq!(&rec[4], "'@cmd");
+        assert_eq!(&rec[5], "'=HYPERLINK(\"http://x\")");
     }
 
     #[test]

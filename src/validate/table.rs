@@ -44,6 +44,8 @@ pub struct Validator {
     text_buf: String,
     key_buf: Vec<u8>,
     pk_buf: Vec<u8>,
+    /// Rows arrive at their own width (see [`Validator::ragged_rows`]).
+    ragged: bool,
 }
 
 impl Validator {
@@ -74,7 +76,18 @@ impl Validator {
             text_buf: String::new(),
             key_buf: Vec::new(),
             pk_buf: Vec::new(),
+            ragged: false,
         })
+    }
+
+    /// Rows come at their own width, as a CSV has them (`ReadOptions::ragged_rows`): a
+    /// row shorter than the header is missing its last cells, each a `missing-cell`
+    /// violation, and every cell past the header is an `extra-cell` one, empty or not.
+    /// Without it, rows are taken as padded (a spreadsheet's trailing empty cells are
+    /// not missing), and only non-empty cells past the schema are extra.
+    pub fn ragged_rows(mut self) -> Validator {
+        self.ragged = true;
+        self
     }
 
     /// The report for everything pushed so far.
@@ -95,7 +108,7 @@ impl Validator {
                 (Some(h), Some(f)) => push(report, max, || Violation {
                     row,
                     column,
-                    field: Some(h.clone()),
+                    field: Some(f.name.clone()),
                     value: Some(h.clone()),
                     rule: ViolationRule::HeaderMismatch,
                     message: format!("header is \"{h}\", expected \"{}\"", f.name),
@@ -194,11 +207,42 @@ impl TableSink for Validator {
             text_buf,
             key_buf,
             pk_buf,
+            ragged,
         } = self;
         let max = *max_violations;
         let empty = Value::Empty;
+        if row.cells.len() > 1 && row.cells.iter().all(Value::is_empty) {
+            // A blank row is one violation, not one per required cell. In a table of one
+            // column an empty row is that column's empty value, checked as such.
+            push(report, max, || Violation {
+                row: row.number,
+                column: None,
+                field: None,
+                value: None,
+                rule: ViolationRule::BlankRow,
+                message: "row is blank; remove it or fill it in".into(),
+            });
+            return Ok(());
+        }
+        let width = info.headers.len().max(schema.fields.len());
         let mut pk_complete = true;
         for (i, field) in schema.fields.iter().enumerate() {
+            if *ragged && i >= row.cells.len() && i < width {
+                pk_complete = false;
+                push(report, max, || Violation {
+                    row: row.number,
+                    column: Some(info.column_letter(i)),
+                    field: Some(field.name.clone()),
+                    value: None,
+                    rule: ViolationRule::MissingCell,
+                    message: format!(
+                        "row has {} cells and ends before \"{}\"; expected {width}",
+                        row.cells.len(),
+                        field.name
+                    ),
+                });
+                continue;
+            }
             let value = row.cells.get(i).unwrap_or(&empty);
             let place = Place {
                 info: &*info,
@@ -264,9 +308,10 @@ impl TableSink for Validator {
                         .iter()
                         .map(|&i| {
                             let v = row.cells.get(i).unwrap_or(&empty);
-                            format!("\"{}\"", v.display(DecimalStyle::Excel))
+                            v.display(DecimalStyle::Excel).to_string()
                         })
                         .collect();
+                    let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
                     let single = names.len() == 1;
                     Violation {
                         row: row.number,
@@ -277,24 +322,29 @@ impl TableSink for Validator {
                         message: format!(
                             "primary key ({}) = ({}) repeats row {first}; keys must be unique",
                             names.join(", "),
-                            values.join(", ")
+                            quoted.join(", ")
                         ),
                     }
                 });
             }
         }
-        for (i, value) in row.cells.iter().enumerate().skip(schema.fields.len()) {
-            if !value.is_empty() {
+        let extra_from = if *ragged { width } else { schema.fields.len() };
+        for (i, value) in row.cells.iter().enumerate().skip(extra_from) {
+            if *ragged || !value.is_empty() {
                 push(report, max, || Violation {
                     row: row.number,
                     column: Some(info.column_letter(i)),
                     field: info.headers.get(i).cloned(),
                     value: Some(value.display(DecimalStyle::Excel).to_string()),
                     rule: ViolationRule::ExtraCell,
-                    message: format!(
-                        "cell is beyond the schema's {} fields; expected it empty",
-                        schema.fields.len()
-                    ),
+                    message: if *ragged {
+                        format!("row has {} cells; the header has {width}", row.cells.len())
+                    } else {
+                        format!(
+                            "cell is beyond the schema's {} fields; expected it empty",
+                            schema.fields.len()
+                        )
+                    },
                 });
             }
         }

@@ -536,3 +536,63 @@ fn million_rows_throughput() {
     eprintln!("1M rows x 5 fields in {:?}", start.elapsed());
     assert!(r.is_clean(), "{:?}", r.violations);
 }
+
+#[test]
+fn ragged_rows_report_each_missing_and_extra_cell() {
+    let s = schema(
+        r#"{"fields":[{"name":"a","type":"integer"},{"name":"b","constraints":{"required":true}},{"name":"c"}],"primaryKey":"a"}"#,
+    );
+    let mut v = Validator::new(&s, 100).unwrap().ragged_rows();
+    let info = TableInfo {
+        headers: vec!["a".into(), "b".into(), "c".into()],
+        header_row: 1,
+        ..TableInfo::default()
+    };
+    v.begin(&info).unwrap();
+    let rows = [
+        vec![t("1")],
+        vec![t("2"), t("x"), t("y"), Value::Empty],
+        vec![t("z"), t("x"), t("y")],
+    ];
+    for (i, cells) in rows.iter().enumerate() {
+        v.row(Row {
+            number: i as u64 + 2,
+            cells,
+        })
+        .unwrap();
+    }
+    let found: Vec<(u64, Option<String>, ViolationRule)> = v
+        .finish()
+        .violations
+        .into_iter()
+        .map(|x| (x.row, x.column, x.rule))
+        .collect();
+    // The short row is missing b and c (not "required"), the long one has an empty
+    // extra cell, and the rows after them are still checked.
+    assert_eq!(
+        found,
+        [
+            (2, Some("B".into()), R::MissingCell),
+            (2, Some("C".into()), R::MissingCell),
+            (3, Some("D".into()), R::ExtraCell),
+            (4, Some("A".into()), R::Type),
+        ]
+    );
+}
+
+#[test]
+fn blank_rows_are_one_violation_and_padded_rows_are_not_ragged() {
+    let s = schema(r#"{"fields":[{"name":"a","constraints":{"required":true}},{"name":"b"}]}"#);
+    // Without `ragged_rows` (a spreadsheet), a short row is padded, not missing cells.
+    let r = validate(
+        &s,
+        &[
+            vec![Value::Empty, Value::Empty],
+            vec![t("x")],
+            vec![t("y"), Value::Empty],
+        ],
+        100,
+    );
+    let found: Vec<(u64, ViolationRule)> = r.violations.iter().map(|v| (v.row, v.rule)).collect();
+    assert_eq!(found, [(2, R::BlankRow)]);
+}

@@ -12,3 +12,4 @@ mod publish;
 mod real_ckan;
 mod run;
 mod screen;
+mod validators;
