@@ -42,13 +42,19 @@ fn publications(pipeline: &Pipeline) -> anyhow::Result<Publications> {
     })
 }
 
-fn entries(pipeline: &Pipeline, as_of: chrono::NaiveDate) -> anyhow::Result<Vec<Entry>> {
+/// The inventory for `as_of`, with the journal read up to `recorded_by`.
+fn entries(
+    pipeline: &Pipeline,
+    as_of: chrono::NaiveDate,
+    recorded_by: chrono::NaiveDate,
+) -> anyhow::Result<Vec<Entry>> {
     let manifests = report::load(&pipeline.paths.datasets, &pipeline.paths.data)
         .with_context(|| format!("cannot list {}", pipeline.paths.datasets.display()))?;
-    Ok(report::inventory(
+    Ok(report::inventory_recorded(
         &manifests,
         &pipeline.portal.organization,
         as_of,
+        recorded_by,
         &publications(pipeline)?,
     ))
 }
@@ -59,7 +65,8 @@ fn entries(pipeline: &Pipeline, as_of: chrono::NaiveDate) -> anyhow::Result<Vec<
 /// The manifests or the journal cannot be read.
 pub fn status(pipeline: &Pipeline, a: &StatusArgs) -> anyhow::Result<Exit> {
     let as_of = a.as_of.unwrap_or_else(today);
-    let lines: Vec<StatusLine> = entries(pipeline, as_of)?
+    // Everything recorded: the next run starts from what the portal holds now.
+    let lines: Vec<StatusLine> = entries(pipeline, as_of, chrono::NaiveDate::MAX)?
         .into_iter()
         .map(|entry| StatusLine {
             next_run: status::next_action(&entry, &pipeline.paths.output, &pipeline.paths.data),
@@ -100,7 +107,7 @@ pub fn report(pipeline: &Pipeline, a: &ReportArgs) -> anyhow::Result<Exit> {
         }
         _ => (a.as_of.unwrap_or_else(today), None),
     };
-    let entries = entries(pipeline, as_of)?;
+    let entries = entries(pipeline, as_of, as_of)?;
     let mut buf = Vec::new();
     match (&a.kind, month) {
         (None, _) => {

@@ -188,18 +188,22 @@ pub fn markdown<W: Write>(d: &Doc, mut w: W) -> io::Result<()> {
                 }
             }
             Block::Chart {
-                points, summary, ..
+                points,
+                summary,
+                as_of,
             } => {
                 writeln!(w, "{summary}\n")?;
-                md_table(w, &chart_table(d.lang, points))?;
+                md_table(w, &chart_table(d.lang, points, *as_of))?;
             }
         }
     }
     Ok(())
 }
 
-/// The chart's data, as a table: its text alternative.
-pub fn chart_table(lang: Lang, points: &[MonthPoint]) -> Table {
+/// The chart's data, as a table: its text alternative. Months after the report date
+/// show no published count: it is not known yet.
+pub fn chart_table(lang: Lang, points: &[MonthPoint], as_of: NaiveDate) -> Table {
+    let now = as_of.format("%Y-%m").to_string();
     let w = lang.words();
     let mut t = Table::new(
         lang,
@@ -214,7 +218,11 @@ pub fn chart_table(lang: Lang, points: &[MonthPoint]) -> Table {
         t.row(vec![
             p.month.clone(),
             p.planned.to_string(),
-            p.published.to_string(),
+            if p.month <= now {
+                p.published.to_string()
+            } else {
+                "—".to_string()
+            },
         ]);
     }
     t
@@ -346,7 +354,7 @@ pub fn html<W: Write>(d: &Doc, mut w: W) -> io::Result<()> {
                 writeln!(w, "<figure>")?;
                 chart::svg(points, *as_of, d.lang, summary, &mut *w)?;
                 writeln!(w, "<figcaption>{}</figcaption>\n</figure>", escape(summary))?;
-                let mut t = chart_table(d.lang, points);
+                let mut t = chart_table(d.lang, points, *as_of);
                 t.caption = Some(d.lang.words().chart_data.to_string());
                 html_table(w, &t)?;
             }

@@ -424,6 +424,19 @@ pub fn inventory(
     as_of: NaiveDate,
     journal: &Publications,
 ) -> Vec<Entry> {
+    inventory_recorded(manifests, organization, as_of, as_of, journal)
+}
+
+/// As [`inventory`], with the journal read up to `recorded_by` instead: `ogpipe status`
+/// judges the gate for a date but must know everything already on the portal, since
+/// the next run starts from it.
+pub fn inventory_recorded(
+    manifests: &Manifests,
+    organization: &str,
+    as_of: NaiveDate,
+    recorded_by: NaiveDate,
+    journal: &Publications,
+) -> Vec<Entry> {
     let release = plan::gate(manifests.loaded.clone(), organization, as_of);
     let holds: BTreeMap<&Path, &HoldReason> = release
         .held
@@ -455,7 +468,7 @@ pub fn inventory(
             let reference = m.map(|m| m.inventory.reference.clone());
             let published = reference
                 .as_deref()
-                .and_then(|r| published_by(r, as_of, journal, &files));
+                .and_then(|r| published_by(r, recorded_by, journal, &files));
             let approvals: Vec<ApprovalLine> = m
                 .map(|m| {
                     m.approvals
@@ -643,7 +656,10 @@ fn month(d: NaiveDate) -> String {
 pub fn hold_text(h: &HoldReason, lang: Lang) -> String {
     let w = lang.words();
     match h {
-        HoldReason::Withheld { grounds, .. } => format!("{} ({})", w.withheld, grounds.join("; ")),
+        HoldReason::Withheld {
+            grounds,
+            justification,
+        } => format!("{} ({}): {justification}", w.withheld, grounds.join("; ")),
         HoldReason::AwaitingImso => w.awaiting_imso.to_string(),
         HoldReason::Scheduled { date } => format!("{} {date}", w.scheduled_for),
         HoldReason::InvalidManifest { problems } => {

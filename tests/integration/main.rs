@@ -9,5 +9,6 @@ mod ops;
 mod package;
 mod plan;
 mod publish;
+mod reports;
 mod run;
 mod screen;
