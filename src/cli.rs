@@ -84,7 +84,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Every dataset of the inventory: decision, approval, dates, last publication, next action.
     Status(StatusArgs),
-    /// The inventory and monthly progress report (Markdown, CSV, JSON or HTML).
+    /// The Directive's reports: inventory and progress (default), the inventory template,
+    /// the business owners' report, the release plan, the monthly progress report.
     Report(ReportArgs),
     /// Runs as a service, starting each run when the schedule says.
     Schedule(ScheduleArgs),
@@ -236,18 +237,44 @@ pub enum ReportFormat {
     Csv,
     Json,
     Html,
+    /// Only for `report inventory`.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
-    pub format: ReportFormat,
-    /// The report date (YYYY-MM-DD). Default: today.
-    #[arg(long)]
+    /// Default: markdown (csv for `inventory`).
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<ReportFormat>,
+    /// The report date (YYYY-MM-DD): the record as it stood that day. Default: today.
+    #[arg(long, global = true)]
     pub as_of: Option<NaiveDate>,
+    /// The report's language.
+    #[arg(long, value_enum, global = true, default_value_t = crate::report::Lang::En)]
+    pub lang: crate::report::Lang,
     /// Output file. Default: stdout.
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub output: Option<PathBuf>,
+    /// Without one: the inventory and progress report.
+    #[command(subcommand)]
+    pub kind: Option<ReportKind>,
+}
+
+/// The Directive's other reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// The Open Data Inventory in the Registry's template (`inventory` table): csv or xlsx.
+    Inventory,
+    /// The business owners' report: by category, recommendation, grounds and approvals.
+    Owners,
+    /// The release plan: the priority list with planned dates and approvals.
+    Plan,
+    /// The monthly progress report on the release plan.
+    Progress {
+        /// The month (YYYY-MM). Default: the month just ended.
+        #[arg(long)]
+        month: Option<crate::report::monthly::Month>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -128,6 +128,21 @@ pub struct PublicationDates {
     pub last: String,
 }
 
+/// One event of a real run about a dataset, for the reports' history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetEvent {
+    pub run_id: String,
+    /// The run's date for the release gate (`YYYY-MM-DD`).
+    pub run_as_of: String,
+    /// When the event was recorded (RFC 3339, UTC).
+    pub at: String,
+    pub dataset: String,
+    pub resource: Option<String>,
+    pub stage: String,
+    pub outcome: String,
+    pub message: Option<String>,
+}
+
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
@@ -354,6 +369,38 @@ impl Journal {
                         last: r.get(2)?,
                     },
                 ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Every event of a real run (not a dry run) that names a dataset, oldest first, with
+    /// its run's date: what the reports read to say what had happened by a given date.
+    ///
+    /// # Errors
+    /// The read failed.
+    pub fn dataset_history(&self) -> Result<Vec<DatasetEvent>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.run_id, r.as_of, e.at, e.dataset, e.resource, e.stage, e.outcome, e.message
+                 FROM events e JOIN runs r ON r.id = e.run_id
+                 WHERE r.dry_run = 0 AND e.dataset IS NOT NULL
+                 ORDER BY e.at, e.seq",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DatasetEvent {
+                    run_id: r.get(0)?,
+                    run_as_of: r.get(1)?,
+                    at: r.get(2)?,
+                    dataset: r.get(3)?,
+                    resource: r.get(4)?,
+                    stage: r.get(5)?,
+                    outcome: r.get(6)?,
+                    message: r.get(7)?,
+                })
             })
             .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())

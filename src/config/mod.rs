@@ -122,6 +122,8 @@ pub struct Pipeline {
     pub screen: crate::screen::ScreenConfig,
     pub limits: crate::read::Limits,
     pub max_violations: usize,
+    /// `[department] name`, English and French.
+    pub department: Option<crate::plan::manifest::Bilingual>,
 }
 
 impl Pipeline {
@@ -288,6 +290,16 @@ impl Pipeline {
                 problem("schedule", msg);
             }
         }
+        if let Some(dep) = &raw.department {
+            for (key, name) in [("en", &dep.name.en), ("fr", &dep.name.fr)] {
+                if name.trim().is_empty() {
+                    problem(
+                        &format!("department.name.{key}"),
+                        "must not be empty; the reports open with it".into(),
+                    );
+                }
+            }
+        }
         if raw.validation.max_violations == 0 {
             problem("validation.max_violations", "must be at least 1".into());
         }
@@ -337,6 +349,7 @@ impl Pipeline {
             screen: raw.screen,
             limits: raw.limits,
             max_violations: raw.validation.max_violations,
+            department: raw.department.map(|d| d.name),
         })
     }
 }

@@ -21,6 +21,18 @@ pub struct RawPipeline {
     pub limits: crate::read::Limits,
     #[serde(default)]
     pub validation: RawValidation,
+    /// The department's name, for the reports. Default: none (the reports name the
+    /// portal organization instead).
+    #[serde(default)]
+    pub department: Option<RawDepartment>,
+}
+
+/// `[department]`: who the reports are from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDepartment {
+    /// `{ en = "...", fr = "..." }`, both required.
+    pub name: crate::plan::manifest::Bilingual,
 }
 
 #[derive(Debug, Deserialize)]

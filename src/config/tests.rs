@@ -95,3 +95,29 @@ fn unknown_keys_and_bad_values_are_refused() {
     };
     assert!(problems.iter().any(|p| p.contains("OGPIPE_PORTAL_COLOUR")));
 }
+
+#[test]
+fn the_department_name_is_read_in_both_languages_and_neither_may_be_empty() {
+    let (_d, file) = setup(&format!(
+        "{MINIMAL}\n[department]\nname = {{ en = \"Canadian Security Intelligence Service\", fr = \"Service canadien du renseignement de sécurité\" }}\n"
+    ));
+    let p = Pipeline::load(&file, &env(&[])).unwrap();
+    let name = p.department.unwrap();
+    assert_eq!(name.en, "Canadian Security Intelligence Service");
+    assert_eq!(name.fr, "Service canadien du renseignement de sécurité");
+    assert!(Pipeline::load(&setup(MINIMAL).1, &env(&[]))
+        .unwrap()
+        .department
+        .is_none());
+
+    let (_d, file) = setup(&format!(
+        "{MINIMAL}\n[department]\nname = {{ en = \"CSIS\", fr = \" \" }}\n"
+    ));
+    match Pipeline::load(&file, &env(&[])) {
+        Err(ConfigError::Invalid { problems }) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].contains("department.name.fr"), "{problems:?}");
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}

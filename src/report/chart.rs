@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use chrono::NaiveDate;
 
-use super::render::escape;
+use super::doc::escape;
+use super::lang::Lang;
 use super::MonthPoint;
 
 const WIDTH: f64 = 760.0;
@@ -18,13 +19,21 @@ const BOTTOM: f64 = 40.0;
 const PLANNED: &str = "#6e7781";
 const PUBLISHED: &str = "#1a7f37";
 
-/// Writes the chart for `points` (cumulative, one per month), marking `as_of`.
+/// Writes the chart for `points` (cumulative, one per month), marking `as_of`, in
+/// `lang`; `summary` opens its description for screen readers.
 ///
 /// # Errors
 /// The write failed.
-pub fn svg<W: Write>(points: &[MonthPoint], as_of: NaiveDate, mut w: W) -> io::Result<()> {
-    let Some(last) = points.last() else {
-        return writeln!(w, "<p>Nothing is planned yet.</p>");
+pub fn svg<W: Write>(
+    points: &[MonthPoint],
+    as_of: NaiveDate,
+    lang: Lang,
+    summary: &str,
+    mut w: W,
+) -> io::Result<()> {
+    let words = lang.words();
+    if points.is_empty() {
+        return writeln!(w, "<p>{}</p>", escape(words.nothing_planned));
     };
     let max = points
         .iter()
@@ -39,9 +48,17 @@ pub fn svg<W: Write>(points: &[MonthPoint], as_of: NaiveDate, mut w: W) -> io::R
     let band = plot_w / n as f64;
     let x = |i: usize| LEFT + band * i as f64;
     let y = |v: usize| TOP + plot_h - plot_h * v as f64 / max as f64;
-    let steps = |pick: fn(&MonthPoint) -> usize| {
+    // What is published is known up to the report's month only: the line stops there,
+    // so the chart does not read as a forecast.
+    let as_of_month = as_of.format("%Y-%m").to_string();
+    let known = points
+        .iter()
+        .take_while(|p| p.month <= as_of_month)
+        .count()
+        .max(1);
+    let steps = |pick: fn(&MonthPoint) -> usize, upto: usize| {
         let mut d = String::new();
-        for (i, p) in points.iter().enumerate() {
+        for (i, p) in points.iter().enumerate().take(upto) {
             let (x0, x1, yv) = (x(i), x(i + 1), y(pick(p)));
             if i == 0 {
                 d.push_str(&format!("M{x0:.1},{:.1} V{yv:.1}", y(0)));
@@ -52,31 +69,28 @@ pub fn svg<W: Write>(points: &[MonthPoint], as_of: NaiveDate, mut w: W) -> io::R
         }
         d
     };
-    let summary = format!(
-        "By {}: {} of {} planned datasets published.",
-        last.month, last.published, last.planned
-    );
     writeln!(
         w,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" aria-labelledby=\"chart-title chart-desc\" font-family=\"system-ui,sans-serif\" font-size=\"12\">"
     )?;
     writeln!(
         w,
-        "<title id=\"chart-title\">Datasets published versus planned, cumulative by month</title>"
+        "<title id=\"chart-title\">{}</title>",
+        escape(words.chart_title)
     )?;
     let desc: Vec<String> = points
         .iter()
         .map(|p| {
             format!(
-                "{}: {} planned, {} published",
-                p.month, p.planned, p.published
+                "{}: {} {}, {} {}",
+                p.month, p.planned, words.planned, p.published, words.published
             )
         })
         .collect();
     writeln!(
         w,
         "<desc id=\"chart-desc\">{} {}</desc>",
-        escape(&summary),
+        escape(summary),
         escape(&desc.join("; "))
     )?;
     // Horizontal grid and the count axis.
@@ -108,42 +122,44 @@ pub fn svg<W: Write>(points: &[MonthPoint], as_of: NaiveDate, mut w: W) -> io::R
         }
     }
     // The report date.
-    let as_of_month = as_of.format("%Y-%m").to_string();
     if let Some(i) = points.iter().position(|p| p.month == as_of_month) {
         let xm = x(i) + band / 2.0;
         writeln!(
             w,
-            "<line x1=\"{xm:.1}\" x2=\"{xm:.1}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"#26374a\" stroke-dasharray=\"2 3\"/><text x=\"{xm:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#26374a\">as of {as_of}</text>",
+            "<line x1=\"{xm:.1}\" x2=\"{xm:.1}\" y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"#26374a\" stroke-dasharray=\"2 3\"/><text x=\"{xm:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#26374a\">{} {as_of}</text>",
             TOP + plot_h,
-            HEIGHT - 6.0
+            HEIGHT - 6.0,
+            escape(words.as_of),
         )?;
     }
     writeln!(
         w,
         "<path d=\"{}\" fill=\"none\" stroke=\"{PLANNED}\" stroke-width=\"2.5\" stroke-dasharray=\"6 4\"/>",
-        steps(|p| p.planned)
+        steps(|p| p.planned, n)
     )?;
     writeln!(
         w,
         "<path d=\"{}\" fill=\"none\" stroke=\"{PUBLISHED}\" stroke-width=\"3\"/>",
-        steps(|p| p.published)
+        steps(|p| p.published, known)
     )?;
-    // Legend, with the latest values.
+    // Legend, with the values at the report date.
+    let now = &points[known - 1];
     let lx = WIDTH - RIGHT + 14.0;
     writeln!(
         w,
-        "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"30\" y2=\"30\" stroke=\"{PLANNED}\" stroke-width=\"2.5\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"34\">planned ({})</text>",
+        "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"30\" y2=\"30\" stroke=\"{PLANNED}\" stroke-width=\"2.5\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"34\">{} ({})</text>",
         lx + 22.0,
         lx + 28.0,
-        last.planned
+        escape(words.planned),
+        now.planned
     )?;
     writeln!(
         w,
-        "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"52\" y2=\"52\" stroke=\"{PUBLISHED}\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"56\">published ({})</text>",
+        "<line x1=\"{lx}\" x2=\"{:.1}\" y1=\"52\" y2=\"52\" stroke=\"{PUBLISHED}\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"56\">{} ({})</text>",
         lx + 22.0,
         lx + 28.0,
-        last.published
+        escape(words.published),
+        now.published
     )?;
-    writeln!(w, "</svg>")?;
-    writeln!(w, "<p>{}</p>", escape(&summary))
+    writeln!(w, "</svg>")
 }

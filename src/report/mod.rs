@@ -1,10 +1,16 @@
 //! The inventory as operations see it: `ogpipe status` and `ogpipe report`.
 //!
 //! [`inventory`] joins the manifests (through the release gate) with what the journal
-//! says was published, into one [`Entry`] per manifest, invalid ones included.
-//! [`Report::build`] turns the entries into the Directive on Open Government's
-//! inventory and monthly progress report, and [`render`] writes it as Markdown, CSV,
-//! JSON or one self-contained HTML page.
+//! says had happened by the report date, into one [`Entry`] per manifest, invalid ones
+//! included. From the entries come the Directive on Open Government's products:
+//! [`Report::build`] (the inventory and progress report, [`render`]), the Open Data
+//! Inventory in the Registry's template ([`template`]), the business owners' report
+//! ([`owners`]), the release plan ([`release`]) and the monthly progress report
+//! ([`monthly`]), each in English or French ([`lang`]). Markdown and HTML are written
+//! from one document model ([`doc`]), so both carry the same content.
+//!
+//! A report for a date D reads the record as it stood on D ([`history`]): published
+//! means a publication recorded on or before D, and an approval counts from its date.
 //!
 //! Everything here is pure: manifests, journal records and the report date go in, values
 //! and bytes come out. There is no clock: the report date is always given, so the same
@@ -12,8 +18,15 @@
 //! journal happens in [`load`], at the edge, and in `cmd/ops.rs`.
 
 pub mod chart;
+pub mod doc;
+pub mod history;
+pub mod lang;
+pub mod monthly;
+pub mod owners;
+pub mod release;
 pub mod render;
 pub mod status;
+pub mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,9 +34,11 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike as _, NaiveDate};
 use serde::Serialize;
 
-use crate::journal::{PublicationDates, PublishedRecord};
-use crate::plan::manifest::DecisionStatus;
+use crate::journal::PublishedRecord;
+use crate::plan::manifest::{DecisionStatus, Role};
 use crate::plan::{self, HoldReason, Loaded, Manifest};
+pub use history::{History, Trouble};
+pub use lang::Lang;
 
 /// The manifests on disk: as the gate takes them, plus, for the ones that are invalid
 /// but parse, the parsed manifest, so the inventory can still name them.
@@ -53,8 +68,12 @@ pub fn load(datasets: &Path, data: &Path) -> std::io::Result<Manifests> {
 /// What the journal says about publication, by inventory reference.
 #[derive(Debug, Clone, Default)]
 pub struct Publications {
+    /// What the portal holds now, by resource.
     pub records: Vec<PublishedRecord>,
-    pub dates: BTreeMap<String, PublicationDates>,
+    /// Every dataset event of the real runs, dated.
+    pub history: History,
+    /// The time zone dates are read in (the schedule's), UTC without one.
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 /// The IMSO's approval.
@@ -73,17 +92,151 @@ pub struct PublishedFile {
     pub url: String,
 }
 
-/// What was published of a dataset.
+/// What was published of a dataset, as of the report date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Published {
     /// When it first reached the portal (RFC 3339, UTC).
     pub first: String,
-    /// When its content last changed on the portal.
+    /// When its content last changed on the portal, on or before the report date.
     pub last: String,
+    /// `first` and `last` as local dates.
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
     /// The dataset's page on the portal, when the journal's URLs show it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The files the portal holds now (the journal keeps only the latest of each).
     pub files: Vec<PublishedFile>,
+}
+
+impl Published {
+    /// The URL a person downloads the data from: the CSV if there is one.
+    pub fn download_url(&self) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.key.ends_with(".csv"))
+            .or_else(|| self.files.first())
+            .map(|f| f.url.as_str())
+    }
+
+    /// The bytes of every file.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.bytes).sum()
+    }
+}
+
+/// A published dataset against its planned date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "timing", rename_all = "snake_case")]
+pub enum Timing {
+    OnTime,
+    Late { days: i64 },
+}
+
+impl Timing {
+    fn of(published: NaiveDate, planned: NaiveDate) -> Timing {
+        let days = (published - planned).num_days();
+        if days <= 0 {
+            Timing::OnTime
+        } else {
+            Timing::Late { days }
+        }
+    }
+
+    pub fn text(self, lang: Lang) -> String {
+        match self {
+            Timing::OnTime => lang.words().on_time.to_string(),
+            Timing::Late { days } => lang.late_by(days),
+        }
+    }
+}
+
+/// Why an overdue dataset is not on the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Blocker {
+    /// No IMSO approval dated on or before the report date; `since` is the last
+    /// approval before it in the chain (business owner or DG IM), if any.
+    AwaitingImso { since: Option<NaiveDate> },
+    /// The last run held or failed it.
+    Trouble(Trouble),
+    /// Planned, then decided `withhold`.
+    WithheldAfterPlanning { grounds: Vec<String> },
+    /// Approved and due, and no run has published it or said why not.
+    NotRun,
+}
+
+/// Who must act on a blocker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Imso,
+    BusinessOwner,
+    Operations,
+}
+
+impl Blocker {
+    /// Why, in words, with the date.
+    pub fn text(&self, lang: Lang) -> String {
+        let w = lang.words();
+        match self {
+            Blocker::AwaitingImso { since: Some(d) } => format!("{} {d}", w.awaiting_imso_since),
+            Blocker::AwaitingImso { since: None } => w.awaiting_imso.to_string(),
+            Blocker::Trouble(Trouble::Held {
+                on,
+                by_screen,
+                detail,
+            }) => {
+                let head = if *by_screen {
+                    w.held_by_screen_on
+                } else {
+                    w.held_on
+                };
+                format!("{head} {on}: {detail}")
+            }
+            Blocker::Trouble(Trouble::Failed { on, detail }) => {
+                format!("{} {on}: {detail}", w.failed_on)
+            }
+            Blocker::WithheldAfterPlanning { grounds } if grounds.is_empty() => {
+                w.withheld_after_planning.to_string()
+            }
+            Blocker::WithheldAfterPlanning { grounds } => {
+                format!("{} ({})", w.withheld_after_planning, grounds.join("; "))
+            }
+            Blocker::NotRun => w.not_run_since_due.to_string(),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match self {
+            Blocker::AwaitingImso { .. } => Actor::Imso,
+            // A screen finding or a schema violation is fixed in the source, or waived,
+            // by the business owner; a withholding is theirs to revisit.
+            Blocker::Trouble(Trouble::Held { .. }) | Blocker::WithheldAfterPlanning { .. } => {
+                Actor::BusinessOwner
+            }
+            Blocker::Trouble(Trouble::Failed { .. }) | Blocker::NotRun => Actor::Operations,
+        }
+    }
+}
+
+impl Actor {
+    pub fn text(self, lang: Lang) -> &'static str {
+        let w = lang.words();
+        match self {
+            Actor::Imso => w.act_imso,
+            Actor::BusinessOwner => w.act_business_owner,
+            Actor::Operations => w.act_operations,
+        }
+    }
+}
+
+/// One approval of the chain, as recorded in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalLine {
+    pub role: Role,
+    pub name: String,
+    pub date: NaiveDate,
 }
 
 /// Where a dataset stands, for the progress report. Each dataset is in exactly one.
@@ -92,7 +245,7 @@ pub struct Published {
 pub enum Progress {
     /// On the portal.
     Published,
-    /// Approved, its release date passed, never published.
+    /// Its planned date passed and it is not published, whatever the reason.
     Overdue,
     /// Decided `release`, not published and not overdue: awaiting approval, scheduled,
     /// or due today.
@@ -111,13 +264,14 @@ impl Progress {
         Progress::Invalid,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self, lang: Lang) -> &'static str {
+        let w = lang.words();
         match self {
-            Progress::Published => "Published",
-            Progress::Overdue => "Overdue",
-            Progress::Pending => "Pending",
-            Progress::Withheld => "Withheld",
-            Progress::Invalid => "Invalid manifest",
+            Progress::Published => w.published,
+            Progress::Overdue => w.overdue,
+            Progress::Pending => w.pending,
+            Progress::Withheld => w.withheld,
+            Progress::Invalid => w.invalid,
         }
     }
 
@@ -139,6 +293,7 @@ pub struct Entry {
     pub manifest: String,
     pub reference: Option<String>,
     pub title: Option<String>,
+    pub title_fr: Option<String>,
     pub category: Option<String>,
     pub decision: Option<DecisionStatus>,
     /// Exemption grounds, for a withheld resource.
@@ -146,6 +301,8 @@ pub struct Entry {
     pub justification: String,
     /// `None`: awaiting (or dated after the report date).
     pub imso: Option<Imso>,
+    /// The approvals dated on or before the report date, in the manifest's order.
+    pub approvals: Vec<ApprovalLine>,
     pub release_date: Option<NaiveDate>,
     pub priority: Option<u32>,
     /// The release plan's note.
@@ -153,7 +310,16 @@ pub struct Entry {
     /// The gate's answer for the report date; `None` means it may be published.
     pub hold: Option<HoldReason>,
     pub published: Option<Published>,
+    /// For a published dataset with a planned date: on time or late.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
+    /// For an overdue dataset: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocker: Option<Blocker>,
     pub progress: Progress,
+    /// The manifest as read, for what the reports show beyond these fields.
+    #[serde(skip)]
+    pub source: Option<Manifest>,
     /// The package folder name.
     #[serde(skip)]
     pub slug: Option<String>,
@@ -167,6 +333,30 @@ impl Entry {
         self.reference.as_deref().unwrap_or(&self.manifest)
     }
 
+    /// The title in `lang`.
+    pub fn title_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.title.clone(),
+            Lang::Fr => self.title_fr.clone(),
+        }
+        .unwrap_or_else(|| lang.words().unreadable_manifest.to_string())
+    }
+
+    /// The decision in `lang`.
+    pub fn decision_text(&self, lang: Lang) -> &'static str {
+        let w = lang.words();
+        match self.decision {
+            Some(DecisionStatus::Release) => w.release,
+            Some(DecisionStatus::Withhold) => w.withhold,
+            None => w.unknown,
+        }
+    }
+
+    /// The recorded approval of `role`, if dated by the report date.
+    pub fn approval(&self, role: Role) -> Option<&ApprovalLine> {
+        self.approvals.iter().find(|a| a.role == role)
+    }
+
     pub fn decision_label(&self) -> &'static str {
         match self.decision {
             Some(DecisionStatus::Release) => "release",
@@ -177,7 +367,7 @@ impl Entry {
 
     /// The first publication date.
     pub fn first_published(&self) -> Option<NaiveDate> {
-        self.published.as_ref().and_then(|p| date_of(&p.first))
+        self.published.as_ref().map(|p| p.first_date)
     }
 }
 
@@ -194,11 +384,57 @@ fn dataset_url(resource_url: &str) -> Option<String> {
     Some(format!("{}/dataset/{name}", &resource_url[..at]))
 }
 
-/// Joins the manifests with the gate's answer for `as_of` and the journal.
+/// What was published of `reference` by `as_of`, from the journal.
+fn published_by(
+    reference: &str,
+    as_of: NaiveDate,
+    journal: &Publications,
+    files: &BTreeMap<&str, Vec<PublishedFile>>,
+) -> Option<Published> {
+    let fs = files.get(reference).cloned().unwrap_or_default();
+    let (first, last) = if journal.history.knows(reference) {
+        journal.history.first_time(reference, as_of)?
+    } else {
+        // A journal from before publish events were kept: the records' own times.
+        let mut times: Vec<&str> = journal
+            .records
+            .iter()
+            .filter(|p| p.dataset == reference)
+            .map(|p| p.published_at.as_str())
+            .filter(|t| history::local_date(t, journal.tz).is_some_and(|d| d <= as_of))
+            .collect();
+        times.sort_unstable();
+        (times.first()?.to_string(), times.last()?.to_string())
+    };
+    Some(Published {
+        first_date: history::local_date(&first, journal.tz)?,
+        last_date: history::local_date(&last, journal.tz)?,
+        first,
+        last,
+        url: fs.iter().find_map(|f| dataset_url(&f.url)),
+        files: fs,
+    })
+}
+
+/// Joins the manifests with the gate's answer for `as_of` and the journal as it stood
+/// on `as_of`.
 pub fn inventory(
     manifests: &Manifests,
     organization: &str,
     as_of: NaiveDate,
+    journal: &Publications,
+) -> Vec<Entry> {
+    inventory_recorded(manifests, organization, as_of, as_of, journal)
+}
+
+/// As [`inventory`], with the journal read up to `recorded_by` instead: `ogpipe status`
+/// judges the gate for a date but must know everything already on the portal, since
+/// the next run starts from it.
+pub fn inventory_recorded(
+    manifests: &Manifests,
+    organization: &str,
+    as_of: NaiveDate,
+    recorded_by: NaiveDate,
     journal: &Publications,
 ) -> Vec<Entry> {
     let release = plan::gate(manifests.loaded.clone(), organization, as_of);
@@ -230,49 +466,66 @@ pub fn inventory(
                 .or_else(|| manifests.partial.get(&l.path));
             let hold = holds.get(l.path.as_path()).map(|h| (*h).clone());
             let reference = m.map(|m| m.inventory.reference.clone());
-            let published = reference.as_deref().and_then(|r| {
-                let fs = files.get(r).cloned().unwrap_or_default();
-                let dates = journal.dates.get(r);
-                if fs.is_empty() && dates.is_none() {
-                    return None;
-                }
-                // A journal from before publish events were kept: the records' times.
-                let recorded = |pick: fn(&str, &str) -> bool| {
-                    journal
-                        .records
+            let published = reference
+                .as_deref()
+                .and_then(|r| published_by(r, recorded_by, journal, &files));
+            let approvals: Vec<ApprovalLine> = m
+                .map(|m| {
+                    m.approvals
                         .iter()
-                        .filter(|p| p.dataset == r)
-                        .map(|p| p.published_at.as_str())
-                        .reduce(|a, b| if pick(a, b) { a } else { b })
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                Some(Published {
-                    first: dates.map_or_else(|| recorded(|a, b| a <= b), |d| d.first.clone()),
-                    last: dates.map_or_else(|| recorded(|a, b| a >= b), |d| d.last.clone()),
-                    url: fs.iter().find_map(|f| dataset_url(&f.url)),
-                    files: fs,
+                        .filter(|a| a.date <= as_of)
+                        .map(|a| ApprovalLine {
+                            role: a.role,
+                            name: a.name.clone(),
+                            date: a.date,
+                        })
+                        .collect()
                 })
-            });
-            let imso = m
-                .and_then(Manifest::imso_approval)
-                .filter(|a| a.date <= as_of)
+                .unwrap_or_default();
+            let imso = approvals
+                .iter()
+                .find(|a| a.role == Role::Imso)
                 .map(|a| Imso {
                     name: a.name.clone(),
                     date: a.date,
                 });
             let decision = m.map(|m| m.decision.status);
             let invalid = matches!(hold, Some(HoldReason::InvalidManifest { .. }));
+            let release_date = m.map(|m| m.release.date);
+            let past_due = release_date.is_some_and(|d| d < as_of);
             let progress = if published.is_some() {
                 Progress::Published
             } else if invalid {
                 Progress::Invalid
+            } else if past_due {
+                Progress::Overdue
             } else if decision == Some(DecisionStatus::Withhold) {
                 Progress::Withheld
-            } else if imso.is_some() && m.is_some_and(|m| m.release.date < as_of) {
-                Progress::Overdue
             } else {
                 Progress::Pending
+            };
+            let blocker = (progress == Progress::Overdue).then(|| {
+                let grounds = m.map(|m| m.decision.grounds.clone()).unwrap_or_default();
+                if decision == Some(DecisionStatus::Withhold) {
+                    return Blocker::WithheldAfterPlanning { grounds };
+                }
+                if imso.is_none() {
+                    return Blocker::AwaitingImso {
+                        since: approvals
+                            .iter()
+                            .filter(|a| a.role != Role::Imso)
+                            .map(|a| a.date)
+                            .max(),
+                    };
+                }
+                reference
+                    .as_deref()
+                    .and_then(|r| journal.history.trouble(r, as_of))
+                    .map_or(Blocker::NotRun, Blocker::Trouble)
+            });
+            let timing = match (&published, release_date) {
+                (Some(p), Some(planned)) => Some(Timing::of(p.first_date, planned)),
+                _ => None,
             };
             Entry {
                 manifest: l.path.file_name().map_or_else(
@@ -281,6 +534,7 @@ pub fn inventory(
                 ),
                 reference,
                 title: m.map(|m| m.metadata.title.en.clone()),
+                title_fr: m.map(|m| m.metadata.title.fr.clone()),
                 category: m.map(|m| m.inventory.category.clone()),
                 decision,
                 grounds: m.map(|m| m.decision.grounds.clone()).unwrap_or_default(),
@@ -288,12 +542,16 @@ pub fn inventory(
                     .map(|m| m.decision.justification.clone())
                     .unwrap_or_default(),
                 imso,
-                release_date: m.map(|m| m.release.date),
+                approvals,
+                release_date,
                 priority: m.map(|m| m.release.priority),
                 plan: m.map(|m| m.release.plan.clone()).unwrap_or_default(),
                 hold,
                 published,
+                timing,
+                blocker,
                 progress,
+                source: m.cloned(),
                 slug: m.map(|m| {
                     m.inventory
                         .name
@@ -345,9 +603,14 @@ pub struct PlanLine {
     pub release_date: NaiveDate,
     pub imso: Option<Imso>,
     pub progress: Progress,
-    /// What stands between it and the portal, in words.
+    /// What stands between it and the portal, in words, in the report's language:
+    /// published on time or late, or why it is not.
     pub state: String,
     pub first_published: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocker: Option<Blocker>,
     pub plan: String,
 }
 
@@ -364,6 +627,7 @@ pub struct MonthPoint {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub as_of: NaiveDate,
+    pub lang: Lang,
     pub datasets: usize,
     /// By [`Progress`], every state listed, in [`Progress::ALL`] order.
     pub progress: Vec<Count>,
@@ -388,31 +652,61 @@ fn month(d: NaiveDate) -> String {
     d.format("%Y-%m").to_string()
 }
 
-fn plan_line(e: &Entry, as_of: NaiveDate) -> Option<PlanLine> {
-    let state = match (&e.progress, &e.hold) {
-        (Progress::Published, _) => "published".to_string(),
-        (Progress::Overdue, _) => "overdue: approved and due, not yet published".to_string(),
-        (_, Some(h)) => h.to_string(),
-        (_, None) if e.release_date == Some(as_of) => "due today".to_string(),
-        (_, None) => "due: the next run publishes it".to_string(),
-    };
+/// The gate's reason in `lang`.
+pub fn hold_text(h: &HoldReason, lang: Lang) -> String {
+    let w = lang.words();
+    match h {
+        HoldReason::Withheld {
+            grounds,
+            justification,
+        } => format!("{} ({}): {justification}", w.withheld, grounds.join("; ")),
+        HoldReason::AwaitingImso => w.awaiting_imso.to_string(),
+        HoldReason::Scheduled { date } => format!("{} {date}", w.scheduled_for),
+        HoldReason::InvalidManifest { problems } => {
+            format!("{}: {}", w.invalid, problems.join("; "))
+        }
+    }
+}
+
+/// Where an entry stands, in words: published (on time or late), overdue with why, or
+/// what the gate says.
+pub fn state_text(e: &Entry, as_of: NaiveDate, lang: Lang) -> String {
+    let w = lang.words();
+    match (&e.progress, &e.hold) {
+        (Progress::Published, _) => match e.timing {
+            Some(t) => format!("{}, {}", w.published, t.text(lang)),
+            None => w.published.to_string(),
+        },
+        (Progress::Overdue, _) => match &e.blocker {
+            Some(b) => format!("{}: {}", w.overdue, b.text(lang)),
+            None => w.overdue.to_string(),
+        },
+        (_, Some(h)) => hold_text(h, lang),
+        (_, None) if e.release_date == Some(as_of) => w.due_today.to_string(),
+        (_, None) => w.due_next_run.to_string(),
+    }
+}
+
+fn plan_line(e: &Entry, as_of: NaiveDate, lang: Lang) -> Option<PlanLine> {
     Some(PlanLine {
         priority: e.priority?,
         reference: e.reference.clone()?,
-        title: e.title.clone().unwrap_or_default(),
+        title: e.title_in(lang),
         category: e.category.clone().unwrap_or_default(),
         release_date: e.release_date?,
         imso: e.imso.clone(),
         progress: e.progress,
-        state,
+        state: state_text(e, as_of, lang),
         first_published: e.first_published(),
+        timing: e.timing,
+        blocker: e.blocker.clone(),
         plan: e.plan.clone(),
     })
 }
 
 impl Report {
-    /// The report for `as_of` over the inventory's entries.
-    pub fn build(entries: &[Entry], as_of: NaiveDate) -> Report {
+    /// The report for `as_of` over the inventory's entries, its words in `lang`.
+    pub fn build(entries: &[Entry], as_of: NaiveDate, lang: Lang) -> Report {
         let count_of = |p: Progress| entries.iter().filter(|e| e.progress == p).count();
         let progress = Progress::ALL
             .iter()
@@ -427,7 +721,7 @@ impl Report {
             let name = e
                 .category
                 .clone()
-                .unwrap_or_else(|| "(unreadable manifest)".into());
+                .unwrap_or_else(|| lang.words().unreadable_manifest.into());
             let c = cats.entry(name.clone()).or_insert(CategoryCounts {
                 category: name,
                 datasets: 0,
@@ -470,14 +764,18 @@ impl Report {
             .iter()
             .map(|e| WithheldLine {
                 reference: e.name().to_string(),
-                title: e.title.clone().unwrap_or_default(),
+                title: e.title_in(lang),
                 category: e.category.clone().unwrap_or_default(),
                 grounds: e.grounds.clone(),
                 justification: e.justification.clone(),
             })
             .collect();
 
-        let readable = entries.iter().filter(|e| e.decision.is_some());
+        // Only resources recommended for release await the IMSO's approval to go out; a
+        // withheld one approved as withheld is not "approved" for release.
+        let readable = entries
+            .iter()
+            .filter(|e| e.decision == Some(DecisionStatus::Release));
         let approved = readable.clone().filter(|e| e.imso.is_some()).count();
         let approval = vec![
             Count {
@@ -493,7 +791,7 @@ impl Report {
         let mut release_plan: Vec<PlanLine> = entries
             .iter()
             .filter(|e| e.decision == Some(DecisionStatus::Release))
-            .filter_map(|e| plan_line(e, as_of))
+            .filter_map(|e| plan_line(e, as_of, lang))
             .collect();
         release_plan.sort_by(|a, b| {
             (a.priority, a.release_date, &a.reference).cmp(&(
@@ -502,11 +800,19 @@ impl Report {
                 &b.reference,
             ))
         });
-        let overdue = release_plan
+        // Every overdue entry, withheld ones included: the plan had them due.
+        let mut overdue: Vec<PlanLine> = entries
             .iter()
-            .filter(|l| l.progress == Progress::Overdue)
-            .cloned()
+            .filter(|e| e.progress == Progress::Overdue)
+            .filter_map(|e| plan_line(e, as_of, lang))
             .collect();
+        overdue.sort_by(|a, b| {
+            (a.priority, a.release_date, &a.reference).cmp(&(
+                b.priority,
+                b.release_date,
+                &b.reference,
+            ))
+        });
         let mut next_releases: Vec<PlanLine> = release_plan
             .iter()
             .filter(|l| l.progress == Progress::Pending && l.release_date >= as_of)
@@ -522,6 +828,7 @@ impl Report {
 
         Report {
             as_of,
+            lang,
             datasets: entries.len(),
             progress,
             by_category: cats.into_values().collect(),
@@ -547,6 +854,7 @@ impl Report {
                         Some(HoldReason::InvalidManifest { problems }) => problems.join("; "),
                         _ => String::new(),
                     };
+                    // The problems are the checker's own words, in English.
                     format!("{}: {problems}", e.manifest)
                 })
                 .collect(),

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod browser;
 mod cli;
 mod config;
 mod golden;
@@ -10,6 +11,7 @@ mod package;
 mod plan;
 mod publish;
 mod real_ckan;
+mod reports;
 mod run;
 mod screen;
 mod validators;

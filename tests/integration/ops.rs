@@ -11,6 +11,8 @@ use ogpipe::journal::Journal;
 use ogpipe::lock::RunLock;
 
 const AS_OF: &str = "2026-11-28";
+/// A date after any test's run, whatever the clock says.
+const LATER: &str = "2099-01-01";
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -116,12 +118,13 @@ fn report_json_counts_published_pending_withheld_and_overdue() {
     );
     assert_eq!(
         progress(&before, "overdue"),
-        4,
-        "approved and due, never published"
+        5,
+        "past the planned date, never published, whatever the reason"
     );
     assert_eq!(
         before["approval"],
-        serde_json::json!([{"label": "approved", "count": 6}, {"label": "awaiting", "count": 1}])
+        serde_json::json!([{"label": "approved", "count": 5}, {"label": "awaiting", "count": 1}]),
+        "the withheld resource is not approved for release"
     );
     assert!(
         !w.path("out/journal.sqlite").exists(),
@@ -129,21 +132,30 @@ fn report_json_counts_published_pending_withheld_and_overdue() {
     );
 
     w.run(&["run", "--as-of", AS_OF]).expect(0);
-    let after = json(
+    // The run publishes today, whatever its --as-of: a report for that earlier date
+    // shows the record as it stood then, with nothing published.
+    let then = json(
         &w.run(&["report", "--format", "json", "--as-of", AS_OF])
+            .expect(0)
+            .stdout(),
+    );
+    assert_eq!(progress(&then, "published"), 0);
+    let after = json(
+        &w.run(&["report", "--format", "json", "--as-of", LATER])
             .expect(0)
             .stdout(),
     );
     assert_eq!(after["datasets"], 7);
     assert_eq!(progress(&after, "published"), 4);
-    assert_eq!(progress(&after, "overdue"), 0);
-    assert_eq!(progress(&after, "pending"), 2);
-    assert_eq!(progress(&after, "withheld"), 1);
+    // 005 (awaiting the IMSO), 006 (due 2027-04-01) and 007 (withheld, planned).
+    assert_eq!(progress(&after, "overdue"), 3);
+    assert_eq!(progress(&after, "pending"), 0);
+    assert_eq!(progress(&after, "withheld"), 0);
     assert_eq!(progress(&after, "invalid"), 0);
     assert_eq!(after["grounds"].as_array().unwrap().len(), 2);
     assert_eq!(after["release_plan"].as_array().unwrap().len(), 6);
     assert_eq!(after["release_plan"][0]["reference"], "CSIS-INV-2025-001");
-    let next: Vec<_> = after["next_releases"]
+    let next: Vec<_> = then["next_releases"]
         .as_array()
         .unwrap()
         .iter()
@@ -153,6 +165,16 @@ fn report_json_counts_published_pending_withheld_and_overdue() {
         next,
         ["CSIS-INV-2025-006"],
         "005 is overdue for approval, not upcoming"
+    );
+    let reasons: Vec<_> = after["overdue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["state"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"overdue: awaiting IMSO approval since 2026-10-15"),
+        "{reasons:?}"
     );
 }
 
@@ -165,7 +187,7 @@ fn report_html_is_one_page_written_to_a_file() {
         "--format",
         "html",
         "--as-of",
-        AS_OF,
+        LATER,
         "-o",
         "report.html",
     ])
@@ -173,7 +195,16 @@ fn report_html_is_one_page_written_to_a_file() {
     let html = std::fs::read_to_string(w.path("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg") && html.contains("</html>"));
-    assert!(html.contains("4 of 6 planned datasets published"), "{html}");
+    assert!(
+        html.contains(
+            "4 of the 6 datasets planned by this date are published; 6 are planned in all."
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Canadian Security Intelligence Service"),
+        "{html}"
+    );
 }
 
 /// Journal rows with fixed times, as `ogpipe run` would have written them.
