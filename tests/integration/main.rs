@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod config;
+mod corpus;
 mod golden;
 mod ops;
 mod package;
