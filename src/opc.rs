@@ -113,6 +113,9 @@ mod tests {
         assert_eq!(find_member(names, "xl/sharedStrings.xml"), None);
         assert_eq!(find_member(names, "/XL/STYLES.XML"), Some("xl/styles.xml"));
         assert!(!same_part("xl/a.xml", "xl/ab.xml"));
-        assert_eq!(part_name("xl\\worksheets\\Sheet1.xml"), "xl/worksheets/Sheet1.xml");
+        assert_eq!(
+            part_name("xl\\worksheets\\Sheet1.xml"),
+            "xl/worksheets/Sheet1.xml"
+        );
     }
 }

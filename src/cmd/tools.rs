@@ -312,8 +312,13 @@ fn screen_file(
         file.seek(SeekFrom::Start(0))
             .with_context(|| format!("{}: cannot read", path.display()))?;
         let mut cells = screen.cell_sink();
-        if let Err(e) = read::read_table(format, &name, BufReader::new(&mut file), options, &mut cells)
-        {
+        if let Err(e) = read::read_table(
+            format,
+            &name,
+            BufReader::new(&mut file),
+            options,
+            &mut cells,
+        ) {
             return Ok(Err(e.to_string()));
         }
         found.extend(cells.finish());

@@ -231,9 +231,7 @@ pub(crate) fn walk<R: BufRead>(
             }
             Event::PI(e) => {
                 let t = String::from_utf8_lossy(&e).into_owned();
-                markup
-                    .items
-                    .push(("processing instruction", t, pos.path()));
+                markup.items.push(("processing instruction", t, pos.path()));
             }
             Event::DocType(_) => {
                 return Err(fail(
@@ -263,9 +261,15 @@ pub(crate) fn screen_xml<R: BufRead>(
     out: &mut Findings,
 ) -> Result<(), ScreenError> {
     let file = format!("file \"{source_name}\"");
-    screen_part(screen, source_name, "", reader, out, &file, |pos, suffix| {
-        format!("{file}, {}{suffix}", pos.path())
-    })
+    screen_part(
+        screen,
+        source_name,
+        "",
+        reader,
+        out,
+        &file,
+        |pos, suffix| format!("{file}, {}{suffix}", pos.path()),
+    )
 }
 
 /// Screens one XML document (a file, or a part of a container) with locations built by

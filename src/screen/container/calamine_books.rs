@@ -170,7 +170,12 @@ mod tests {
         w.start_file("xl/worksheets/sheet1.bin", opts).unwrap();
         w.write_all(sheet).unwrap();
         let bytes = w.finish().unwrap().into_inner();
-        Package::open("b.xlsb", Cursor::new(bytes), &crate::read::Limits::default()).unwrap()
+        Package::open(
+            "b.xlsb",
+            Cursor::new(bytes),
+            &crate::read::Limits::default(),
+        )
+        .unwrap()
     }
 
     fn layout_findings(sheet: &[u8]) -> Vec<(String, String, String)> {

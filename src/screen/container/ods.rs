@@ -180,21 +180,30 @@ fn screen_content<R: Read + Seek>(
                         if let Some(c) = attr(attrs, "background-color") {
                             entry.1 = Some(c.to_ascii_lowercase());
                         }
-                        if attr(attrs, "font-size").and_then(points).is_some_and(|p| p < MIN_FONT_POINTS) {
+                        if attr(attrs, "font-size")
+                            .and_then(points)
+                            .is_some_and(|p| p < MIN_FONT_POINTS)
+                        {
                             unreadable.insert(s.clone(), "a font too small to read");
                         }
                     }
                 }
                 "style:table-row-properties" => {
                     if let Some(s) = &style_name {
-                        if attr(attrs, "row-height").and_then(points).is_some_and(|p| p < 1.0) {
+                        if attr(attrs, "row-height")
+                            .and_then(points)
+                            .is_some_and(|p| p < 1.0)
+                        {
                             zero_rows.insert(s.clone());
                         }
                     }
                 }
                 "style:table-column-properties" => {
                     if let Some(s) = &style_name {
-                        if attr(attrs, "column-width").and_then(points).is_some_and(|p| p < 1.0) {
+                        if attr(attrs, "column-width")
+                            .and_then(points)
+                            .is_some_and(|p| p < 1.0)
+                        {
                             zero_cols.insert(s.clone());
                         }
                     }

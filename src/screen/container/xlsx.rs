@@ -153,8 +153,7 @@ pub(crate) fn screen<R: Read + Seek>(
 fn is_comments_part(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     let file = name.rsplit('/').next().unwrap_or(&name);
-    (file.starts_with("comments") || file.starts_with("threadedcomment"))
-        && name.ends_with(".xml")
+    (file.starts_with("comments") || file.starts_with("threadedcomment")) && name.ends_with(".xml")
 }
 
 /// The most of a VML part read; a bigger one is refused rather than half-screened.
@@ -294,7 +293,12 @@ fn read_workbook<R: Read + Seek>(
                 for (key, value) in attrs {
                     screen.screen_lazy(
                         value,
-                        || format!("{file}, part \"{WORKBOOK}\", {}/@{key} ({what})", pos.path()),
+                        || {
+                            format!(
+                                "{file}, part \"{WORKBOOK}\", {}/@{key} ({what})",
+                                pos.path()
+                            )
+                        },
                         out,
                     );
                 }
@@ -410,6 +414,7 @@ impl SheetScan<'_> {
         let mut style = 0usize;
         let mut value = String::new();
         let mut text = String::new();
+        let mut phonetic = String::new();
         // Cells whose number format hides their value, and the first format seen.
         let mut format_hidden: Vec<String> = Vec::new();
         let mut hiding_code: Option<String> = None;
@@ -468,6 +473,7 @@ impl SheetScan<'_> {
                         style = attr(attrs, "s").and_then(|v| v.parse().ok()).unwrap_or(0);
                         value.clear();
                         text.clear();
+                        phonetic.clear();
                     }
                     "mergeCell" => {
                         if let Some(area) = attr(attrs, "ref").and_then(Area::parse) {
@@ -475,7 +481,8 @@ impl SheetScan<'_> {
                         }
                     }
                     // Cell parts and layout carry no words.
-                    "v" | "f" | "is" | "t" | "r" | "rPr" | "sheetData" | "cols" => {}
+                    "v" | "f" | "is" | "t" | "r" | "rPr" | "rPh" | "phoneticPr" | "sheetData"
+                    | "cols" => {}
                     // Data validations' messages, hyperlinks' tooltips and display text,
                     // and whatever else a sheet says in an attribute.
                     other => {
@@ -497,6 +504,8 @@ impl SheetScan<'_> {
                     } else if pos.within("sheetData") && pos.within("f") {
                         self.screen
                             .screen_lazy(t, || format!("{}, formula", here()), out);
+                    } else if pos.within("is") && pos.within("rPh") {
+                        phonetic.push_str(t);
                     } else if pos.within("is") {
                         text.push_str(t);
                     } else if pos.within("v") {
@@ -540,6 +549,11 @@ impl SheetScan<'_> {
                         let at = format!("{}, cell {cell}", self.at);
                         self.screen.screen_into(&text, &at, out);
                         text.clear();
+                    }
+                    if !phonetic.is_empty() {
+                        let at = format!("{}, cell {cell}, phonetic reading", self.at);
+                        self.screen.screen_into(&phonetic, &at, out);
+                        phonetic.clear();
                     }
                 }
                 _ => {}
@@ -664,25 +678,30 @@ fn covered_values<R: Read + Seek>(
     let mut has_value = false;
     let source = pkg.source.clone();
     let reader = pkg.part(part)?;
-    xml::walk(&source, &part_prefix(part), reader, |pos, item| match item {
-        Item::Open { name, attrs } if local(name) == "c" => {
-            has_value = false;
-            cell = attr(attrs, "r")
-                .and_then(|r| cell_position(r).map(|p| (r.to_string(), p)))
-                .filter(|(_, p)| merges.iter().any(|m| m.covers(*p)));
-        }
-        Item::Text(t) if cell.is_some() && (pos.within("v") || pos.within("is")) => {
-            has_value |= !t.trim().is_empty();
-        }
-        Item::Close { name } if local(name) == "c" => {
-            if let Some((r, _)) = cell.take() {
-                if has_value {
-                    found.push(r);
+    xml::walk(
+        &source,
+        &part_prefix(part),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, attrs } if local(name) == "c" => {
+                has_value = false;
+                cell = attr(attrs, "r")
+                    .and_then(|r| cell_position(r).map(|p| (r.to_string(), p)))
+                    .filter(|(_, p)| merges.iter().any(|m| m.covers(*p)));
+            }
+            Item::Text(t) if cell.is_some() && (pos.within("v") || pos.within("is")) => {
+                has_value |= !t.trim().is_empty();
+            }
+            Item::Close { name } if local(name) == "c" => {
+                if let Some((r, _)) = cell.take() {
+                    if has_value {
+                        found.push(r);
+                    }
                 }
             }
-        }
-        _ => {}
-    })?;
+            _ => {}
+        },
+    )?;
     Ok(found)
 }
 
