@@ -63,7 +63,11 @@ impl Markup {
                 "element name" | "attribute name" => local(text),
                 _ => text.as_str(),
             };
-            screen.screen_lazy(text, || format!("{at}, {path}, {what}"), out);
+            let locate = || match path.is_empty() {
+                true => format!("{at}, {what}"),
+                false => format!("{at}, {path}, {what}"),
+            };
+            screen.screen_lazy(text, locate, out);
         }
     }
 }
@@ -170,9 +174,6 @@ pub(crate) fn walk<R: BufRead>(
                 for attr in e.attributes() {
                     let attr = attr.map_err(|e| fail(&reader, e.to_string()))?;
                     let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-                    if !key.starts_with("xmlns") {
-                        markup.name("attribute name", &key, &pos);
-                    }
                     let value = attr
                         .decode_and_unescape_value(reader.decoder())
                         .map_err(|e| fail(&reader, format!("attribute `{key}`: {e}")))?;
@@ -180,6 +181,9 @@ pub(crate) fn walk<R: BufRead>(
                 }
                 pos.push(&name);
                 markup.name("element name", &name, &pos);
+                for (key, _) in attrs.iter().filter(|(k, _)| !k.starts_with("xmlns")) {
+                    markup.name("attribute name", key, &pos);
+                }
                 f(
                     &pos,
                     Item::Open {
@@ -359,6 +363,27 @@ mod tests {
         let got =
             screen(r#"<a note="the secret to good data"><b>Protected areas</b><c>-12.5</c></a>"#);
         assert!(got.unwrap().is_empty());
+    }
+
+    #[test]
+    fn names_processing_instructions_and_split_paragraphs_are_screened() {
+        let got = screen(
+            r#"<?classification TOP SECRET?><r xmlns:x="urn:x"><TOP-SECRET/><a x:SECRET="1"/><a:p xmlns:a="urn:a"><a:r><a:t>TOP SE</a:t></a:r><a:r><a:t>CRET</a:t></a:r></a:p></r>"#,
+        )
+        .unwrap();
+        let at = |s: &str| format!("file \"p.xml\", {s}");
+        assert_eq!(
+            got,
+            vec![
+                (Rule::Marking, at("/r/a:p[1]")),
+                (Rule::Marking, at("processing instruction")),
+                (Rule::Marking, at("/r/TOP-SECRET[1], element name")),
+                (Rule::Marking, at("/r/a[1], attribute name")),
+            ]
+        );
+        // An element seen a million times is one name to screen.
+        let many = format!("<r>{}</r>", "<c><v>1</v></c>".repeat(1000));
+        assert!(screen(&many).unwrap().is_empty());
     }
 
     #[test]
