@@ -12,14 +12,28 @@
 //! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | `_VBA_PROJECT_CUR`, macro sheets |
 //! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | reported (`MBD*`, `Ctls`, OLE `OBJ`s) |
 //! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | other OLE members reported; chart text **no** |
-//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | yes |
+//! | values hidden by a number format (`;;;`, `0;0;0;""`, `;;;"public"`) | yes | **no** | **no** | yes |
+//! | text unreadable: font colour as the fill or white on no fill, font under 4 pt | yes | yes (automatic cell styles) | **no** | **no** |
+//! | values under merged cells | yes (`mergeCells`, second pass) | yes (`covered-table-cell`) | **no** | **no** |
+//! | rows of height 0, columns of width 0, collapsed outlines | yes | yes (row and column styles) | hidden flags | hidden flags |
 //! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | reported (picture `OBJ`s) |
 //! | VML drawings (note shapes, text boxes) | text screened | - | **no** | text boxes screened (`TXO`) |
-//! | formula text, defined names, hyperlinks | yes (XML text) | yes | yes (XML text) | **no** |
+//! | formula text, defined names (name and value), hyperlinks (target, tooltip, display) | yes | yes | yes (XML text) | **no** |
+//! | data-validation lists and messages | yes | yes (`content-validation` conditions) | **no** | **no** |
+//! | phonetic runs (`rPh`) | yes (shared and inline strings) | - | **no** | **no** |
+//! | XML element and attribute names, processing instructions, comments | every XML part | every XML part | XML parts | - |
 //!
-//! Not inspected anywhere: what an image shows, other binary parts, text hidden by
-//! colour (white on white), data validation lists and conditional formats beyond their
-//! XML text.
+//! Header and footer text is screened after its formatting codes are removed as a
+//! printer removes them (`TOP SE&BCRET` reads `TOP SECRET`); a chart's or drawing's
+//! paragraph is screened whole, its formatting runs joined; ods text joins `<text:s/>`,
+//! `<text:tab/>` and `<text:line-break/>` as the spaces, tabs and line breaks they show.
+//!
+//! Part names are resolved as ECMA-376 says (case-insensitive, `\` read as `/`) by
+//! [`crate::opc`], as the reader resolves them, and a zip whose parts would expand past
+//! the reader's `[limits]` is refused before anything is inflated ([`Package::open`]).
+//!
+//! Not inspected anywhere: what an image shows, other binary parts, conditional formats
+//! beyond their XML text; colours given by a theme other than its first two entries.
 //!
 //! Zip members are streamed through quick-xml one at a time; a sheet is never held in
 //! memory whole. xls is read through ogpipe's own record parser, the reader's
