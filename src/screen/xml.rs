@@ -256,6 +256,16 @@ pub(crate) fn walk<R: BufRead>(
     Ok(markup)
 }
 
+/// An attribute value with its percent-escapes decoded, when it has any: a link target
+/// (`https://x/TOP%20SECRET`) is shown decoded by whatever follows it.
+pub(crate) fn url_decoded(value: &str) -> Option<String> {
+    if !value.contains('%') {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    (decoded != value).then(|| decoded.into_owned())
+}
+
 /// Screens every text node, attribute value, name, processing instruction and comment
 /// of a whole XML file.
 pub(crate) fn screen_xml<R: BufRead>(
@@ -298,6 +308,9 @@ pub(crate) fn screen_part<R: BufRead>(
         Item::Open { name, attrs } => {
             for (key, value) in attrs {
                 screen.screen_lazy(value, || locate(pos, &format!("/@{key}")), out);
+                if let Some(decoded) = url_decoded(value) {
+                    screen.screen_lazy(&decoded, || locate(pos, &format!("/@{key}")), out);
+                }
             }
             if paragraph.is_none() && local(name) == "p" {
                 paragraph = Some((pos.depth(), String::new()));
@@ -381,6 +394,8 @@ mod tests {
                 (Rule::Marking, at("/r/a[1], attribute name")),
             ]
         );
+        let link = screen(r#"<Relationships><Relationship Target="https://x.ca/TOP%20SECRET/a" TargetMode="External"/></Relationships>"#).unwrap();
+        assert_eq!(link.len(), 1, "{link:?}");
         // An element seen a million times is one name to screen.
         let many = format!("<r>{}</r>", "<c><v>1</v></c>".repeat(1000));
         assert!(screen(&many).unwrap().is_empty());

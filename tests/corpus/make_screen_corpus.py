@@ -412,7 +412,7 @@ case("leak-place-hyperlink-tooltip.xlsx", "leak", "place", "", "hyperlink toolti
 wb, ws = book(table("link"))
 ws["B3"].hyperlink = "https://example.gc.ca/TOP%20SECRET/report"
 save(wb, "leak-place-hyperlink-target.xlsx")
-case("leak-place-hyperlink-target.xlsx", "leak", "place", "matcher", "hyperlink target, percent-encoded space")
+case("leak-place-hyperlink-target.xlsx", "leak", "place", "", "hyperlink target, percent-encoded space")
 wb, ws = book(table("link"))
 ws["B3"].hyperlink = "#'Data'!A1"
 ws["B3"].hyperlink.display = "SECRET"

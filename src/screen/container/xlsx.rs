@@ -487,11 +487,11 @@ impl SheetScan<'_> {
                     // and whatever else a sheet says in an attribute.
                     other => {
                         for (key, value) in attrs {
-                            self.screen.screen_lazy(
-                                value,
-                                || format!("{}, {other}/@{key}", self.at),
-                                out,
-                            );
+                            let locate = || format!("{}, {other}/@{key}", self.at);
+                            self.screen.screen_lazy(value, locate, out);
+                            if let Some(decoded) = xml::url_decoded(value) {
+                                self.screen.screen_lazy(&decoded, locate, out);
+                            }
                         }
                     }
                 },
