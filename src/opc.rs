@@ -1,7 +1,12 @@
 //! Open Packaging Conventions (ECMA-376 Part 2), the zip layout of xlsx, xlsm and xlsb:
 //! parts name each other through relationship parts, by targets relative to themselves.
-//! Shared by the reader (which finds the sheet to read) and the screen (which finds
-//! every part a person might not see).
+//! Shared by the reader (which finds the sheet to read), preflight's format sniffing
+//! ([`crate::read::Format::sniff_reader`]) and the screen (which finds every part a
+//! person might not see), so that all three resolve a part name the same way.
+//!
+//! Part names are compared as ECMA-376 Part 2 §9.1.1.1 says: ASCII case-insensitively.
+//! Real files also carry zip member names with `\` separators (written by some non-Office
+//! producers); a reader such as Excel takes them as `/`, so they are read as `/` here.
 
 /// A part's relationships part: `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`.
 pub(crate) fn rels_path(part: &str) -> String {
@@ -37,12 +42,37 @@ pub(crate) fn find_member<'n>(
     names: impl IntoIterator<Item = &'n str>,
     part: &str,
 ) -> Option<&'n str> {
-    names.into_iter().find(|n| {
-        n.len() == part.len()
-            && n.bytes()
-                .zip(part.bytes())
-                .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'\\' && b == b'/'))
-    })
+    names.into_iter().find(|n| same_part(n, part))
+}
+
+/// Whether two part names denote the same part: ASCII case ignored, `\` read as `/`, a
+/// leading `/` (the OPC's absolute form) ignored.
+pub(crate) fn same_part(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_start_matches('/'), b.trim_start_matches('/'));
+    let norm = |c: u8| match c {
+        b'\\' => b'/',
+        c => c.to_ascii_lowercase(),
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
+}
+
+/// A member name as a part name: `\` separators read as `/`.
+pub(crate) fn part_name(member: &str) -> String {
+    member.replace('\\', "/")
+}
+
+/// Opens the member that `part` denotes; `None` when the package has none.
+///
+/// # Errors
+/// The zip crate's error when the member is there but cannot be opened.
+pub(crate) fn open_part<'z, R: std::io::Read + std::io::Seek>(
+    zip: &'z mut zip::ZipArchive<R>,
+    part: &str,
+) -> zip::result::ZipResult<Option<zip::read::ZipFile<'z, R>>> {
+    let Some(found) = find_member(zip.file_names(), part).map(str::to_string) else {
+        return Ok(None);
+    };
+    zip.by_name(&found).map(Some)
 }
 
 #[cfg(test)]
@@ -81,5 +111,11 @@ mod tests {
             Some("XL/Worksheets\\Sheet1.xml")
         );
         assert_eq!(find_member(names, "xl/sharedStrings.xml"), None);
+        assert_eq!(find_member(names, "/XL/STYLES.XML"), Some("xl/styles.xml"));
+        assert!(!same_part("xl/a.xml", "xl/ab.xml"));
+        assert_eq!(
+            part_name("xl\\worksheets\\Sheet1.xml"),
+            "xl/worksheets/Sheet1.xml"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! `validate`, `infer-schema`, `verify`.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -16,7 +16,7 @@ use crate::offload::Offload;
 use crate::plan::manifest::OutputFormat;
 use crate::read::{self, Format, ReadOptions, ReadSummary, SheetSelector};
 use crate::readahead::ReadAhead;
-use crate::screen::{ContainerFormat, Screen};
+use crate::screen::Screen;
 use crate::table::{DecimalStyle, TableSink, Tee};
 use crate::validate::{Inferrer, TableSchema, Validator};
 
@@ -231,62 +231,99 @@ impl Drop for Partial {
     }
 }
 
+/// Screens each file as a run would (`screen::source`): the same limits and content
+/// check, the whole file, then its table through the same reader; a file a run would
+/// refuse is refused here too (exit 1), never reported as "0 findings".
 pub fn screen(pipeline: Option<&Pipeline>, a: &ScreenArgs) -> anyhow::Result<Exit> {
     let cfg = pipeline.map(|p| p.screen.clone()).unwrap_or_default();
-    let screen = Screen::new(&cfg)?;
+    let limits = pipeline.map(|p| p.limits.clone()).unwrap_or_default();
+    let screen = Screen::new(&cfg)?.with_limits(&limits);
+    let options = ReadOptions {
+        limits,
+        ..Default::default()
+    };
     let mut all = Vec::new();
-    let mut exit = Exit::Ok;
+    let mut refused = Vec::new();
     for path in &a.files {
         let format = format_of(path)?;
-        let name = name_of(path);
-        let mut found = match format {
-            Format::Xml => screen.screen_xml(&name, open(path)?)?,
-            Format::Csv => Vec::new(),
-            f => {
-                let cf = match f {
-                    Format::Xlsx => ContainerFormat::Xlsx,
-                    Format::Xlsm => ContainerFormat::Xlsm,
-                    Format::Xlsb => ContainerFormat::Xlsb,
-                    Format::Xls => ContainerFormat::Xls,
-                    _ => ContainerFormat::Ods,
-                };
-                screen.screen_container(cf, &name, open(path)?)?
-            }
-        };
-        if format == Format::Csv {
-            let mut cells = screen.cell_sink();
-            read::read_table(
-                format,
-                &name,
-                open(path)?,
-                &ReadOptions::default(),
-                &mut cells,
-            )?;
-            found.extend(cells.finish());
+        match screen_file(&screen, format, path, &options)? {
+            Ok(found) => all.extend(crate::screen::apply_waivers(found, &[]).0),
+            Err(reason) => refused.push(format!("{}: refused: {reason}", path.display())),
         }
-        let (holding, _released) = crate::screen::apply_waivers(found, &[]);
-        if !holding.is_empty() {
-            exit = Exit::Held;
-        }
-        all.extend(holding);
     }
     if a.json {
         print_json(&all)?;
+        for r in &refused {
+            eprintln!("{r}");
+        }
     } else {
         let mut out = io::stdout().lock();
         for f in &all {
             writeln!(out, "{}: {} ({})", f.location, f.rule, f.excerpt)?;
         }
+        for r in &refused {
+            writeln!(out, "{r}")?;
+        }
         writeln!(
             out,
-            "{} finding{} in {} file{}",
+            "{} finding{} in {} file{}{}",
             all.len(),
             if all.len() == 1 { "" } else { "s" },
             a.files.len(),
-            if a.files.len() == 1 { "" } else { "s" }
+            if a.files.len() == 1 { "" } else { "s" },
+            if refused.is_empty() {
+                String::new()
+            } else {
+                format!(", {} refused", refused.len())
+            }
         )?;
     }
-    Ok(exit)
+    Ok(if all.is_empty() && refused.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Held
+    })
+}
+
+/// One file's findings, or why it is refused (`Ok(Err(reason))`).
+fn screen_file(
+    screen: &Screen,
+    format: Format,
+    path: &Path,
+    options: &ReadOptions,
+) -> anyhow::Result<Result<Vec<crate::screen::Finding>, String>> {
+    use crate::screen::source::{self, SourceError};
+    let name = name_of(path);
+    let mut file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let refuse = |e: SourceError| match e {
+        SourceError::Io { err, .. } => {
+            Err(anyhow::Error::new(err).context(format!("{}: cannot read", path.display())))
+        }
+        e => Ok(Err(e.to_string())),
+    };
+    if let Err(e) = source::admit(&name, format, &mut file, &options.limits) {
+        return refuse(e);
+    }
+    let mut found = match source::screen_whole(screen, &name, format, &mut file) {
+        Ok(found) => found,
+        Err(e) => return refuse(e),
+    };
+    if screen.enabled() {
+        file.seek(SeekFrom::Start(0))
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let mut cells = screen.cell_sink();
+        if let Err(e) = read::read_table(
+            format,
+            &name,
+            BufReader::new(&mut file),
+            options,
+            &mut cells,
+        ) {
+            return Ok(Err(e.to_string()));
+        }
+        found.extend(cells.finish());
+    }
+    Ok(Ok(source::dedupe(found)))
 }
 
 pub fn validate(a: &ValidateArgs) -> anyhow::Result<Exit> {

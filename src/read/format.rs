@@ -95,8 +95,9 @@ impl Format {
         if mimetype.starts_with(ODS_MIME) {
             return Ok(Some(Format::Ods));
         }
+        // Part names as the reader and the screen resolve them (see `crate::opc`).
         Ok(sniff_zip_names(&head, |needle| {
-            names.iter().any(|n| n == needle)
+            crate::opc::find_member(names.iter().map(String::as_str), needle).is_some()
         }))
     }
 

@@ -21,7 +21,7 @@ use crate::plan::manifest::{resolve_source, ResourceSpec};
 use crate::plan::Approved;
 use crate::progress::{Progress, ProgressReader};
 use crate::read::{self, Format, ReadOptions};
-use crate::screen::{self, ContainerFormat, Finding, Screen};
+use crate::screen::{self, Finding, Screen};
 use crate::table::{TableSink, Tee};
 use crate::validate::{self, Report, TableSchema};
 
@@ -246,17 +246,6 @@ struct ResourceBuilt {
     waived: Vec<Finding>,
 }
 
-fn container_format(f: Format) -> Option<ContainerFormat> {
-    match f {
-        Format::Xlsx => Some(ContainerFormat::Xlsx),
-        Format::Xlsm => Some(ContainerFormat::Xlsm),
-        Format::Xlsb => Some(ContainerFormat::Xlsb),
-        Format::Xls => Some(ContainerFormat::Xls),
-        Format::Ods => Some(ContainerFormat::Ods),
-        Format::Csv | Format::Xml => None,
-    }
-}
-
 fn build_resource(
     pipeline: &Pipeline,
     screen: &Screen,
@@ -281,41 +270,22 @@ fn build_resource(
         None => return hold(format!("cannot tell the format of \"{}\"", spec.source)),
     };
     let mut file = File::open(&path).map_err(io_at(&path))?;
-    let size = file.metadata().map_err(io_at(&path))?.len();
-    if size > pipeline.limits.max_input_bytes {
-        return hold(format!(
-            "\"{}\" is {size} bytes, over limits.max_input_bytes = {}; raise it in pipeline.toml if the file is trusted",
-            spec.source, pipeline.limits.max_input_bytes
-        ));
-    }
-    let found = Format::sniff_reader(&mut file).map_err(io_at(&path))?;
-    if !format.accepts(found) {
-        return hold(format!(
-            "\"{}\" is declared {format} but its content is {}; fix the manifest's format or the file",
-            spec.source,
-            found.map(|f| f.to_string()).unwrap_or_else(|| "not a recognised format".into())
-        ));
-    }
+    // Admitted and screened whole as `ogpipe screen` does (`screen::source`): one verdict.
+    let size = match screen::source::admit(&spec.source, format, &mut file, &pipeline.limits) {
+        Ok(size) => size,
+        Err(screen::source::SourceError::Io { err, .. }) => return Err(io_at(&path)(err)),
+        Err(e) => return hold(e.to_string()),
+    };
     let rewind = |f: &mut File| f.seek(SeekFrom::Start(0)).map(drop).map_err(io_at(&path));
-    rewind(&mut file)?;
     let (source_sha, source_bytes) =
         hash_reader(BufReader::new(&mut file)).map_err(io_at(&path))?;
 
     // The whole file first: properties, hidden parts, comments; an XML file whole.
     let mut findings = Vec::new();
-    if screen.enabled() {
-        rewind(&mut file)?;
-        let name = spec.source.as_str();
-        let found = match container_format(format) {
-            Some(cf) => screen.screen_container(cf, name, BufReader::new(&mut file)),
-            None if format == Format::Xml => screen.screen_xml(name, BufReader::new(&mut file)),
-            None => Ok(Vec::new()),
-        };
-        match found {
-            Ok(f) => findings.extend(f),
-            // What could not be screened cannot be published.
-            Err(e) => return hold(format!("the screen could not inspect it: {e}")),
-        }
+    match screen::source::screen_whole(screen, &spec.source, format, &mut file) {
+        Ok(f) => findings.extend(f),
+        // What could not be screened cannot be published.
+        Err(e) => return hold(e.to_string()),
     }
 
     let options = read_options(pipeline, spec);
@@ -416,7 +386,10 @@ fn build_resource(
     };
     // Formula findings arrive already released under the `prefix` and `allow` policies
     // (the converter neutralises them) and holding under `hold`.
-    let (holding, waived) = screen::apply_waivers(dedupe(findings), &approved.manifest().waivers);
+    let (holding, waived) = screen::apply_waivers(
+        screen::source::dedupe(findings),
+        &approved.manifest().waivers,
+    );
     if !holding.is_empty() {
         return Ok(Err(StageHold::Screen {
             resource: spec.key.clone(),
@@ -460,13 +433,6 @@ fn build_resource(
         },
         waived,
     }))
-}
-
-/// The published sheet is screened both as a table and as part of its workbook.
-fn dedupe(mut findings: Vec<Finding>) -> Vec<Finding> {
-    let mut seen = std::collections::HashSet::new();
-    findings.retain(|f| seen.insert((f.rule.to_string(), f.location.clone())));
-    findings
 }
 
 /// The read options a manifest resource asks for.

@@ -300,7 +300,7 @@ pub async fn run_once(
             Vec::new()
         };
         results.retain(|d| !retracted.iter().any(|r| r.reference == d.reference));
-        let screen = Arc::new(Screen::new(&pipeline.screen)?);
+        let screen = Arc::new(Screen::new(&pipeline.screen)?.with_limits(&pipeline.limits));
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let bar = opts.progress.datasets(release.approved.len() as u64);
         let approved_results: Vec<DatasetResult> = futures_util::stream::iter(release.approved)

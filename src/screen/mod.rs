@@ -24,6 +24,7 @@ mod container;
 mod matcher;
 mod prescan;
 mod rule;
+pub mod source;
 mod waiver;
 mod xml;
 
@@ -136,6 +137,14 @@ pub enum ScreenError {
         location: String,
         reason: String,
     },
+    /// A workbook over one of the reader's limits (`[limits]` in `pipeline.toml`).
+    #[error("file \"{source_name}\": {what}, over the limit limits.{limit} = {max}; raise it in pipeline.toml if the file is trusted")]
+    Limit {
+        source_name: String,
+        what: String,
+        limit: String,
+        max: u64,
+    },
     #[error("could not read \"{source_name}\": {err}")]
     Io {
         source_name: String,
@@ -149,6 +158,7 @@ pub struct Screen {
     enabled: bool,
     matcher: Matcher,
     formula_policy: FormulaPolicy,
+    limits: crate::read::Limits,
 }
 
 impl Screen {
@@ -160,7 +170,20 @@ impl Screen {
             enabled: cfg.enabled,
             matcher: Matcher::new(cfg)?,
             formula_policy: cfg.formula_policy,
+            limits: crate::read::Limits::default(),
         })
+    }
+
+    /// The same limits the reader applies (`[limits]` in `pipeline.toml`): a workbook
+    /// whose zip parts expand past them is refused by the screen as by the reader, before
+    /// anything is decompressed. Default: [`Limits::default`](crate::read::Limits).
+    pub fn with_limits(mut self, limits: &crate::read::Limits) -> Screen {
+        self.limits = limits.clone();
+        self
+    }
+
+    pub(crate) fn limits(&self) -> &crate::read::Limits {
+        &self.limits
     }
 
     /// Whether the screen runs; when it does not, every method finds nothing.

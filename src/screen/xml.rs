@@ -2,11 +2,15 @@
 //!
 //! [`walk`] turns a document into opens (with decoded attributes), closes and text runs,
 //! and keeps an XPath-like position (`/publications/publication[3]`) that is only turned
-//! into a string when something is found. Like a safe parser it refuses a DTD and any
+//! into a string when something is found. What the document says outside its text, its
+//! element and attribute *names*, processing instructions and comments, comes back as
+//! [`Markup`] for [`Markup::screen`]: an element named `TOP-SECRET` becomes a column
+//! header when the file is read as a table, and a comment in an xlsx part is still in
+//! the published file's source. Like a safe parser it refuses a DTD and any
 //! entity other than the five XML defines and character references: nothing is expanded,
 //! so entity bombs and external entities cannot reach the screen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
 use quick_xml::events::Event;
@@ -29,8 +33,43 @@ pub(crate) enum Item<'a> {
     },
     /// A text run between two tags, entities resolved, CDATA included.
     Text(&'a str),
-    /// The text of an XML comment.
-    Comment(&'a str),
+}
+
+/// The names, processing instructions and comments of one document, each with where it
+/// was first seen. A name is kept once however often it is used, so a sheet of a
+/// million `<c>` elements costs one entry.
+#[derive(Default)]
+pub(crate) struct Markup {
+    seen: HashSet<Box<str>>,
+    /// `(what, text, path)`: `element name`, `attribute name`, `processing instruction`,
+    /// `comment`.
+    items: Vec<(&'static str, String, String)>,
+}
+
+impl Markup {
+    fn name(&mut self, what: &'static str, name: &str, pos: &Position) {
+        if !self.seen.contains(name) {
+            self.seen.insert(name.into());
+            self.items.push((what, name.to_string(), pos.path()));
+        }
+    }
+
+    /// Screens every name, processing instruction and comment, located as
+    /// `<at>, <path>, <what>`.
+    pub(crate) fn screen(&self, screen: &Screen, at: &str, out: &mut Findings) {
+        for (what, text, path) in &self.items {
+            // `x:SECRET`: the prefix is a namespace, the local part the name.
+            let text = match *what {
+                "element name" | "attribute name" => local(text),
+                _ => text.as_str(),
+            };
+            let locate = || match path.is_empty() {
+                true => format!("{at}, {what}"),
+                false => format!("{at}, {path}, {what}"),
+            };
+            screen.screen_lazy(text, locate, out);
+        }
+    }
 }
 
 struct Frame {
@@ -105,7 +144,8 @@ pub(crate) fn walk<R: BufRead>(
     part: &str,
     reader: R,
     mut f: impl FnMut(&Position, Item<'_>),
-) -> Result<(), ScreenError> {
+) -> Result<Markup, ScreenError> {
+    let mut markup = Markup::default();
     let mut reader = Reader::from_reader(reader);
     let mut buf = Vec::new();
     let mut text = String::new();
@@ -140,6 +180,10 @@ pub(crate) fn walk<R: BufRead>(
                     attrs.push((key, value.into_owned()));
                 }
                 pos.push(&name);
+                markup.name("element name", &name, &pos);
+                for (key, _) in attrs.iter().filter(|(k, _)| !k.starts_with("xmlns")) {
+                    markup.name("attribute name", key, &pos);
+                }
                 f(
                     &pos,
                     Item::Open {
@@ -187,7 +231,11 @@ pub(crate) fn walk<R: BufRead>(
             }
             Event::Comment(e) => {
                 let t = e.decode().map_err(|e| fail(&reader, e.to_string()))?;
-                f(&pos, Item::Comment(&t));
+                markup.items.push(("comment", t.into_owned(), pos.path()));
+            }
+            Event::PI(e) => {
+                let t = String::from_utf8_lossy(&e).into_owned();
+                markup.items.push(("processing instruction", t, pos.path()));
             }
             Event::DocType(_) => {
                 return Err(fail(
@@ -196,7 +244,7 @@ pub(crate) fn walk<R: BufRead>(
                         .into(),
                 ))
             }
-            Event::Decl(_) | Event::PI(_) => {}
+            Event::Decl(_) => {}
             Event::Eof => break,
         }
         if text.len() > TEXT_CHUNK_BYTES {
@@ -205,10 +253,21 @@ pub(crate) fn walk<R: BufRead>(
         buf.clear();
     }
     flush(&mut text, &pos, &mut f);
-    Ok(())
+    Ok(markup)
 }
 
-/// Screens every text node, comment and attribute value of a whole XML file.
+/// An attribute value with its percent-escapes decoded, when it has any: a link target
+/// (`https://x/TOP%20SECRET`) is shown decoded by whatever follows it.
+pub(crate) fn url_decoded(value: &str) -> Option<String> {
+    if !value.contains('%') {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    (decoded != value).then(|| decoded.into_owned())
+}
+
+/// Screens every text node, attribute value, name, processing instruction and comment
+/// of a whole XML file.
 pub(crate) fn screen_xml<R: BufRead>(
     screen: &Screen,
     source_name: &str,
@@ -216,31 +275,61 @@ pub(crate) fn screen_xml<R: BufRead>(
     out: &mut Findings,
 ) -> Result<(), ScreenError> {
     let file = format!("file \"{source_name}\"");
-    screen_part(screen, source_name, "", reader, out, |pos, suffix| {
-        format!("{file}, {}{suffix}", pos.path())
-    })
+    screen_part(
+        screen,
+        source_name,
+        "",
+        reader,
+        out,
+        &file,
+        |pos, suffix| format!("{file}, {}{suffix}", pos.path()),
+    )
 }
 
 /// Screens one XML document (a file, or a part of a container) with locations built by
-/// `locate(position, suffix)`, where `suffix` is `""`, `/@name` or `/comment()`.
+/// `locate(position, suffix)`, where `suffix` is `""` or `/@name`; names, processing
+/// instructions and comments as `<at>, <path>, <what>`.
+///
+/// Text in a paragraph (an element named `p`: DrawingML's `a:p` in charts and drawings,
+/// ODF's `text:p`) is screened as one piece when the paragraph closes, so a marking split
+/// across formatting runs (`<a:r><a:t>TOP SE</a:t></a:r><a:r><a:t>CRET</a:t></a:r>`) is
+/// seen as a reader sees it.
 pub(crate) fn screen_part<R: BufRead>(
     screen: &Screen,
     source_name: &str,
     part: &str,
     reader: R,
     out: &mut Findings,
+    at: &str,
     locate: impl Fn(&Position, &str) -> String,
 ) -> Result<(), ScreenError> {
-    walk(source_name, part, reader, |pos, item| match item {
-        Item::Open { attrs, .. } => {
+    let mut paragraph: Option<(usize, String)> = None;
+    let markup = walk(source_name, part, reader, |pos, item| match item {
+        Item::Open { name, attrs } => {
             for (key, value) in attrs {
                 screen.screen_lazy(value, || locate(pos, &format!("/@{key}")), out);
+                if let Some(decoded) = url_decoded(value) {
+                    screen.screen_lazy(&decoded, || locate(pos, &format!("/@{key}")), out);
+                }
+            }
+            if paragraph.is_none() && local(name) == "p" {
+                paragraph = Some((pos.depth(), String::new()));
             }
         }
-        Item::Text(t) => screen.screen_lazy(t, || locate(pos, ""), out),
-        Item::Comment(t) => screen.screen_lazy(t, || locate(pos, "/comment()"), out),
-        Item::Close { .. } => {}
-    })
+        Item::Text(t) => match paragraph.as_mut() {
+            Some((_, text)) => text.push_str(t),
+            None => screen.screen_lazy(t, || locate(pos, ""), out),
+        },
+        Item::Close { .. } => {
+            if paragraph.as_ref().is_some_and(|(d, _)| *d == pos.depth()) {
+                if let Some((_, text)) = paragraph.take() {
+                    screen.screen_lazy(&text, || locate(pos, ""), out);
+                }
+            }
+        }
+    })?;
+    markup.screen(screen, at, out);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -271,7 +360,7 @@ mod tests {
             vec![
                 (Rule::Marking, at("/@class")),
                 (Rule::Phone, at("/contact[1]")),
-                (Rule::Marking, at("/comment()")),
+                (Rule::Marking, at(", comment")),
             ]
         );
     }
@@ -287,6 +376,29 @@ mod tests {
         let got =
             screen(r#"<a note="the secret to good data"><b>Protected areas</b><c>-12.5</c></a>"#);
         assert!(got.unwrap().is_empty());
+    }
+
+    #[test]
+    fn names_processing_instructions_and_split_paragraphs_are_screened() {
+        let got = screen(
+            r#"<?classification TOP SECRET?><r xmlns:x="urn:x"><TOP-SECRET/><a x:SECRET="1"/><a:p xmlns:a="urn:a"><a:r><a:t>TOP SE</a:t></a:r><a:r><a:t>CRET</a:t></a:r></a:p></r>"#,
+        )
+        .unwrap();
+        let at = |s: &str| format!("file \"p.xml\", {s}");
+        assert_eq!(
+            got,
+            vec![
+                (Rule::Marking, at("/r/a:p[1]")),
+                (Rule::Marking, at("processing instruction")),
+                (Rule::Marking, at("/r/TOP-SECRET[1], element name")),
+                (Rule::Marking, at("/r/a[1], attribute name")),
+            ]
+        );
+        let link = screen(r#"<Relationships><Relationship Target="https://x.ca/TOP%20SECRET/a" TargetMode="External"/></Relationships>"#).unwrap();
+        assert_eq!(link.len(), 1, "{link:?}");
+        // An element seen a million times is one name to screen.
+        let many = format!("<r>{}</r>", "<c><v>1</v></c>".repeat(1000));
+        assert!(screen(&many).unwrap().is_empty());
     }
 
     #[test]

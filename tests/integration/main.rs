@@ -5,6 +5,7 @@ mod support;
 mod browser;
 mod cli;
 mod config;
+mod corpus;
 mod golden;
 mod ops;
 mod package;

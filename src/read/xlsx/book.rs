@@ -181,11 +181,7 @@ pub(super) fn member<'z, R: Read + Seek>(
     file: &str,
     name: &str,
 ) -> Result<Option<zip::read::ZipFile<'z, R>>, ReadError> {
-    let Some(found) = opc::find_member(zip.file_names(), name).map(str::to_string) else {
-        return Ok(None);
-    };
-    zip.by_name(&found)
-        .map(Some)
+    opc::open_part(zip, name)
         .map_err(|e| ReadError::corrupt(file, format!("part \"{name}\" cannot be read ({e})")))
 }
 

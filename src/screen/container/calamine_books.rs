@@ -39,7 +39,7 @@ pub(crate) fn screen_xlsb<R: Read + Seek>(
     reader: R,
     out: &mut Findings,
 ) -> Result<(), ScreenError> {
-    let mut pkg = Package::open(source, reader)?;
+    let mut pkg = Package::open(source, reader, screen.limits())?;
     let file = pkg.file();
     out.push(not_inspected(source, "xlsb", NOT_IN_XLSB));
     report_members(&pkg, out);
@@ -170,7 +170,12 @@ mod tests {
         w.start_file("xl/worksheets/sheet1.bin", opts).unwrap();
         w.write_all(sheet).unwrap();
         let bytes = w.finish().unwrap().into_inner();
-        Package::open("b.xlsb", Cursor::new(bytes)).unwrap()
+        Package::open(
+            "b.xlsb",
+            Cursor::new(bytes),
+            &crate::read::Limits::default(),
+        )
+        .unwrap()
     }
 
     fn layout_findings(sheet: &[u8]) -> Vec<(String, String, String)> {

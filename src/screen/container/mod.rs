@@ -12,14 +12,28 @@
 //! | macros | `vbaProject.bin`, macro sheets | `Basic/`, `Scripts/` | yes | `_VBA_PROJECT_CUR`, macro sheets |
 //! | embedded objects | `embeddings/`, `activeX/` | `Object */`, `ObjectReplacements/` | yes | reported (`MBD*`, `Ctls`, OLE `OBJ`s) |
 //! | any other XML part (drawings, charts, pivot caches, rels) | every text and attribute | every text | every text and attribute | other OLE members reported; chart text **no** |
-//! | values hidden by a number format (`;;;`) | yes | **no** | **no** | yes |
+//! | values hidden by a number format (`;;;`, `0;0;0;""`, `;;;"public"`) | yes | **no** | **no** | yes |
+//! | text unreadable: font colour as the fill or white on no fill, font under 4 pt | yes | yes (automatic cell styles) | **no** | **no** |
+//! | values under merged cells | yes (`mergeCells`, second pass) | yes (`covered-table-cell`) | **no** | **no** |
+//! | rows of height 0, columns of width 0, collapsed outlines | yes | yes (row and column styles) | hidden flags | hidden flags |
 //! | images | reported (`xl/media/`) | reported (`Pictures/`) | reported (`xl/media/`) | reported (picture `OBJ`s) |
 //! | VML drawings (note shapes, text boxes) | text screened | - | **no** | text boxes screened (`TXO`) |
-//! | formula text, defined names, hyperlinks | yes (XML text) | yes | yes (XML text) | **no** |
+//! | formula text, defined names (name and value), hyperlinks (target, tooltip, display) | yes | yes | yes (XML text) | **no** |
+//! | data-validation lists and messages | yes | yes (`content-validation` conditions) | **no** | **no** |
+//! | phonetic runs (`rPh`) | yes (shared and inline strings) | - | **no** | **no** |
+//! | XML element and attribute names, processing instructions, comments | every XML part | every XML part | XML parts | - |
 //!
-//! Not inspected anywhere: what an image shows, other binary parts, text hidden by
-//! colour (white on white), data validation lists and conditional formats beyond their
-//! XML text.
+//! Header and footer text is screened after its formatting codes are removed as a
+//! printer removes them (`TOP SE&BCRET` reads `TOP SECRET`); a chart's or drawing's
+//! paragraph is screened whole, its formatting runs joined; ods text joins `<text:s/>`,
+//! `<text:tab/>` and `<text:line-break/>` as the spaces, tabs and line breaks they show.
+//!
+//! Part names are resolved as ECMA-376 says (case-insensitive, `\` read as `/`) by
+//! [`crate::opc`], as the reader resolves them, and a zip whose parts would expand past
+//! the reader's `[limits]` is refused before anything is inflated ([`Package::open`]).
+//!
+//! Not inspected anywhere: what an image shows, other binary parts, conditional formats
+//! beyond their XML text; colours given by a theme other than its first two entries.
 //!
 //! Zip members are streamed through quick-xml one at a time; a sheet is never held in
 //! memory whole. xls is read through ogpipe's own record parser, the reader's
@@ -40,6 +54,7 @@ use zip::ZipArchive;
 
 use super::xml::{self, local, Item};
 use super::{ContainerFormat, Finding, Findings, Rule, Screen, ScreenError};
+use crate::read::Limits;
 
 pub(crate) fn screen<R: Read + Seek>(
     screen: &Screen,
@@ -59,32 +74,49 @@ pub(crate) fn screen<R: Read + Seek>(
 /// A zip container and the names of its members.
 pub(crate) struct Package<R: Read + Seek> {
     pub archive: ZipArchive<R>,
+    /// Part names, `\\` separators read as `/` (see [`crate::opc`]); in member order.
     pub names: Vec<String>,
+    /// The zip member name of each of `names`, as the archive spells it.
+    members: Vec<String>,
     pub source: String,
 }
 
 impl<R: Read + Seek> Package<R> {
-    pub(crate) fn open(source: &str, reader: R) -> Result<Self, ScreenError> {
-        let archive = ZipArchive::new(reader).map_err(|e| corrupt(source, "zip container", e))?;
-        let names = archive.file_names().map(str::to_string).collect();
+    /// Opens the zip and refuses it, before anything is inflated, when a part or all of
+    /// them would expand past `limits` as the reader counts it (one verdict for the
+    /// screen and the run: a zip bomb is refused by both).
+    pub(crate) fn open(source: &str, reader: R, limits: &Limits) -> Result<Self, ScreenError> {
+        let mut archive =
+            ZipArchive::new(reader).map_err(|e| corrupt(source, "zip container", e))?;
+        check_limits(source, &mut archive, limits)?;
+        let members: Vec<String> = archive.file_names().map(str::to_string).collect();
+        let names = members.iter().map(|m| crate::opc::part_name(m)).collect();
         Ok(Package {
             archive,
             names,
+            members,
             source: source.to_string(),
         })
     }
 
     /// Part names compare as the OPC says, case-insensitively, and some producers write
-    /// `\` separators: a part must not escape the screen by its spelling.
+    /// `\\` separators: a part must not escape the screen by its spelling.
     pub(crate) fn has(&self, name: &str) -> bool {
-        crate::opc::find_member(self.names.iter().map(String::as_str), name).is_some()
+        self.index(name).is_some()
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.names
+            .iter()
+            .position(|n| crate::opc::same_part(n, name))
     }
 
     /// A member, buffered for quick-xml.
     pub(crate) fn part(&mut self, name: &str) -> Result<BufReader<ZipFile<'_, R>>, ScreenError> {
-        let member = crate::opc::find_member(self.names.iter().map(String::as_str), name)
-            .unwrap_or(name)
-            .to_string();
+        let member = match self.index(name) {
+            Some(i) => self.members[i].clone(),
+            None => name.to_string(),
+        };
         let file = self
             .archive
             .by_name(&member)
@@ -96,7 +128,8 @@ impl<R: Read + Seek> Package<R> {
         format!("file \"{}\"", self.source)
     }
 
-    /// Screens a part's every text node, comment and attribute value, located by path.
+    /// Screens a part's every text node, attribute value, name, processing instruction
+    /// and comment, located by path.
     pub(crate) fn screen_generic(
         &mut self,
         screen: &Screen,
@@ -106,15 +139,65 @@ impl<R: Read + Seek> Package<R> {
         let file = self.file();
         let source = self.source.clone();
         let reader = self.part(name)?;
+        let at = format!("{file}, part \"{name}\"");
         xml::screen_part(
             screen,
             &source,
             &part_prefix(name),
             reader,
             out,
+            &at,
             |pos, suffix| format!("{file}, part \"{name}\", {}{suffix}", pos.path()),
         )
     }
+}
+
+/// The reader's zip limits (`crate::read`'s guard), from the central directory: one part
+/// over `max_uncompressed_bytes`, a part over 1 MiB that expands more than
+/// `max_compression_ratio` times, or all parts together over `max_uncompressed_bytes`.
+fn check_limits<R: Read + Seek>(
+    source: &str,
+    archive: &mut ZipArchive<R>,
+    limits: &Limits,
+) -> Result<(), ScreenError> {
+    let over = |what: String, limit: &str, max: u64| ScreenError::Limit {
+        source_name: source.to_string(),
+        what,
+        limit: limit.to_string(),
+        max,
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let part = archive
+            .by_index_raw(i)
+            .map_err(|e| corrupt(source, &format!("zip entry {}", i + 1), e))?;
+        let (size, packed) = (part.size(), part.compressed_size());
+        let name = part.name().to_string();
+        if size > limits.max_uncompressed_bytes {
+            return Err(over(
+                format!("part \"{name}\" expands to {size} bytes"),
+                "max_uncompressed_bytes",
+                limits.max_uncompressed_bytes,
+            ));
+        }
+        let ratio = size / packed.max(1);
+        if size > (1 << 20) && ratio > u64::from(limits.max_compression_ratio) {
+            return Err(over(
+                format!("part \"{name}\" expands {ratio} times ({size} bytes from {packed})"),
+                "max_compression_ratio",
+                u64::from(limits.max_compression_ratio),
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_uncompressed_bytes {
+            return Err(over(
+                format!("the parts expand to over {total} bytes in all"),
+                "max_uncompressed_bytes",
+                limits.max_uncompressed_bytes,
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn part_prefix(name: &str) -> String {
@@ -144,7 +227,7 @@ pub(crate) fn screen_properties<R: Read + Seek>(
     let depth = if name == "meta.xml" { 3 } else { 2 };
     let mut current: Option<String> = None;
     let reader = pkg.part(name)?;
-    xml::walk(
+    let markup = xml::walk(
         &source,
         &part_prefix(name),
         reader,
@@ -174,7 +257,9 @@ pub(crate) fn screen_properties<R: Read + Seek>(
             }
             _ => {}
         },
-    )
+    )?;
+    markup.screen(screen, &format!("{file}, part \"{name}\""), out);
+    Ok(())
 }
 
 /// A hidden-content finding with no raw value.

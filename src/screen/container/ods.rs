@@ -4,9 +4,10 @@
 //! `number-rows-repeated` and `number-columns-repeated` included; a repeated cell is
 //! reported once, at its first position.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
 
+use super::number_format::MIN_FONT_POINTS;
 use super::{attr, describe_ranges, hidden, part_prefix, screen_properties, Package};
 use crate::screen::xml::{self, Item};
 use crate::screen::{Findings, Rule, Screen, ScreenError};
@@ -22,7 +23,7 @@ pub(crate) fn screen<R: Read + Seek>(
     reader: R,
     out: &mut Findings,
 ) -> Result<(), ScreenError> {
-    let mut pkg = Package::open(source, reader)?;
+    let mut pkg = Package::open(source, reader, screen.limits())?;
     let file = pkg.file();
     report_members(&pkg, out);
     if pkg.has(META) {
@@ -36,12 +37,14 @@ pub(crate) fn screen<R: Read + Seek>(
     if pkg.has(STYLES) {
         let src = pkg.source.clone();
         let reader = pkg.part(STYLES)?;
+        let at = format!("{file}, part \"{STYLES}\"");
         xml::screen_part(
             screen,
             &src,
             &part_prefix(STYLES),
             reader,
             out,
+            &at,
             |pos, suffix| {
                 let in_page_margin = [
                     "header",
@@ -111,6 +114,14 @@ fn screen_content<R: Read + Seek>(
     let file = pkg.file();
     let source = pkg.source.clone();
     let mut hidden_table_styles: HashSet<String> = HashSet::new();
+    // Automatic styles that make a cell unreadable (colour, size), a row or a column
+    // invisible (a height or width of zero).
+    let mut unreadable: HashMap<String, &'static str> = HashMap::new();
+    let mut cell_colours: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    let mut zero_rows: HashSet<String> = HashSet::new();
+    let mut zero_cols: HashSet<String> = HashSet::new();
+    let mut cell_style: Option<String> = None;
+    let mut covered = false;
     let mut style_name: Option<String> = None;
     let mut at = String::new();
     let mut row = 0u64;
@@ -146,7 +157,7 @@ fn screen_content<R: Read + Seek>(
             cols.clear();
         };
     let reader = pkg.part(CONTENT)?;
-    xml::walk(
+    let markup = xml::walk(
         &source,
         &part_prefix(CONTENT),
         reader,
@@ -158,6 +169,53 @@ fn screen_content<R: Read + Seek>(
                 "style:table-properties" if attr(attrs, "display") == Some("false") => {
                     if let Some(s) = &style_name {
                         hidden_table_styles.insert(s.clone());
+                    }
+                }
+                "style:text-properties" | "style:table-cell-properties" => {
+                    if let Some(s) = &style_name {
+                        let entry = cell_colours.entry(s.clone()).or_default();
+                        if let Some(c) = attr(attrs, "color") {
+                            entry.0 = Some(c.to_ascii_lowercase());
+                        }
+                        if let Some(c) = attr(attrs, "background-color") {
+                            entry.1 = Some(c.to_ascii_lowercase());
+                        }
+                        if attr(attrs, "font-size")
+                            .and_then(points)
+                            .is_some_and(|p| p < MIN_FONT_POINTS)
+                        {
+                            unreadable.insert(s.clone(), "a font too small to read");
+                        }
+                    }
+                }
+                "style:table-row-properties" => {
+                    if let Some(s) = &style_name {
+                        if attr(attrs, "row-height")
+                            .and_then(points)
+                            .is_some_and(|p| p < 1.0)
+                        {
+                            zero_rows.insert(s.clone());
+                        }
+                    }
+                }
+                "style:table-column-properties" => {
+                    if let Some(s) = &style_name {
+                        if attr(attrs, "column-width")
+                            .and_then(points)
+                            .is_some_and(|p| p < 1.0)
+                        {
+                            zero_cols.insert(s.clone());
+                        }
+                    }
+                }
+                "office:body" => {
+                    for (style, (fg, bg)) in &cell_colours {
+                        if let Some(fg) = fg {
+                            let bg = bg.as_deref().filter(|b| *b != "transparent");
+                            if bg.unwrap_or("#ffffff") == fg {
+                                unreadable.insert(style.clone(), "text coloured as its background");
+                            }
+                        }
                     }
                 }
                 "table:table" => {
@@ -172,7 +230,8 @@ fn screen_content<R: Read + Seek>(
                 }
                 "table:table-column" => {
                     let n = repeat(attrs, "number-columns-repeated");
-                    if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
+                    let zero = attr(attrs, "style-name").is_some_and(|s| zero_cols.contains(s));
+                    if zero || matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
                         hidden_cols.push((column_defs + 1, column_defs + n));
                     }
                     column_defs += n;
@@ -182,7 +241,8 @@ fn screen_content<R: Read + Seek>(
                     row = next_row;
                     next_row += n;
                     next_col = 1;
-                    if matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
+                    let zero = attr(attrs, "style-name").is_some_and(|s| zero_rows.contains(s));
+                    if zero || matches!(attr(attrs, "visibility"), Some("collapse" | "filter")) {
                         hidden_rows.push((row, row + n - 1));
                     }
                 }
@@ -190,9 +250,30 @@ fn screen_content<R: Read + Seek>(
                     col = next_col;
                     next_col += repeat(attrs, "number-columns-repeated");
                     cell_text.clear();
+                    covered = name == "table:covered-table-cell";
+                    cell_style = attr(attrs, "style-name").map(str::to_string);
                     if let Some(f) = attr(attrs, "formula") {
                         let here = format!("{at}, cell {}, formula", cell_ref(col, row));
                         screen.screen_into(f, &here, out);
+                    }
+                    // A string value can differ from the text shown.
+                    if let Some(v) = attr(attrs, "string-value") {
+                        let here = format!("{at}, cell {}", cell_ref(col, row));
+                        screen.screen_into(v, &here, out);
+                    }
+                }
+                // What a reader sees as a space, a tab, a line break.
+                "text:s" | "text:tab" | "text:line-break" => {
+                    let n = repeat(attrs, "c").min(MAX_SPACES) as usize;
+                    let c = match name {
+                        "text:s" => " ".repeat(n),
+                        "text:tab" => "\t".to_string(),
+                        _ => "\n".to_string(),
+                    };
+                    if pos.within("annotation") {
+                        note_text.push_str(&c);
+                    } else if pos.within("table-cell") || pos.within("covered-table-cell") {
+                        cell_text.push_str(&c);
                     }
                 }
                 "office:annotation" => note_text.clear(),
@@ -211,15 +292,35 @@ fn screen_content<R: Read + Seek>(
                 "text:p" | "text:h" if pos.within("annotation") && !note_text.is_empty() => {
                     note_text.push('\n')
                 }
-                "text:p" | "text:h" if pos.within("table-cell") && !cell_text.is_empty() => {
+                "text:p" | "text:h"
+                    if (pos.within("table-cell") || pos.within("covered-table-cell"))
+                        && !cell_text.is_empty() =>
+                {
                     cell_text.push('\n')
                 }
-                _ => {}
+                // Validation conditions (`of:cell-content-is-in-list("TOP SECRET";...)`),
+                // named ranges' expressions, link targets: every other attribute value.
+                other => {
+                    if !matches!(
+                        other,
+                        "table:table-row" | "table:table-column" | "style:style"
+                    ) && !other.starts_with("style:")
+                        && !other.starts_with("number:")
+                    {
+                        for (key, value) in attrs {
+                            screen.screen_lazy(
+                                value,
+                                || format!("{file}, part \"{CONTENT}\", {}/@{key}", pos.path()),
+                                out,
+                            );
+                        }
+                    }
+                }
             },
             Item::Text(t) => {
                 if pos.within("annotation") {
                     note_text.push_str(t);
-                } else if pos.within("table-cell") {
+                } else if pos.within("table-cell") || pos.within("covered-table-cell") {
                     cell_text.push_str(t);
                 } else {
                     screen.screen_lazy(
@@ -243,12 +344,49 @@ fn screen_content<R: Read + Seek>(
                 "table:table-cell" | "table:covered-table-cell" if !cell_text.is_empty() => {
                     let here = format!("{at}, cell {}", cell_ref(col, row));
                     screen.screen_into(&cell_text, &here, out);
+                    if covered {
+                        out.push(hidden(
+                            Rule::HiddenContent,
+                            here.clone(),
+                            "value under a merged cell (covered): not shown",
+                        ));
+                    }
+                    if let Some(why) = cell_style.as_ref().and_then(|s| unreadable.get(s)) {
+                        out.push(hidden(
+                            Rule::HiddenContent,
+                            here,
+                            format!("cell text unreadable: {why}"),
+                        ));
+                    }
                     cell_text.clear();
                 }
                 "table:table" => finish_table(&at, &mut hidden_rows, &mut hidden_cols, out),
                 _ => {}
             },
-            Item::Comment(_) => {}
         },
-    )
+    )?;
+    markup.screen(screen, &format!("{file}, part \"{CONTENT}\""), out);
+    Ok(())
+}
+
+/// The most spaces one `<text:s text:c="n"/>` adds: enough to separate words.
+const MAX_SPACES: u64 = 64;
+
+/// An ODF length (`11pt`, `0.2083in`, `0cm`, `3mm`) in points.
+fn points(v: &str) -> Option<f64> {
+    let v = v.trim();
+    let split = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(split);
+    let n: f64 = n.trim().parse().ok()?;
+    let factor = match unit {
+        "pt" => 1.0,
+        "in" => 72.0,
+        "cm" => 72.0 / 2.54,
+        "mm" => 72.0 / 25.4,
+        "pc" => 12.0,
+        "px" => 0.75,
+        "" => 1.0,
+        _ => return None,
+    };
+    Some(n * factor)
 }

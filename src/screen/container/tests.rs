@@ -567,3 +567,158 @@ fn damaged_xls_never_panics_the_screen() {
         let _ = screen().screen_container(ContainerFormat::Xls, "d.xls", Cursor::new(flipped));
     }
 }
+
+/// Issue 17 item 2: the places a marking can sit in a sheet part besides its cells.
+#[test]
+fn xlsx_names_comments_validations_hyperlinks_and_phonetic_runs_are_screened() {
+    let workbook = r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><?classification TOP SECRET?><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets><definedNames><definedName name="SECRET">S!$A$1</definedName></definedNames></workbook>"#;
+    let sheet = r#"<worksheet xmlns:x="urn:x"><!-- PROTECTED B --><sheetData x:SECRET="1"><row r="1"><c r="A1" t="inlineStr"><is><t>kanji</t><rPh sb="0" eb="1"><t>TOP SECRET</t></rPh></is></c></row></sheetData><dataValidations count="1"><dataValidation type="list" sqref="B1" promptTitle="PROTECTED B"><formula1>"TOP SECRET,PUBLIC"</formula1></dataValidation></dataValidations><hyperlinks><hyperlink ref="A1" tooltip="TOP SECRET"/></hyperlinks><headerFooter><oddFooter>&amp;LTOP SE&amp;BCRET&amp;R&amp;P</oddFooter></headerFooter></worksheet>"#;
+    let bytes = zip(&[
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", sheet),
+        (
+            "customXml/item1.xml",
+            "<root><TOP-SECRET>1</TOP-SECRET></root>",
+        ),
+    ]);
+    let found = run(ContainerFormat::Xlsx, "p.xlsx", bytes);
+    let at = |s: &str| format!("file \"p.xlsx\", {s}");
+    let s = |s: &str| at(&format!("sheet \"S\", {s}"));
+    for (rule, location) in [
+        ("marking", at("part \"xl/workbook.xml\", /workbook, processing instruction")),
+        ("marking", at("part \"xl/workbook.xml\", /workbook/definedNames[1]/definedName[1]/@name (defined name)")),
+        ("marking", s("part \"xl/worksheets/sheet1.xml\", /worksheet, comment")),
+        ("marking", s("part \"xl/worksheets/sheet1.xml\", /worksheet/sheetData[1], attribute name")),
+        ("marking", s("cell A1, phonetic reading")),
+        ("marking", s("/worksheet/dataValidations[1]/dataValidation[1]/formula1[1]")),
+        ("marking", s("dataValidation/@promptTitle")),
+        ("marking", s("hyperlink/@tooltip")),
+        ("marking", s("page header/footer")),
+        ("marking", at("part \"customXml/item1.xml\", /root/TOP-SECRET[1], element name")),
+    ] {
+        assert_has(&found, rule, &location);
+    }
+}
+
+const STYLES: &str = r##"<styleSheet><numFmts count="2"><numFmt numFmtId="164" formatCode=";;;&quot;public&quot;"/><numFmt numFmtId="165" formatCode="#,##0;(#,##0);&quot;-&quot;"/></numFmts><fonts count="4"><font><sz val="11"/></font><font><sz val="11"/><color rgb="FFFFFFFF"/></font><font><sz val="1"/></font><font><sz val="11"/><color rgb="FF336699"/></font></fonts><fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill><fill><patternFill patternType="solid"><fgColor rgb="FF336699"/></patternFill></fill></fills><cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0"/><xf numFmtId="0" fontId="1" fillId="0"/><xf numFmtId="0" fontId="2" fillId="0"/><xf numFmtId="0" fontId="3" fillId="2"/><xf numFmtId="164" fontId="0" fillId="0"/><xf numFmtId="165" fontId="0" fillId="0"/></cellXfs></styleSheet>"##;
+
+/// Issue 17 item 3: text that is there but cannot be seen, each at its cell.
+#[test]
+fn xlsx_unreadable_fonts_replacing_formats_and_merged_values_are_hidden_content() {
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="styles" Target="styles.xml"/></Relationships>"#;
+    let cell =
+        |r: &str, s: u32| format!(r#"<c r="{r}" t="inlineStr" s="{s}"><is><t>note</t></is></c>"#);
+    let sheet = format!(
+        r#"<worksheet><cols><col min="6" max="6" width="0" customWidth="1"/></cols><sheetData><row r="1">{}{}{}{}{}<c r="G1" s="5"><v>0</v></c></row><row r="2" ht="0" customHeight="1"><c r="A2"><v>1</v></c></row><row r="3" collapsed="1"/></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#,
+        cell("A1", 0),
+        cell("B1", 1),
+        cell("C1", 2),
+        cell("D1", 3),
+        cell("E1", 4)
+    );
+    let bytes = zip(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/worksheets/sheet1.xml", &sheet),
+        ("xl/styles.xml", STYLES),
+    ]);
+    let found = run(ContainerFormat::Xlsx, "h.xlsx", bytes);
+    let at = |s: &str| format!("file \"h.xlsx\", sheet \"S\"{s}");
+    let excerpt = |location: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.location == location && f.rule == Rule::HiddenContent)
+            .map(|f| f.excerpt.clone())
+            .collect()
+    };
+    assert_eq!(
+        excerpt(&at(", cell B1")),
+        [
+            "cell text unreadable: text coloured as its background",
+            "value under a merged cell: not shown"
+        ]
+    );
+    assert_eq!(
+        excerpt(&at(", cell C1")),
+        ["cell text unreadable: a font too small to read"]
+    );
+    assert_eq!(
+        excerpt(&at(", cell D1")),
+        ["cell text unreadable: text coloured as its background"]
+    );
+    assert_eq!(
+        excerpt(&at(", cell E1")),
+        ["cell value hidden by number format \";;;\"public\"\""]
+    );
+    // A plain cell, and an accounting zero shown as "-", hide nothing.
+    assert!(excerpt(&at(", cell A1")).is_empty());
+    assert!(excerpt(&at(", cell G1")).is_empty());
+    let rows: Vec<&str> = found
+        .iter()
+        .filter(|f| f.rule == Rule::HiddenRows)
+        .map(|f| f.excerpt.as_str())
+        .collect();
+    assert_eq!(rows, ["1 hidden rows: 2", "collapsed outline at row 3"]);
+    assert_has(&found, "hidden-columns", &at(""));
+}
+
+/// Issue 17 item 5: a zip bomb is refused by the screen as by the reader.
+#[test]
+fn a_part_expanding_past_the_limits_is_refused_not_screened() {
+    let big = format!("<root>{}</root>", "<a/>".repeat(1 << 19));
+    let bytes = zip(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("customXml/item1.xml", &big),
+    ]);
+    let err = screen()
+        .screen_container(ContainerFormat::Xlsx, "b.xlsx", Cursor::new(bytes.clone()))
+        .unwrap_err();
+    assert!(
+        matches!(err, ScreenError::Limit { ref limit, .. } if limit == "max_compression_ratio"),
+        "{err}"
+    );
+    let lenient = crate::read::Limits {
+        max_compression_ratio: 100_000,
+        ..Default::default()
+    };
+    let found = screen()
+        .with_limits(&lenient)
+        .screen_container(ContainerFormat::Xlsx, "b.xlsx", Cursor::new(bytes))
+        .unwrap();
+    assert!(found.is_empty(), "{:#?}", pairs(&found));
+}
+
+/// Issue 17 item 2 (ods): words joined by `<text:s/>`, `<text:tab/>` and
+/// `<text:line-break/>` read as a reader sees them, values under covered cells, and
+/// validation conditions.
+#[test]
+fn ods_spaces_tabs_line_breaks_covered_cells_and_validations_are_read_as_shown() {
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0""#;
+    let content = format!(
+        r##"<office:document-content {ns}><office:automatic-styles><style:style style:name="ce1" style:family="table-cell"><style:text-properties fo:color="#ffffff"/></style:style></office:automatic-styles><office:body><office:spreadsheet><table:content-validations><table:content-validation table:name="v1" table:condition="of:cell-content-is-in-list(&quot;TOP SECRET&quot;;&quot;PUBLIC&quot;)"/></table:content-validations><table:table table:name="T"><table:table-row><table:table-cell><text:p>TOP<text:s/>SECRET</text:p></table:table-cell><table:table-cell><text:p>PROTECTED<text:tab/>B</text:p></table:table-cell><table:table-cell><text:p>TOP<text:line-break/>SECRET</text:p></table:table-cell><table:table-cell><text:p>protected<text:s/>area</text:p></table:table-cell><table:covered-table-cell><text:p>draft</text:p></table:covered-table-cell><table:table-cell table:style-name="ce1"><text:p>white</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"##
+    );
+    let bytes = zip(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("content.xml", &content),
+    ]);
+    let found = run(ContainerFormat::Ods, "s.ods", bytes);
+    let at = |s: &str| format!("file \"s.ods\", sheet \"T\", cell {s}");
+    for cell in ["A1", "B1", "C1"] {
+        assert_has(&found, "marking", &at(cell));
+    }
+    assert!(
+        !pairs(&found).iter().any(|(_, l)| *l == at("D1")),
+        "protected area is clean"
+    );
+    assert_has(&found, "hidden-content", &at("E1"));
+    assert_has(&found, "hidden-content", &at("F1"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.rule == Rule::Marking && f.location.contains("content-validation")),
+        "{:#?}",
+        pairs(&found)
+    );
+}

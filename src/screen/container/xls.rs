@@ -15,7 +15,7 @@ use std::io::{Read, Seek};
 
 use super::calamine_books::not_inspected;
 use super::number_format::{HidingStyles, Shown};
-use super::xlsx::{header_footer_codes, hidden_by_format, merge};
+use super::xlsx::{header_footer_codes, header_footer_text, hidden_by_format, merge};
 use super::{corrupt, describe_ranges, hidden};
 use crate::read::xls::{CellContent, Inspector, Object, SheetLayout};
 use crate::screen::{Findings, Rule, Screen, ScreenError};
@@ -223,7 +223,7 @@ fn report_layout(
         screen.screen_into(text, &format!("{at}, drawing text"), out);
     }
     for text in &layout.headers_footers {
-        let clean = codes.replace_all(text, " ");
+        let clean = header_footer_text(codes, text);
         screen.screen_into(&clean, &format!("{at}, page header/footer"), out);
     }
     let count = |want: fn(&Object) -> bool| layout.objects.iter().filter(|o| want(o)).count();

@@ -39,27 +39,29 @@ pub(crate) fn screen<R: Read + Seek>(
     reader: R,
     out: &mut Findings,
 ) -> Result<(), ScreenError> {
-    let mut pkg = Package::open(source, reader)?;
+    let mut pkg = Package::open(source, reader, screen.limits())?;
     let file = pkg.file();
+    // Parts screened on their own below, by lower-case part name (see `crate::opc`).
     let mut special: HashSet<String> = HashSet::new();
+    let mut done = |part: &str| special.insert(part.to_ascii_lowercase());
 
     report_members(&pkg, out);
 
     for p in PROPERTIES {
         if pkg.has(p) {
             screen_properties(screen, &mut pkg, p, out)?;
-            special.insert(p.to_string());
+            done(p);
         }
     }
 
     let rels = read_rels(&mut pkg, "xl/_rels/workbook.xml.rels")?;
     let sheets = read_workbook(screen, &mut pkg, &rels, out)?;
-    special.insert(WORKBOOK.into());
+    done(WORKBOOK);
 
     let mut flagged = BTreeMap::new();
     if pkg.has(SHARED_STRINGS) {
-        flagged = read_shared_strings(screen, &mut pkg)?;
-        special.insert(SHARED_STRINGS.into());
+        flagged = read_shared_strings(screen, &mut pkg, out)?;
+        done(SHARED_STRINGS);
     }
     let mut used: HashSet<usize> = HashSet::new();
     let codes = header_footer_codes();
@@ -67,7 +69,7 @@ pub(crate) fn screen<R: Read + Seek>(
     let styles = match rels
         .values()
         .map(|t| resolve(WORKBOOK, t))
-        .find(|t| t.ends_with("styles.xml"))
+        .find(|t| t.to_ascii_lowercase().ends_with("styles.xml"))
     {
         Some(part) if pkg.has(&part) => HidingStyles::read(&mut pkg, &part)?,
         _ => HidingStyles::default(),
@@ -89,7 +91,7 @@ pub(crate) fn screen<R: Read + Seek>(
         if !pkg.has(part) {
             continue;
         }
-        special.insert(part.to_string());
+        done(part);
         let scan = SheetScan {
             screen,
             at: &at,
@@ -103,10 +105,9 @@ pub(crate) fn screen<R: Read + Seek>(
         if pkg.has(&sheet_rels) {
             for target in read_rels(&mut pkg, &sheet_rels)?.values() {
                 let target = resolve(part, target);
-                let is_comments = target.contains("comments") || target.contains("threadedComment");
-                if is_comments && target.ends_with(".xml") && pkg.has(&target) {
+                if is_comments_part(&target) && pkg.has(&target) {
                     screen_comments(screen, &mut pkg, &target, &at, out)?;
-                    special.insert(target);
+                    done(&target);
                 }
             }
         }
@@ -123,7 +124,10 @@ pub(crate) fn screen<R: Read + Seek>(
     let rest: Vec<String> = pkg
         .names
         .iter()
-        .filter(|n| !special.contains(*n) && (n.ends_with(".xml") || n.ends_with(".rels")))
+        .filter(|n| {
+            let lower = n.to_ascii_lowercase();
+            !special.contains(&lower) && (lower.ends_with(".xml") || lower.ends_with(".rels"))
+        })
         .cloned()
         .collect();
     let vml: Vec<String> = pkg
@@ -145,9 +149,11 @@ pub(crate) fn screen<R: Read + Seek>(
     Ok(())
 }
 
+/// Legacy comments (`xl/comments1.xml`) and threaded comments, in any letter case.
 fn is_comments_part(name: &str) -> bool {
-    (name.starts_with("xl/comments") || name.starts_with("xl/threadedComments/"))
-        && name.ends_with(".xml")
+    let name = name.to_ascii_lowercase();
+    let file = name.rsplit('/').next().unwrap_or(&name);
+    (file.starts_with("comments") || file.starts_with("threadedcomment")) && name.ends_with(".xml")
 }
 
 /// The most of a VML part read; a bigger one is refused rather than half-screened.
@@ -259,7 +265,7 @@ fn read_workbook<R: Read + Seek>(
     let file = pkg.file();
     let source = pkg.source.clone();
     let reader = pkg.part(WORKBOOK)?;
-    xml::walk(
+    let markup = xml::walk(
         &source,
         &part_prefix(WORKBOOK),
         reader,
@@ -276,7 +282,28 @@ fn read_workbook<R: Read + Seek>(
                     part,
                 });
             }
-            // Defined names and the like: their formulas are text.
+            // A defined name's name (`<definedName name="SECRET">`), and any other
+            // attribute: the sheet names are screened with their sheet.
+            Item::Open { name, attrs } => {
+                let what = if local(name) == "definedName" {
+                    "defined name"
+                } else {
+                    "attribute"
+                };
+                for (key, value) in attrs {
+                    screen.screen_lazy(
+                        value,
+                        || {
+                            format!(
+                                "{file}, part \"{WORKBOOK}\", {}/@{key} ({what})",
+                                pos.path()
+                            )
+                        },
+                        out,
+                    );
+                }
+            }
+            // Defined names' values and the like: their formulas are text.
             Item::Text(t) => screen.screen_lazy(
                 t,
                 || format!("{file}, part \"{WORKBOOK}\", {}", pos.path()),
@@ -285,29 +312,40 @@ fn read_workbook<R: Read + Seek>(
             _ => {}
         },
     )?;
+    markup.screen(screen, &format!("{file}, part \"{WORKBOOK}\""), out);
     Ok(sheets)
 }
 
 /// The flagged shared strings by 0-based index. Rich-text runs are joined, so a marking
-/// split across runs is still seen whole.
+/// split across runs is still seen whole; a phonetic run (`rPh`, the reading guide shown
+/// above East Asian text) is text of its own, screened apart and flagged with its string.
 fn read_shared_strings<R: Read + Seek>(
     screen: &Screen,
     pkg: &mut Package<R>,
+    out: &mut Findings,
 ) -> Result<BTreeMap<usize, Vec<Hit>>, ScreenError> {
     let mut flagged = BTreeMap::new();
     let mut index = 0usize;
     let mut text = String::new();
+    let mut phonetic = String::new();
     let source = pkg.source.clone();
+    let file = pkg.file();
     let reader = pkg.part(SHARED_STRINGS)?;
-    xml::walk(
+    let markup = xml::walk(
         &source,
         &part_prefix(SHARED_STRINGS),
         reader,
         |pos, item| match item {
-            Item::Open { name, .. } if local(name) == "si" => text.clear(),
-            Item::Text(t) if pos.within("si") && !pos.within("rPh") => text.push_str(t),
+            Item::Open { name, .. } if local(name) == "si" => {
+                text.clear();
+                phonetic.clear();
+            }
+            Item::Open { name, .. } if local(name) == "rPh" => phonetic.push(' '),
+            Item::Text(t) if pos.within("rPh") => phonetic.push_str(t),
+            Item::Text(t) if pos.within("si") => text.push_str(t),
             Item::Close { name } if local(name) == "si" => {
-                let hits = screen.matcher().hits(&text);
+                let mut hits = screen.matcher().hits(&text);
+                hits.extend(screen.matcher().hits(&phonetic));
                 if !hits.is_empty() {
                     flagged.insert(index, hits);
                 }
@@ -316,6 +354,7 @@ fn read_shared_strings<R: Read + Seek>(
             _ => {}
         },
     )?;
+    markup.screen(screen, &format!("{file}, part \"{SHARED_STRINGS}\""), out);
     Ok(flagged)
 }
 
@@ -325,11 +364,26 @@ fn push_hits(hits: &[Hit], location: &str, out: &mut Findings) {
     }
 }
 
-/// Header and footer control codes (`&C`, `&"Arial,Bold"`, `&12`), which would otherwise
-/// glue themselves to the words after them.
+/// Header and footer formatting codes (ECMA-376 Part 1, §18.3.1.46): fonts
+/// (`&"Arial,Bold"`), sizes (`&12`), colours (`&KFF0000`, `&K01+049`), `&B`, `&I`, `&P`
+/// and the other letters, and the section codes `&L`, `&C`, `&R`.
 pub(crate) fn header_footer_codes() -> Regex {
     // safety: a constant pattern, exercised by the container tests.
-    Regex::new(r#"&(?:"[^"]*"|\d+|[A-Za-z&])"#).expect("header code pattern compiles")
+    Regex::new(r#"&(?:"[^"]*"|K[0-9A-Fa-f]{6}|K\d\d[+-]\d{3}|\d+|[A-Za-z&])"#)
+        .expect("header code pattern compiles")
+}
+
+/// The text a header or footer shows: each formatting code removed where it stands, so
+/// that `TOP SE&BCRET` (bold from `C` on) reads `TOP SECRET` as it prints; the section
+/// codes `&L`, `&C`, `&R` start a new section, so they become a line break; `&&` is `&`.
+pub(crate) fn header_footer_text(codes: &Regex, raw: &str) -> String {
+    codes
+        .replace_all(raw, |c: &regex::Captures<'_>| match &c[0] {
+            "&&" => "&",
+            "&L" | "&C" | "&R" => "\n",
+            _ => "",
+        })
+        .into_owned()
 }
 
 /// One worksheet part, streamed.
@@ -351,6 +405,7 @@ impl SheetScan<'_> {
     ) -> Result<(), ScreenError> {
         let mut hidden_rows: Vec<(u64, u64)> = Vec::new();
         let mut hidden_cols: Vec<(u64, u64)> = Vec::new();
+        let mut collapsed: Vec<String> = Vec::new();
         let mut all_rows_hidden = false;
         let mut row = 0u64;
         let mut col = 0usize;
@@ -359,12 +414,16 @@ impl SheetScan<'_> {
         let mut style = 0usize;
         let mut value = String::new();
         let mut text = String::new();
+        let mut phonetic = String::new();
         // Cells whose number format hides their value, and the first format seen.
         let mut format_hidden: Vec<String> = Vec::new();
         let mut hiding_code: Option<String> = None;
+        // Cells whose font cannot be read (colour, size), with why.
+        let mut unreadable: Vec<(String, &'static str)> = Vec::new();
+        let mut merges: Vec<Area> = Vec::new();
         let source = pkg.source.clone();
         let reader = pkg.part(part)?;
-        xml::walk(
+        let markup = xml::walk(
             &source,
             &part_prefix(part),
             reader,
@@ -378,21 +437,30 @@ impl SheetScan<'_> {
                             .and_then(|r| r.parse().ok())
                             .unwrap_or(row + 1);
                         col = 0;
-                        let zero =
-                            attr(attrs, "ht").and_then(|h| h.parse::<f64>().ok()) == Some(0.0);
-                        if attr(attrs, "hidden").is_some_and(truthy) || zero {
+                        // A row too low to show a line of text is hidden, whatever its flag.
+                        let flat = attr(attrs, "ht")
+                            .and_then(|h| h.parse::<f64>().ok())
+                            .is_some_and(|h| h < MIN_ROW_POINTS);
+                        if attr(attrs, "hidden").is_some_and(truthy) || flat {
                             hidden_rows.push((row, row));
+                        }
+                        if attr(attrs, "collapsed").is_some_and(truthy) {
+                            collapsed.push(format!("row {row}"));
                         }
                     }
                     "col" => {
-                        let zero =
-                            attr(attrs, "width").and_then(|w| w.parse::<f64>().ok()) == Some(0.0);
-                        if attr(attrs, "hidden").is_some_and(truthy) || zero {
-                            let min = attr(attrs, "min").and_then(|v| v.parse().ok()).unwrap_or(1);
-                            let max = attr(attrs, "max")
-                                .and_then(|v| v.parse().ok())
-                                .unwrap_or(min);
+                        let narrow = attr(attrs, "width")
+                            .and_then(|w| w.parse::<f64>().ok())
+                            .is_some_and(|w| w < MIN_COLUMN_CHARS);
+                        let min = attr(attrs, "min").and_then(|v| v.parse().ok()).unwrap_or(1);
+                        let max = attr(attrs, "max")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(min);
+                        if attr(attrs, "hidden").is_some_and(truthy) || narrow {
                             hidden_cols.push((min, max.max(min)));
+                        }
+                        if attr(attrs, "collapsed").is_some_and(truthy) {
+                            collapsed.push(format!("column {}", column_letter(min as usize - 1)));
                         }
                     }
                     "c" => {
@@ -405,18 +473,39 @@ impl SheetScan<'_> {
                         style = attr(attrs, "s").and_then(|v| v.parse().ok()).unwrap_or(0);
                         value.clear();
                         text.clear();
+                        phonetic.clear();
                     }
-                    _ => {}
+                    "mergeCell" => {
+                        if let Some(area) = attr(attrs, "ref").and_then(Area::parse) {
+                            merges.push(area);
+                        }
+                    }
+                    // Cell parts and layout carry no words.
+                    "v" | "f" | "is" | "t" | "r" | "rPr" | "rPh" | "phoneticPr" | "sheetData"
+                    | "cols" => {}
+                    // Data validations' messages, hyperlinks' tooltips and display text,
+                    // and whatever else a sheet says in an attribute.
+                    other => {
+                        for (key, value) in attrs {
+                            let locate = || format!("{}, {other}/@{key}", self.at);
+                            self.screen.screen_lazy(value, locate, out);
+                            if let Some(decoded) = xml::url_decoded(value) {
+                                self.screen.screen_lazy(&decoded, locate, out);
+                            }
+                        }
+                    }
                 },
                 Item::Text(t) => {
                     let here = || format!("{}, cell {cell}", self.at);
                     if pos.within("headerFooter") {
-                        let clean = self.codes.replace_all(t, " ");
+                        let clean = header_footer_text(self.codes, t);
                         let at = format!("{}, page header/footer", self.at);
                         self.screen.screen_into(&clean, &at, out);
-                    } else if pos.within("f") {
+                    } else if pos.within("sheetData") && pos.within("f") {
                         self.screen
                             .screen_lazy(t, || format!("{}, formula", here()), out);
+                    } else if pos.within("is") && pos.within("rPh") {
+                        phonetic.push_str(t);
                     } else if pos.within("is") {
                         text.push_str(t);
                     } else if pos.within("v") {
@@ -431,6 +520,11 @@ impl SheetScan<'_> {
                         } else {
                             self.screen.screen_lazy(t, here, out);
                         }
+                    } else {
+                        // Data-validation lists (`"TOP SECRET,PUBLIC"`), conditional
+                        // formats' formulas, and any other text of the sheet part.
+                        self.screen
+                            .screen_lazy(t, || format!("{}, {}", self.at, pos.path()), out);
                     }
                 }
                 Item::Close { name } if local(name) == "c" => {
@@ -448,19 +542,55 @@ impl SheetScan<'_> {
                         format_hidden.push(cell.clone());
                         hiding_code.get_or_insert_with(|| code.to_string());
                     }
+                    if let Some(why) = self.styles.unreadable(style).filter(|_| present) {
+                        unreadable.push((cell.clone(), why));
+                    }
                     if !text.is_empty() {
                         let at = format!("{}, cell {cell}", self.at);
                         self.screen.screen_into(&text, &at, out);
                         text.clear();
                     }
+                    if !phonetic.is_empty() {
+                        let at = format!("{}, cell {cell}, phonetic reading", self.at);
+                        self.screen.screen_into(&phonetic, &at, out);
+                        phonetic.clear();
+                    }
                 }
                 _ => {}
             },
         )?;
+        markup.screen(self.screen, &format!("{}, part \"{part}\"", self.at), out);
         if let Some(code) = hiding_code {
             // A format code can hold text (`"613-555-0123";;;`): show it redacted.
             let code = self.screen.matcher().redacted(&code);
             out.push(hidden_by_format(self.at, &format_hidden, &code));
+        }
+        for (cell, why) in unreadable.iter().take(MAX_CELLS_LISTED) {
+            out.push(hidden(
+                Rule::HiddenContent,
+                format!("{}, cell {cell}", self.at),
+                format!("cell text unreadable: {why}"),
+            ));
+        }
+        if unreadable.len() > MAX_CELLS_LISTED {
+            out.push(hidden(
+                Rule::HiddenContent,
+                self.at.to_string(),
+                format!(
+                    "{} more cells with unreadable text",
+                    unreadable.len() - MAX_CELLS_LISTED
+                ),
+            ));
+        }
+        if !merges.is_empty() {
+            let covered = covered_values(pkg, part, &merges)?;
+            for cell in covered.iter().take(MAX_CELLS_LISTED) {
+                out.push(hidden(
+                    Rule::HiddenContent,
+                    format!("{}, cell {cell}", self.at),
+                    "value under a merged cell: not shown",
+                ));
+            }
         }
         if all_rows_hidden {
             out.push(hidden(
@@ -478,8 +608,101 @@ impl SheetScan<'_> {
             });
             out.push(hidden(Rule::HiddenColumns, self.at.to_string(), desc));
         }
+        if !collapsed.is_empty() {
+            let shown: Vec<&str> = collapsed.iter().take(5).map(String::as_str).collect();
+            out.push(hidden(
+                Rule::HiddenRows,
+                self.at.to_string(),
+                format!("collapsed outline at {}", shown.join(", ")),
+            ));
+        }
         Ok(())
     }
+}
+
+/// A row lower than this (points) cannot show a line of text: it is hidden.
+const MIN_ROW_POINTS: f64 = 1.5;
+/// A column narrower than this (characters) cannot show one: it is hidden.
+const MIN_COLUMN_CHARS: f64 = 0.5;
+/// Cells named one by one in hidden-content findings; the rest are counted.
+const MAX_CELLS_LISTED: usize = 20;
+
+/// A cell range, 1-based and inclusive: `A1:C2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Area {
+    first: (u64, u64),
+    last: (u64, u64),
+}
+
+impl Area {
+    pub(crate) fn parse(r: &str) -> Option<Area> {
+        let (a, b) = r.split_once(':').unwrap_or((r, r));
+        let (first, last) = (cell_position(a)?, cell_position(b)?);
+        Some(Area { first, last })
+    }
+
+    /// Whether a cell is inside the area but not its top-left (anchor) cell, which is
+    /// the one a merged area shows.
+    fn covers(&self, (col, row): (u64, u64)) -> bool {
+        (self.first.0..=self.last.0).contains(&col)
+            && (self.first.1..=self.last.1).contains(&row)
+            && (col, row) != self.first
+    }
+}
+
+/// `B12` → (2, 12); `$` signs ignored.
+fn cell_position(r: &str) -> Option<(u64, u64)> {
+    let r = r.replace('$', "");
+    let split = r.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let col = letters.bytes().try_fold(0u64, |acc, b| {
+        b.is_ascii_alphabetic()
+            .then(|| acc * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    })?;
+    Some((col, digits.parse().ok()?))
+}
+
+/// The cells under merged areas (not their anchors) that hold a value: a second pass over
+/// the sheet, made only when it has merged cells, since `<mergeCells>` comes after the
+/// cells.
+fn covered_values<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    part: &str,
+    merges: &[Area],
+) -> Result<Vec<String>, ScreenError> {
+    let mut found = Vec::new();
+    let mut cell: Option<(String, (u64, u64))> = None;
+    let mut has_value = false;
+    let source = pkg.source.clone();
+    let reader = pkg.part(part)?;
+    xml::walk(
+        &source,
+        &part_prefix(part),
+        reader,
+        |pos, item| match item {
+            Item::Open { name, attrs } if local(name) == "c" => {
+                has_value = false;
+                cell = attr(attrs, "r")
+                    .and_then(|r| cell_position(r).map(|p| (r.to_string(), p)))
+                    .filter(|(_, p)| merges.iter().any(|m| m.covers(*p)));
+            }
+            Item::Text(t) if cell.is_some() && (pos.within("v") || pos.within("is")) => {
+                has_value |= !t.trim().is_empty();
+            }
+            Item::Close { name } if local(name) == "c" => {
+                if let Some((r, _)) = cell.take() {
+                    if has_value {
+                        found.push(r);
+                    }
+                }
+            }
+            _ => {}
+        },
+    )?;
+    Ok(found)
 }
 
 /// One finding per sheet for the cells whose number format hides their value: at the
@@ -526,7 +749,7 @@ fn screen_comments<R: Read + Seek>(
     let mut text = String::new();
     let source = pkg.source.clone();
     let reader = pkg.part(part)?;
-    xml::walk(
+    let markup = xml::walk(
         &source,
         &part_prefix(part),
         reader,
@@ -553,7 +776,9 @@ fn screen_comments<R: Read + Seek>(
             }
             _ => {}
         },
-    )
+    )?;
+    markup.screen(screen, &format!("{place}, part \"{part}\""), out);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -594,9 +819,19 @@ mod tests {
     }
 
     #[test]
-    fn header_codes_are_stripped() {
+    fn header_codes_are_removed_as_a_printer_removes_them() {
         let re = header_footer_codes();
-        assert_eq!(re.replace_all("&CProtected B&R&P", " "), " Protected B  ");
-        assert_eq!(re.replace_all("&\"Arial,Bold\"&12SECRET", " "), "  SECRET");
+        let cases = [
+            ("&CProtected B&R&P", "\nProtected B\n"),
+            ("&\"Arial,Bold\"&12SECRET", "SECRET"),
+            ("TOP SE&BCRET", "TOP SECRET"),
+            ("&LTOP &KFF0000SECRET", "\nTOP SECRET"),
+            ("TOP SE&K01+049CRET", "TOP SECRET"),
+            ("&CTOP SEC&\"Arial,Bold\"RET", "\nTOP SECRET"),
+            ("R&&D page &P of &N", "R&D page  of "),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(header_footer_text(&re, raw), shown, "{raw}");
+        }
     }
 }
