@@ -543,7 +543,12 @@ pub fn gc_scheming_schema() -> Value {
         field("collection", true, Some(COLLECTIONS)),
         field("title_translated", true, None),
         field("notes_translated", true, None),
-        field("keywords", true, None),
+        {
+            // As ckanext-canada's keywords preset: fluent tags checked by canada_tags.
+            let mut k = field("keywords", true, None);
+            k["tag_validators"] = Value::from("canada_tags");
+            k
+        },
         field("subject", true, Some(SUBJECTS)),
         field("frequency", true, Some(FREQUENCIES)),
         field("date_published", true, None),

@@ -222,7 +222,18 @@ fn replace_package(
             old.get("state").cloned().unwrap_or(json!("active")),
         );
     }
-    let dataset = build_package(store, ctx, data, &id, Some(&old), touch)?;
+    let mut dataset = build_package(store, ctx, data, &id, Some(&old), touch)?;
+    // CKAN 2.12 leaves metadata_modified as it was when an update changes nothing.
+    let without_time = |d: &Map<String, Value>| {
+        let mut d = d.clone();
+        d.remove("metadata_modified");
+        d
+    };
+    if without_time(&dataset) == without_time(&old) {
+        if let Some(t) = old.get("metadata_modified") {
+            dataset.insert("metadata_modified".to_owned(), t.clone());
+        }
+    }
     store.datasets[i] = dataset.clone();
     Ok(Value::Object(dataset))
 }

@@ -178,7 +178,8 @@ pub async fn sync(
         // This pass's steps, with the id of a resource each created, for a rollback.
         let mut this_pass: Vec<(Step, Option<String>)> = Vec::new();
         for step in steps {
-            match execute(client, local, &step, dataset_id.as_deref()).await {
+            let touch = touch_fields(profile, remote.as_ref());
+            match execute(client, local, &step, dataset_id.as_deref(), &touch).await {
                 Ok(result) => {
                     match &step {
                         Step::CreateDataset { .. } => {
@@ -325,11 +326,48 @@ fn step_name(s: &Step) -> &'static str {
     }
 }
 
+/// What a touch changes so that CKAN advances `metadata_modified`: a patch that changes
+/// nothing leaves it as it was (observed on CKAN 2.12). Core CKAN keeps dataset
+/// `extras`, so ogpipe sets its own `ogpipe_changed` there, keeping the others; the
+/// Government of Canada schema has `date_modified`, which is what a removal is.
+fn touch_fields(profile: Profile, remote: Option<&Json>) -> serde_json::Map<String, Json> {
+    let now = chrono::Utc::now();
+    let mut f = serde_json::Map::new();
+    match profile {
+        Profile::Ckan => {
+            let mut extras: Vec<Json> = remote
+                .and_then(|r| r.get("extras"))
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|e| e.get("key").and_then(Json::as_str) != Some(TOUCH_EXTRA))
+                .cloned()
+                .collect();
+            extras.push(json!({
+                "key": TOUCH_EXTRA,
+                "value": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            }));
+            f.insert("extras".into(), Json::Array(extras));
+        }
+        Profile::OpenCanada => {
+            f.insert(
+                "date_modified".into(),
+                json!(now.date_naive().format("%Y-%m-%d").to_string()),
+            );
+        }
+    }
+    f
+}
+
+/// The dataset extra where ogpipe records when it last removed a resource.
+const TOUCH_EXTRA: &str = "ogpipe_changed";
+
 async fn execute(
     client: &Client,
     local: &LocalDataset,
     step: &Step,
     dataset_id: Option<&str>,
+    touch: &serde_json::Map<String, Json>,
 ) -> Result<Json, Failure> {
     let id = || {
         dataset_id.map(str::to_string).ok_or_else(|| {
@@ -362,8 +400,10 @@ async fn execute(
                 .await
         }
         Step::TouchDataset => {
+            let mut body = touch.clone();
+            body.insert("id".into(), json!(id()?));
             client
-                .action("package_patch", &json!({ "id": id()? }), Safety::Idempotent)
+                .action("package_patch", &Json::Object(body), Safety::Idempotent)
                 .await
         }
         Step::PatchDataset { fields, .. } | Step::MakePublic { fields } => {

@@ -69,7 +69,7 @@ pub enum Step {
     },
     /// A resource ogpipe created that the manifest no longer lists (or a duplicate).
     DeleteResource { key: String, resource_id: String },
-    /// An empty patch after deletions: CKAN does not advance `metadata_modified` on
+    /// A patch after deletions: CKAN does not advance `metadata_modified` on
     /// `resource_delete`, and harvesters that poll it would miss the removal.
     TouchDataset,
     /// The last step: make the dataset visible once every file is in place.

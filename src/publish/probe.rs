@@ -47,6 +47,8 @@ pub struct Intended {
     pub profile: Profile,
     pub organization: String,
     pub token_present: bool,
+    /// Where the token came from, for messages (never the token).
+    pub token_source: String,
     /// Whether this run writes (a dry run only reads).
     pub writes: bool,
     /// One entry per dataset: its reference, dataset fields and resource fields.
@@ -161,7 +163,8 @@ pub fn check(facts: &Facts, want: &Intended) -> Vec<String> {
             );
         } else if !facts.writable_orgs.contains(org) {
             problems.push(format!(
-                "portal: the token may not create datasets in organization \"{org}\": it is unknown to the portal (CKAN then answers as anonymous) or its user is not an editor there; ask the portal's administrators for a token of an editor of \"{org}\""
+                "portal: the token from {} may not create datasets in organization \"{org}\": it is unknown to the portal (CKAN then answers as anonymous) or its user is not an editor there; ask the portal's administrators for a token of an editor of \"{org}\"",
+                want.token_source
             ));
         }
     }
@@ -192,8 +195,10 @@ pub fn check(facts: &Facts, want: &Intended) -> Vec<String> {
             }
         }
     }
-    if let Some(schema) = &facts.schema {
-        problems.extend(check_schema(schema, want));
+    match &facts.schema {
+        Some(schema) => problems.extend(check_schema(schema, want)),
+        // Core CKAN: its own tag rule on `tags`.
+        None => problems.extend(check_keywords(TagRule::Ckan, want)),
     }
     problems
 }
@@ -223,8 +228,121 @@ fn schema_fields(schema: &Json, list: &str) -> Vec<(String, SchemaField)> {
         .collect()
 }
 
+/// How a portal checks each keyword (tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagRule {
+    /// CKAN's own `tag_length_validator` and `tag_name_validator`: 2 to 100 characters,
+    /// only letters, digits, spaces and `-`, `_`, `.`.
+    Ckan,
+    /// ckanext-canada's `canada_tags`: 2 to 140 characters once trimmed, no double
+    /// space, no control or invisible character, no space other than U+0020 inside.
+    Canada,
+}
+
+impl TagRule {
+    /// What is wrong with `tag` under this rule, if anything.
+    fn breaks(self, tag: &str) -> Option<&'static str> {
+        let t = tag.trim();
+        let n = t.chars().count();
+        match self {
+            TagRule::Ckan => {
+                if !(2..=100).contains(&n) {
+                    return Some("CKAN takes 2 to 100 characters");
+                }
+                if !t.chars().all(|c| c.is_alphanumeric() || " -_.".contains(c)) {
+                    return Some("CKAN takes only letters, digits, spaces and - _ .");
+                }
+                None
+            }
+            TagRule::Canada => {
+                if !(2..=140).contains(&n) {
+                    return Some("the Registry takes 2 to 140 characters");
+                }
+                if t.contains("  ") {
+                    return Some("the Registry refuses two spaces in a row");
+                }
+                let invisible = |c: char| {
+                    c.is_control()
+                        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+                        || (c.is_whitespace() && c != ' ')
+                };
+                if t.chars().any(invisible) {
+                    return Some(
+                        "the Registry refuses control, invisible and non-breaking space characters",
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The rule a scheming portal applies to `keywords`: ckanext-canada's own where the
+/// field names `canada_tags`, CKAN's everywhere else.
+fn tag_rule(schema: &Json) -> TagRule {
+    let field = schema
+        .get("dataset_fields")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .find(|f| f.get("field_name").and_then(Json::as_str) == Some("keywords"));
+    let canada = field
+        .and_then(|f| f.get("tag_validators"))
+        .and_then(Json::as_str)
+        .is_some_and(|v| v.contains("canada_tags"));
+    if canada {
+        TagRule::Canada
+    } else {
+        TagRule::Ckan
+    }
+}
+
+/// Every keyword of a dataset's fields, with its language: `keywords` ({en, fr} lists)
+/// under the GC profile, `tags` ([{name}]) under core CKAN.
+fn keywords(fields: &Map<String, Json>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(Json::Object(by_lang)) = fields.get("keywords") {
+        for (lang, list) in by_lang {
+            for k in list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+            {
+                out.push((lang.clone(), k.to_string()));
+            }
+        }
+    }
+    for t in fields
+        .get("tags")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = t.get("name").and_then(Json::as_str) {
+            out.push(("tag".to_string(), name.to_string()));
+        }
+    }
+    out
+}
+
+fn check_keywords(rule: TagRule, want: &Intended) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (reference, fields, _) in &want.datasets {
+        for (lang, k) in keywords(fields) {
+            if let Some(why) = rule.breaks(&k) {
+                problems.push(format!(
+                    "{reference}: keyword \"{k}\" ({lang}) would be refused by the portal: {why}; change it in the manifest's metadata.keywords"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 fn check_schema(schema: &Json, want: &Intended) -> Vec<String> {
     let mut problems = BTreeSet::new();
+    problems.extend(check_keywords(tag_rule(schema), want));
     let dataset_fields = schema_fields(schema, "dataset_fields");
     let resource_fields = schema_fields(schema, "resource_fields");
     let known = |fields: &[(String, SchemaField)], k: &str| fields.iter().any(|(n, _)| n == k);
@@ -327,9 +445,38 @@ mod tests {
             profile,
             organization: "csis-scrs".into(),
             token_present: true,
+            token_source: "environment variable OGPIPE_PORTAL_TOKEN".into(),
             writes: true,
             datasets: vec![("REF-1".into(), f, vec![])],
         }
+    }
+
+    #[test]
+    fn keywords_follow_the_tag_rule_the_portal_declares() {
+        let mut want = intended(Profile::OpenCanada);
+        want.datasets[0].1.insert(
+            "keywords".into(),
+            json!({"en": ["security screening"], "fr": ["accès à l'information", "a  b"]}),
+        );
+        let ckan = check_keywords(TagRule::Ckan, &want);
+        assert_eq!(ckan.len(), 1, "{ckan:?}");
+        assert!(
+            ckan[0].contains("\"accès à l'information\" (fr)"),
+            "{ckan:?}"
+        );
+        let canada = check_keywords(TagRule::Canada, &want);
+        assert_eq!(canada.len(), 1, "{canada:?}");
+        assert!(canada[0].contains("two spaces"), "{canada:?}");
+        let gc = json!({"dataset_fields": [{"field_name": "keywords", "tag_validators": "canada_tags"}]});
+        assert_eq!(tag_rule(&gc), TagRule::Canada);
+        assert_eq!(
+            tag_rule(&json!({"dataset_fields": [{"field_name": "keywords"}]})),
+            TagRule::Ckan
+        );
+        assert_eq!(
+            TagRule::Canada.breaks("zero\u{200b}width"),
+            Some("the Registry refuses control, invisible and non-breaking space characters")
+        );
     }
 
     #[test]
@@ -344,6 +491,7 @@ mod tests {
         let p = check(&f, &intended(Profile::Ckan));
         assert_eq!(p.len(), 1);
         assert!(p[0].contains("may not create datasets"), "{p:?}");
+        assert!(p[0].contains("OGPIPE_PORTAL_TOKEN"), "{p:?}");
         // A dry run reads only: no token is needed.
         let mut dry = intended(Profile::Ckan);
         dry.writes = false;

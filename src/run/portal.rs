@@ -155,6 +155,7 @@ impl Portal {
             profile: p.profile,
             organization: p.organization.clone(),
             token_present: self.embedded.is_some() || p.token.is_some(),
+            token_source: p.token_source.clone(),
             writes,
             datasets,
         };

@@ -132,8 +132,12 @@ write_ini() {
     "${VENV}/bin/ckan" generate config "$INI" >/dev/null 2>&1 || die "ckan generate config $INI failed"
     local plugins="activity" extra=()
     case "$MODE" in
-        scheming) plugins="activity scheming_datasets ogpipetest" ;;
-        registry) plugins="activity scheming_datasets ogpipetest"; extra=("ckanext.ogpipetest.registry_mode=true") ;;
+        # A GC-style portal knows the Government of Canada licences (the Registry sets
+        # licenses_group_url to its own list); core CKAN keeps its default list.
+        scheming) plugins="activity scheming_datasets ogpipetest"
+            extra=("licenses_group_url=file://$HERE/licenses.json") ;;
+        registry) plugins="activity scheming_datasets ogpipetest"
+            extra=("ckanext.ogpipetest.registry_mode=true" "licenses_group_url=file://$HERE/licenses.json") ;;
     esac
     # Edited with configparser, not `ckan config-tool`: every ckan command loads the whole app,
     # which already wants Solr, the database and the settings being written.

@@ -250,7 +250,7 @@ fn a_refused_token_is_found_before_any_build_exits_2_and_is_never_shown() {
     let out = crate::support::Run(out).expect(2);
     let text = format!("{}{}", out.stdout(), out.stderr());
     assert!(
-        text.contains("the token may not create datasets in organization \"csis-scrs\""),
+        text.contains("OGPIPE_PORTAL_TOKEN may not create datasets in organization \"csis-scrs\""),
         "{text}"
     );
     assert!(!text.contains(wrong), "the token was printed");

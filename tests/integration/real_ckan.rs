@@ -437,6 +437,15 @@ impl RealCkan {
             "profile = \"open-canada\"",
             &format!("profile = \"{profile}\""),
         );
+        if profile == "ckan" {
+            // Core CKAN's license_list has no Government of Canada licence; the probe
+            // refuses one it does not know.
+            w.edit(
+                "pipeline.toml",
+                "license_id = \"ca-ogl-lgo\"",
+                "license_id = \"cc-by\"",
+            );
+        }
         // A killed server must fail a run in seconds, not after minutes of backoff.
         w.edit(
             "pipeline.toml",
@@ -875,10 +884,19 @@ fn real_ckan_core_a_wrong_token_fails_writes_nothing_and_never_prints_the_token(
         ckan.actions_since(mark)
     );
     let text = format!("{}{}", out.stdout(), out.stderr());
-    // Today: exit 3 ("run again"), per dataset. Issue 16 wants 2 from a probe before any
-    // build; either way it is a failure, and neither 0 nor 1.
-    assert!(code == 2 || code == 3, "exit {code}\n{text}");
-    assert!(text.contains("OGPIPE_PORTAL_TOKEN"), "{text}");
+    // CKAN answers an unknown token as anonymous: the probe asks which organizations the
+    // caller may create datasets in, finds none, and stops the run before any build.
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("OGPIPE_PORTAL_TOKEN may not create datasets"),
+        "{text}"
+    );
+    assert!(
+        ckan.actions_since(mark)
+            .iter()
+            .all(|(a, _)| !a.ends_with("_create")),
+        "a create was attempted"
+    );
     assert!(!text.contains(wrong), "the token was printed");
     assert!(!text.contains(&ckan.token), "the real token was printed");
     let refused: Vec<Logged> = ckan
@@ -1086,6 +1104,12 @@ fn real_ckan_core_a_removed_output_is_deleted_and_a_new_manifest_is_created() {
     assert_eq!(new["private"], false);
     assert_files_served(&ckan, &w, new, &datapackage(&w, "csis-inv-2025-008"));
     assert_eq!(writes.get("resource_delete"), Some(&1), "{writes:?}");
+    // CKAN does not advance metadata_modified on resource_delete: ogpipe's touch does.
+    assert!(
+        changed["metadata_modified"].as_str()
+            > before["csis-inv-2025-003"]["metadata_modified"].as_str(),
+        "metadata_modified did not advance after the deletion"
+    );
     assert_eq!(writes.get("package_create"), Some(&1), "{writes:?}");
     assert_eq!(writes.get("resource_create"), Some(&1), "{writes:?}");
     for (name, d) in &before {
@@ -1159,7 +1183,6 @@ fn real_ckan_core_a_file_over_the_upload_limit_never_goes_public() {
 }
 
 #[test]
-#[ignore = "issue 16: today the CSV is replaced before the JSON is refused (409), so the portal serves a mix"]
 fn real_ckan_core_an_update_refused_part_way_leaves_the_previous_version_served() {
     let Some(ckan) = real_ckan(Mode::Core) else {
         return;
@@ -1197,7 +1220,87 @@ fn real_ckan_core_an_update_refused_part_way_leaves_the_previous_version_served(
     }
 }
 
+#[test]
+fn real_ckan_core_the_shipped_open_canada_profile_stops_at_the_probe_with_reads_only() {
+    // See: issue 16 (16,310 package_patch calls in 600 s with the shipped pipeline.toml).
+    let Some(ckan) = real_ckan(Mode::Core) else {
+        return;
+    };
+    let w = ckan.workdir("open-canada");
+    let mark = ckan.mark();
+    let out = ckan.ogpipe(&w, &["run", "--as-of", AS_OF]).expect(2);
+    let calls = ckan.actions_since(mark);
+    eprintln!("open-canada on core CKAN, calls: {calls:?}");
+    assert!(
+        out.stderr().contains("use profile \"ckan\""),
+        "{}",
+        out.stderr()
+    );
+    assert!(ckan.writes_since(mark).is_empty(), "{calls:?}");
+    assert!(calls.values().sum::<usize>() <= 6, "{calls:?}");
+    assert!(ckan.datasets().is_empty());
+    assert!(!w.path("out/packages").exists(), "packages were built");
+}
+
+#[test]
+fn real_ckan_core_a_dataset_withheld_after_publication_is_made_private() {
+    let Some(ckan) = real_ckan(Mode::Core) else {
+        return;
+    };
+    let w = publish_samples(&ckan, "ckan");
+    w.edit(
+        "samples/datasets/03-security-screening.toml",
+        "status = \"release\"",
+        "status = \"withhold\"\ngrounds = [\"ATIA s. 16(2)\"]\njustification = \"Reassessed\"",
+    );
+    let mark = ckan.mark();
+    let out = ckan.ogpipe(&w, &["run", "--as-of", AS_OF]).expect(0);
+    eprintln!("retraction, calls: {:?}", ckan.actions_since(mark));
+    assert!(
+        out.stdout()
+            .contains("Retracted from the public portal (1)"),
+        "{}",
+        out.stdout()
+    );
+    let d = &ckan.datasets()["csis-inv-2025-003"];
+    assert_eq!(d["private"], true);
+    // An anonymous reader no longer finds it.
+    let url = format!("{}/api/3/action/package_show", ckan.url);
+    let status = ckan.rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"id": "csis-inv-2025-003"}))
+            .send()
+            .await
+            .unwrap();
+        resp.status().as_u16()
+    });
+    assert_eq!(status, 403);
+    let mark = ckan.mark();
+    ckan.ogpipe(&w, &["run", "--as-of", AS_OF]).expect(0);
+    assert!(ckan.writes_since(mark).is_empty());
+}
+
 // ---- ckanext-scheming, bilingual schema, `open-canada` profile -----------------------------
+
+#[test]
+fn real_ckan_scheming_a_keyword_the_portal_refuses_stops_the_run_at_the_probe() {
+    let Some(ckan) = real_ckan(Mode::Scheming) else {
+        return;
+    };
+    let w = ckan.workdir("open-canada");
+    let mark = ckan.mark();
+    // CSIS-INV-2025-002 has "accès à l'information": CKAN's tag rule refuses the
+    // apostrophe, and this portal's keywords use CKAN's rule (fluent_tags alone).
+    let out = ckan.ogpipe(&w, &["run", "--as-of", AS_OF]).expect(2);
+    assert!(
+        out.stderr()
+            .contains("keyword \"accès à l'information\" (fr) would be refused"),
+        "{}",
+        out.stderr()
+    );
+    assert!(ckan.writes_since(mark).is_empty());
+}
 
 #[test]
 fn real_ckan_scheming_publishes_a_bilingual_dataset_as_sent_and_a_rerun_writes_nothing() {
