@@ -29,6 +29,9 @@ const LABEL_WINDOW: usize = 300;
 /// match stored text.
 const LEVELS: &str = r"top[\s-]+secret|tr[eè]s[\s-]+secret|secret|confidential|confidentiel|protected[\s-]+[abc]|prot[eé]g[eé][\s-]+[abc]";
 
+/// Byte ranges in one text.
+type Ranges = Vec<(usize, usize)>;
+
 /// What a text alone cannot tell about a bare nine-digit number: whether the column's
 /// header, or another cell of the row, names a SIN.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -461,13 +464,13 @@ impl Matcher {
 
     /// Luhn-valid nine-digit numbers in the seen text (its byte offsets): those that are
     /// SINs by their shape or their context, and the bare ones that are not, yet.
-    fn sin_spans(&self, seen: &str, ctx: SinContext) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    fn sin_spans(&self, seen: &str, ctx: SinContext) -> (Ranges, Ranges) {
         let (mut held, mut bare) = (Vec::new(), Vec::new());
         // `is_match` first: a miss is settled without the captures' allocation.
         if !self.sin.is_match(seen) {
             return (held, bare);
         }
-        let mut labels: Option<Vec<(usize, usize)>> = None;
+        let mut labels: Option<Ranges> = None;
         for c in self.sin.captures_iter(seen) {
             let (Some(m), Some(s1), Some(s2)) = (c.get(0), c.get(2), c.get(4)) else {
                 continue;

@@ -73,40 +73,51 @@ impl View {
 /// no `_`, and has no three single letters in a row that [`collapse`] would join.
 pub(crate) fn is_plain(text: &str) -> bool {
     let b = text.as_bytes();
-    // One pass for the common answer; the spread-letter check only for ASCII text.
-    if b.iter().any(|&c| c >= 0x80 || c == b'_') {
-        return false;
+    // One pass: most cells are short, and this runs on every one.
+    let mut spread = Spread::default();
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x80 || c == b'_' {
+            return false;
+        }
+        if c.is_ascii_alphabetic() && spread.letter(b, i) {
+            return false;
+        }
     }
-    !may_collapse(b)
+    true
 }
 
 /// Whether ASCII text has three single letters (no letter or digit either side) with a
 /// gap of one or two separator bytes between each: a condition every run that
 /// [`collapse`] joins meets.
 fn may_collapse(b: &[u8]) -> bool {
-    let mut run = 0usize;
-    let mut last_end: Option<usize> = None;
-    for (i, &c) in b.iter().enumerate() {
-        if !c.is_ascii_alphabetic() {
-            continue;
-        }
+    let mut spread = Spread::default();
+    (0..b.len()).any(|i| b[i].is_ascii_alphabetic() && spread.letter(b, i))
+}
+
+/// Single letters in a row so far, for [`may_collapse`].
+#[derive(Default)]
+struct Spread {
+    run: usize,
+    last_end: Option<usize>,
+}
+
+impl Spread {
+    /// Takes the ASCII letter at `b[i]`; true once three single letters are in a row.
+    fn letter(&mut self, b: &[u8], i: usize) -> bool {
         let alone_before = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let alone_after = i + 1 == b.len() || !b[i + 1].is_ascii_alphanumeric();
         if !(alone_before && alone_after) {
-            run = 0;
-            last_end = None;
-            continue;
+            self.run = 0;
+            self.last_end = None;
+            return false;
         }
-        run = match last_end {
-            Some(e) if is_gap(&b[e..i]) => run + 1,
+        self.run = match self.last_end {
+            Some(e) if is_gap(&b[e..i]) => self.run + 1,
             _ => 1,
         };
-        if run >= 3 {
-            return true;
-        }
-        last_end = Some(i + 1);
+        self.last_end = Some(i + 1);
+        self.run >= 3
     }
-    false
 }
 
 /// A gap between spread-out letters: one space, dot or hyphen, or a dot and a space.
