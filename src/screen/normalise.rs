@@ -147,6 +147,12 @@ fn each_seen(text: &str, mut emit: impl FnMut(char, (usize, usize))) {
             emit(if c == '_' { ' ' } else { c }, from);
             continue;
         }
+        if let Some(&base) = latin().get((c as usize).wrapping_sub(LATIN_FIRST as usize)) {
+            if base != 0 {
+                emit(char::from(base), from);
+                continue;
+            }
+        }
         decompose_compatible(c, |d| {
             if d.is_ascii() {
                 emit(if d == '_' { ' ' } else { d }, from);
@@ -159,33 +165,71 @@ fn each_seen(text: &str, mut emit: impl FnMut(char, (usize, usize))) {
     }
 }
 
+/// The first character of the Latin-1 Supplement and Latin Extended-A blocks that
+/// [`latin`] covers: French text's accented letters.
+const LATIN_FIRST: char = '\u{c0}';
+const LATIN_LAST: char = '\u{17f}';
+
+/// For each character `LATIN_FIRST..=LATIN_LAST`, the one ASCII letter the general path
+/// makes of it (`é` → `e`), or 0 where it makes anything else. Worked out once from the
+/// same crate calls as the general path, so it cannot disagree with it; it only saves
+/// their lookups on the accented letters of every French cell.
+fn latin() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (LATIN_FIRST..=LATIN_LAST)
+            .map(|c| {
+                let mut out = Vec::new();
+                decompose_compatible(c, |d| {
+                    if d.is_ascii() {
+                        out.push(d);
+                    } else if !is_combining_mark(d) {
+                        out.extend(fold(d));
+                    }
+                });
+                match out.as_slice() {
+                    [a] if a.is_ascii_alphabetic() => *a as u8,
+                    _ => 0,
+                }
+            })
+            .collect()
+    })
+}
+
 /// Whether [`collapse`] might join letters in `text`: [`may_collapse`]'s condition, over
-/// characters.
+/// characters, in one pass without allocating (French text keeps its dashes and quotes,
+/// so this runs on many cells).
 pub(crate) fn may_collapse_text(text: &str) -> bool {
     if text.is_ascii() {
         return may_collapse(text.as_bytes());
     }
-    let chars: Vec<char> = text.chars().collect();
-    let alnum = |k: usize| chars.get(k).is_some_and(|c| c.is_alphanumeric());
-    let mut run = 0usize;
-    let mut last_end: Option<usize> = None;
-    for (i, c) in chars.iter().enumerate() {
-        if !c.is_alphabetic() {
-            continue;
+    let mut chars = text.chars().peekable();
+    let mut prev_alnum = false;
+    let (mut run, mut after_letter) = (0usize, false);
+    let mut gap: [char; 2] = ['\0'; 2];
+    let mut gap_len = 0usize;
+    while let Some(c) = chars.next() {
+        let next_alnum = chars.peek().is_some_and(|n| n.is_alphanumeric());
+        if c.is_alphabetic() {
+            if prev_alnum || next_alnum {
+                run = 0;
+                after_letter = false;
+            } else {
+                let gap_ok = after_letter && gap_len <= 2 && is_gap_chars(&gap[..gap_len]);
+                run = if gap_ok { run + 1 } else { 1 };
+                if run >= 3 {
+                    return true;
+                }
+                after_letter = true;
+                gap_len = 0;
+            }
+        } else if after_letter {
+            if gap_len < 2 {
+                gap[gap_len] = c;
+            }
+            gap_len += 1;
         }
-        if (i > 0 && alnum(i - 1)) || alnum(i + 1) {
-            run = 0;
-            last_end = None;
-            continue;
-        }
-        run = match last_end {
-            Some(e) if is_gap_chars(&chars[e..i]) => run + 1,
-            _ => 1,
-        };
-        if run >= 3 {
-            return true;
-        }
-        last_end = Some(i + 1);
+        prev_alnum = c.is_alphanumeric();
     }
     false
 }
@@ -340,6 +384,42 @@ mod tests {
         let text = "ＴＯＰ";
         let v = normalise(text);
         assert_eq!(v.original(1, 2), (3, 6));
+    }
+
+    /// The Latin table gives what the general path gives, for every character it covers.
+    #[test]
+    fn the_latin_table_agrees_with_the_general_path() {
+        let mut covered = 0;
+        for c in LATIN_FIRST..=LATIN_LAST {
+            let mut general = String::new();
+            decompose_compatible(c, |d| {
+                if d.is_ascii() {
+                    general.push(d);
+                } else if !is_combining_mark(d) {
+                    general.extend(fold(d));
+                }
+            });
+            assert_eq!(normalise(&c.to_string()).text, general, "{c:?}");
+            covered += usize::from(latin()[c as usize - LATIN_FIRST as usize] != 0);
+        }
+        assert!(covered > 100, "{covered}");
+        assert_eq!(
+            normalise("Île-du-Prince-Édouard").text,
+            "Ile-du-Prince-Edouard"
+        );
+    }
+
+    #[test]
+    fn spread_letters_are_seen_in_any_text() {
+        for (text, want) in [
+            ("— S E C", true),
+            ("été S E C", true),
+            ("S — E C", false),
+            ("Ligne 1 — ete, 943", false),
+            ("a b", false),
+        ] {
+            assert_eq!(may_collapse_text(text), want, "{text:?}");
+        }
     }
 
     /// The fast path is exact: whenever [`is_plain`] says a text is plain, normalising and
