@@ -3,9 +3,17 @@
 //! Locations are A1 cells in the source (`file "x.xlsx", sheet "S", cell B7`): the column
 //! letter comes from [`TableInfo::column_letter`] (so a range starting further right stays
 //! true) and the row is the source row number the reader gives.
+//!
+//! SIN context: a column whose header names a SIN (`SIN`, `NAS`, `Employee_SIN`) makes
+//! every bare, Luhn-valid nine-digit number in it a SIN (and an eight-digit number too,
+//! read with the leading zero a spreadsheet drops from a number); so does a cell of the
+//! same row that names one (a key-value sheet: `SIN` | `046454286`). Elsewhere a bare
+//! number is not a SIN (a barrel count, an invoice number): see the `sin` rule in
+//! [`super::matcher`].
 
 use std::io;
 
+use super::matcher::{Hit, SinContext};
 use super::{Finding, Findings, Rule, Screen};
 use crate::table::{DecimalStyle, Row, TableInfo, TableSink, Value};
 
@@ -16,6 +24,11 @@ pub struct CellScreen<'a> {
     findings: Findings,
     /// The text of a cell that is not text (a number, a date), reused for every cell.
     scratch: String,
+    /// Whether each column's header names a SIN.
+    sin_columns: Vec<bool>,
+    /// The row's bare nine-digit numbers that a label in the row would make SINs, with
+    /// their columns; reused for every row.
+    unlabelled: Vec<(usize, Hit)>,
 }
 
 impl<'a> CellScreen<'a> {
@@ -25,6 +38,8 @@ impl<'a> CellScreen<'a> {
             info: TableInfo::default(),
             findings: Findings::new(""),
             scratch: String::new(),
+            sin_columns: Vec::new(),
+            unlabelled: Vec::new(),
         }
     }
 
@@ -58,34 +73,55 @@ fn cell_location(info: &TableInfo, row: u64, column: usize) -> String {
     format!("{}, cell {}{row}", place(info), info.column_letter(column))
 }
 
+/// Pushes `hit` as a finding at `location`.
+fn push_hit(findings: &mut Findings, location: &str, hit: Hit) {
+    findings.push(Finding::new(hit.rule, location, hit.excerpt).with_raw(hit.raw));
+}
+
+/// Screens one cell's text; returns the bare numbers that only a label elsewhere in the
+/// row would make SINs.
+fn screen_cell(
+    screen: &Screen,
+    info: &TableInfo,
+    findings: &mut Findings,
+    text: &str,
+    (row, column): (u64, usize),
+    ctx: SinContext,
+) -> Vec<Hit> {
+    let scan = screen.matcher().scan(text, ctx);
+    if !scan.hits.is_empty() {
+        let location = cell_location(info, row, column);
+        for hit in scan.hits {
+            push_hit(findings, &location, hit);
+        }
+    }
+    scan.unlabelled
+}
+
 fn screen_text_cell(
     screen: &Screen,
     info: &TableInfo,
     findings: &mut Findings,
     text: &str,
-    row: u64,
-    column: usize,
-) {
-    let mut location: Option<String> = None;
-    screen.screen_lazy(
-        text,
-        || {
-            location
-                .get_or_insert_with(|| cell_location(info, row, column))
-                .clone()
-        },
-        findings,
-    );
+    (row, column): (u64, usize),
+    ctx: SinContext,
+) -> Vec<Hit> {
+    let unlabelled = screen_cell(screen, info, findings, text, (row, column), ctx);
     if neutralise_formula(text).is_some() {
-        let location = location.unwrap_or_else(|| cell_location(info, row, column));
         let mut f = Finding::new(
             Rule::FormulaInjection,
-            &location,
+            cell_location(info, row, column),
             screen.matcher().redacted(text),
         );
         f.waived_by = screen.formula_policy().waiver_text();
         findings.push(f);
     }
+    unlabelled
+}
+
+/// Whether a spreadsheet's number, as `text`, lost a SIN's leading zero: eight digits.
+fn lost_leading_zero(text: &str) -> bool {
+    text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl TableSink for CellScreen<'_> {
@@ -104,14 +140,20 @@ impl TableSink for CellScreen<'_> {
             self.screen
                 .screen_into(sheet, &location, &mut self.findings);
         }
+        self.sin_columns = info
+            .headers
+            .iter()
+            .map(|h| self.screen.matcher().names_sin(h))
+            .collect();
         for (i, header) in info.headers.iter().enumerate() {
+            // A header is its own context: `SIN 046454286` is one, `SIN` alone is none.
             screen_text_cell(
                 self.screen,
                 &self.info,
                 &mut self.findings,
                 header,
-                info.header_row,
-                i,
+                (info.header_row, i),
+                SinContext::default(),
             );
         }
         Ok(())
@@ -123,19 +165,42 @@ impl TableSink for CellScreen<'_> {
             info,
             findings,
             scratch,
+            sin_columns,
+            unlabelled,
         } = self;
         if !screen.enabled() {
             return Ok(());
         }
+        unlabelled.clear();
         for (i, value) in row.cells.iter().enumerate() {
-            match value {
-                Value::Empty | Value::Bool(_) => {}
-                Value::Text(s) => screen_text_cell(screen, info, findings, s, row.number, i),
+            let labelled = sin_columns.get(i).copied().unwrap_or(false);
+            let ctx = SinContext { labelled };
+            let at = (row.number, i);
+            let bare = match value {
+                Value::Empty | Value::Bool(_) => continue,
+                Value::Text(s) => screen_text_cell(screen, info, findings, s, at, ctx),
                 // Numbers matter too: a SIN typed into Excel is stored as a number.
                 other => {
                     scratch.clear();
                     crate::convert::write_cell(scratch, other, DecimalStyle::Excel);
-                    screen.screen_lazy(scratch, || cell_location(info, row.number, i), findings);
+                    if labelled && lost_leading_zero(scratch) {
+                        scratch.insert(0, '0');
+                    }
+                    screen_cell(screen, info, findings, scratch, at, ctx)
+                }
+            };
+            unlabelled.extend(bare.into_iter().map(|h| (i, h)));
+        }
+        // Rare: a Luhn-valid bare number. A label in another cell of the row makes it a SIN.
+        if !unlabelled.is_empty() {
+            let matcher = screen.matcher();
+            let row_names_sin = row.cells.iter().any(|c| match c {
+                Value::Text(s) => matcher.names_sin(s),
+                _ => false,
+            });
+            if row_names_sin {
+                for (i, hit) in unlabelled.drain(..) {
+                    push_hit(findings, &cell_location(info, row.number, i), hit);
                 }
             }
         }
@@ -230,7 +295,7 @@ mod tests {
         TableInfo {
             source: "x.xlsx".into(),
             sheet: Some("Data".into()),
-            headers: vec!["name".into(), "Classification: SECRET".into()],
+            headers: vec!["name".into(), "Classification: SECRET".into(), "NAS".into()],
             header_row: 2,
             first_column: 1,
         }
@@ -250,7 +315,12 @@ mod tests {
             ),
             (
                 4,
-                vec![Value::Text("jane@example.ca".into()), Value::Int(130692544)],
+                // The same number is a SIN only in the column that names one.
+                vec![
+                    Value::Text("jane@example.ca".into()),
+                    Value::Int(130692544),
+                    Value::Int(130692544),
+                ],
             ),
         ];
         let found = run(&ScreenConfig::default(), i, &rows);
@@ -265,7 +335,7 @@ mod tests {
                 ("marking".into(), format!("{sheet}, sheet name")),
                 ("marking".into(), format!("{sheet}, cell C2")),
                 ("email".into(), format!("{sheet}, cell B4")),
-                ("sin".into(), format!("{sheet}, cell C4")),
+                ("sin".into(), format!("{sheet}, cell D4")),
             ]
         );
         for f in &found {
@@ -301,5 +371,65 @@ mod tests {
         assert!(held
             .iter()
             .any(|f| f.rule == Rule::FormulaInjection && f.waived_by.is_none()));
+    }
+
+    fn sin_findings(headers: &[&str], rows: &[(u64, Vec<Value>)]) -> Vec<String> {
+        let info = TableInfo {
+            source: "x.csv".into(),
+            sheet: None,
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            header_row: 1,
+            first_column: 0,
+        };
+        run(&ScreenConfig::default(), info, rows)
+            .into_iter()
+            .filter(|f| f.rule == Rule::Sin)
+            .map(|f| {
+                // Masked: only the check digit shows.
+                let shown = f.excerpt.chars().filter(char::is_ascii_digit).count();
+                assert!(shown <= 1, "{f:?}");
+                f.location
+                    .trim_start_matches("file \"x.csv\", cell ")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Bare nine-digit numbers: SINs in a column or row that names one, not in a column
+    /// of figures.
+    #[test]
+    fn a_bare_number_is_a_sin_only_in_context() {
+        let text = |s: &str| Value::Text(s.into());
+        // A column named SIN / NAS: text, numbers, and a number that lost its leading 0.
+        let rows = vec![
+            (2, vec![text("046454286"), Value::Int(130692544)]),
+            (3, vec![Value::Int(46454286), Value::Float(130692544.0)]),
+            (4, vec![text("046454287"), Value::Int(130692545)]),
+        ];
+        assert_eq!(
+            sin_findings(&["SIN", "Numéro d'assurance sociale (NAS)"], &rows),
+            vec!["A2", "B2", "A3", "B3"]
+        );
+        // The same values in columns of figures: none.
+        assert!(sin_findings(&["barrels", "axis id"], &rows).is_empty());
+        // Program codes and invoice numbers, as numbers or text.
+        let codes = vec![
+            (2, vec![Value::Int(130692544), text("046454286")]),
+            (3, vec![Value::Int(46454286), text("INV 130692544")]),
+        ];
+        assert!(sin_findings(&["program code", "invoice"], &codes).is_empty());
+        // Grouped as a SIN is written: found in any column.
+        let grouped = vec![(2, vec![text("046 454 286"), text("046-454-286")])];
+        assert_eq!(sin_findings(&["barrels", "x"], &grouped), vec!["A2", "B2"]);
+        // A key-value sheet: the label is in the row.
+        let kv = vec![
+            (2, vec![text("Name"), text("Jane")]),
+            (3, vec![text("SIN"), text("046454286")]),
+            (4, vec![text("Barrels"), Value::Int(130692544)]),
+        ];
+        assert_eq!(sin_findings(&["field", "value"], &kv), vec!["B3"]);
+        // A label in the cell itself.
+        let labelled = vec![(2, vec![text("SIN: 046454286"), Value::Empty])];
+        assert_eq!(sin_findings(&["notes", "x"], &labelled), vec!["A2"]);
     }
 }

@@ -1,12 +1,17 @@
 //! The core recogniser: markings, personal identifiers and custom patterns in one text.
 //!
 //! Every other part of the screen (cells, XML, workbook containers) reduces what it reads
-//! to text and calls [`Matcher::hits`]. The rules are documented on [`Matcher`]; they aim
-//! to catch every real marking while letting ordinary prose ("the secret to good data",
-//! "protected areas") through, and to never put a raw identifier into an excerpt.
+//! to text and calls [`Matcher::hits`] (or [`Matcher::scan`], with what it knows of a
+//! SIN's context). The rules are documented on [`Matcher`]; they aim to catch every real
+//! marking, however it is spelled, while letting ordinary prose ("the secret to good
+//! data", "protected areas", "Secretariat") through, and to never put a raw identifier
+//! into an excerpt.
+
+use std::cell::RefCell;
 
 use regex::Regex;
 
+use super::normalise::{self, View};
 use super::prescan::Prescan;
 use super::rule::Rule;
 use super::{ScreenConfig, ScreenError};
@@ -14,11 +19,27 @@ use super::{ScreenConfig, ScreenError};
 /// Longest excerpt shown, in characters, before the `…` markers.
 const EXCERPT_CHARS: usize = 40;
 
+/// How far from a bare nine-digit number a SIN label counts, in characters (Microsoft
+/// Purview's window for its Canada SIN type).
+const LABEL_WINDOW: usize = 300;
+
 /// Classification levels, for the rules that accept any case (label, brackets, whole
-/// text). `[\s-]+` lets "PROTECTED-B" and a non-breaking space through.
+/// text). `[\s-]+` lets "PROTECTED-B" and a non-breaking space through. The rules match
+/// the normalised text, where accents are gone, but still accept them for callers that
+/// match stored text.
 const LEVELS: &str = r"top[\s-]+secret|tr[eè]s[\s-]+secret|secret|confidential|confidentiel|protected[\s-]+[abc]|prot[eé]g[eé][\s-]+[abc]";
 
-/// A match before allowlisting and redaction.
+/// Byte ranges in one text.
+type Ranges = Vec<(usize, usize)>;
+
+/// What a text alone cannot tell about a bare nine-digit number: whether the column's
+/// header, or another cell of the row, names a SIN.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SinContext {
+    pub labelled: bool,
+}
+
+/// A match before allowlisting and redaction, in the stored text's byte offsets.
 struct Span {
     rule: Rule,
     start: usize,
@@ -34,20 +55,49 @@ pub(crate) struct Hit {
     pub raw: String,
 }
 
+/// Everything [`Matcher::scan`] found in a text.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Scan {
+    /// Findings.
+    pub hits: Vec<Hit>,
+    /// Bare, Luhn-valid nine-digit numbers with no SIN label in the text or the
+    /// [`SinContext`]: a SIN if the caller finds a label elsewhere (another cell of the
+    /// row), else not a finding. Rule `sin`, excerpt redacted.
+    pub unlabelled: Vec<Hit>,
+}
+
+thread_local! {
+    /// The normalised text of the last text that was not plain, reused: most such texts
+    /// (French words) are ruled out by the prescan of their normalised form, and need no
+    /// offset map.
+    static SEEN: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
 /// Recognises markings and identifiers in text.
 ///
+/// **Normalisation.** The marking and SIN rules match the text as a reader sees it
+/// ([`normalise`](super::normalise)): compatibility forms folded (NFKC), accents and other
+/// combining marks dropped, zero-width and other default-ignorable characters removed,
+/// confusable letters (Cyrillic, Greek) read as their Latin look-alikes, `_` read as a
+/// space; and the marking rules look a second time with letters spread out by single
+/// spaces, dots or hyphens joined (`S E C R E T`, `S.E.C.R.E.T.`). Findings quote the
+/// stored text. Email, phone and custom patterns match the stored text.
+///
 /// **Markings** (rule `marking`) are recognised when any of these holds:
-/// 1. an upper-case distinctive phrase appears anywhere as whole words: `TOP SECRET`,
-///    `TRÈS SECRET`/`TRES SECRET`, `PROTECTED A|B|C`, `PROTÉGÉ A|B|C` (accents optional),
-///    `CANADIAN EYES ONLY`, `CAN EYES ONLY`, `EYES ONLY`, `RÉSERVÉ AUX CANADIENS`,
-///    `NOFORN`, `REL TO`, `FOUO`, `FOR OFFICIAL USE ONLY`;
+/// 1. an upper-case distinctive phrase appears anywhere as whole words: `TOP SECRET`
+///    (also `TOPSECRET`), `TRÈS SECRET`/`TRES SECRET`, `PROTECTED A|B|C`, `PROTÉGÉ A|B|C`
+///    (accents optional), `CANADIAN EYES ONLY`, `CAN EYES ONLY`, `EYES ONLY`,
+///    `RÉSERVÉ AUX CANADIENS`, `NOFORN`, `REL TO`, `FOUO`, `FOR OFFICIAL USE ONLY`;
 /// 2. `protected`/`protégé` in any case is followed by the level letter `A` (upper case
 ///    only, so "protected a species" passes) or `B`/`C` (any case) as a whole word
 ///    ("Protected B" is a marking, "Protected areas" is not);
 /// 3. a `//` marking string: a level or its abbreviation (`TS`, `S`, `C`, `U`, `PA`..`PC`)
 ///    directly before `//` and a capital after (`TS//SI`, `SECRET//CANADIAN EYES ONLY`,
-///    `U//FOUO`), or `//` opening a caveat (`//REL CAN`, `//NOFORN`, `//CEO`); `CEO` is
-///    only a caveat here, never alone (it is also a job title);
+///    `U//FOUO`); in any case, a level word before `//` and a letter after
+///    (`secret//rel to can`), or an abbreviation before `//` and a caveat after
+///    (`s//rel can`, `ts//si`); or `//` opening a caveat in any case (`//REL CAN`,
+///    `//noforn`, `//CEO`); `CEO` is only a caveat here, never alone (it is also a job
+///    title);
 /// 4. a label then a level, any case: `Classification: secret`, `Classification : PROTÉGÉ
 ///    B`, `Security classification:`, `Cote de sécurité :`, `Niveau de sécurité :`;
 /// 5. a level in brackets or parentheses, any case (`[Secret]`, `(PROTECTED B)`), or a
@@ -60,13 +110,24 @@ pub(crate) struct Hit {
 ///    opens a line of all-capital text ("SECRET - DO NOT COPY", but not "THE SECRET TO
 ///    SUCCESS").
 ///
-/// **Identifiers**: `sin`: nine digits, bare or grouped 3-3-3 by one kind of separator
-/// (space or hyphen), first digit not 0 or 8, valid Luhn check digit, not part of a
-/// longer number (digits, decimals, or space-grouped thousands around it); `email`: the
-/// usual `local@domain.tld`; `phone`: North American numbers with separators or
-/// parentheses (`613-555-0123`, `(613) 555-0123`, `+1 613 555 0123`, `+16135550123`),
-/// area code and exchange starting 2-9; a bare 10-digit number is not flagged, as amounts
-/// and ids look the same. `custom:<name>`: each configured pattern.
+/// Words that merely contain a level are not markings: "Secretariat", "Secretary
+/// General", "protected areas", "confidentiality" (no rule matches a level inside a
+/// longer word, and lower-case levels in prose are words).
+///
+/// **SIN** (rule `sin`): nine digits, bare or grouped 3-3-3 by one kind of separator
+/// (space, hyphen or dot), not part of a longer number (digits, decimals, or
+/// space-grouped thousands around it), with a valid Luhn check digit, whatever the first
+/// digit; and then either written grouped (`046 454 286`, `046-454-286`, `046.454.286`),
+/// or with a SIN label (`SIN`, `NAS`, `social insurance`, `assurance sociale`, as whole
+/// words, any case) within 300 characters in the same text, or in a column whose header
+/// (or a row that) names one ([`SinContext`]). A bare number with no such context (a
+/// barrel count, an invoice number) is not a SIN.
+///
+/// **Other identifiers**: `email`: the usual `local@domain.tld`; `phone`: North American
+/// numbers with separators or parentheses (`613-555-0123`, `(613) 555-0123`,
+/// `+1 613 555 0123`, `+16135550123`), area code and exchange starting 2-9; a bare
+/// 10-digit number is not flagged, as amounts and ids look the same. `custom:<name>`:
+/// each configured pattern.
 ///
 /// **Allowlist**: a match is dropped when its text equals an allowlist entry ignoring case
 /// and surrounding spaces, or an allowlist pattern matches the whole of it.
@@ -74,6 +135,7 @@ pub(crate) struct Matcher {
     strong: Regex,
     protected: Regex,
     slashes: Regex,
+    slashes_any: Regex,
     caveat: Regex,
     label: Regex,
     bracketed: Regex,
@@ -81,6 +143,7 @@ pub(crate) struct Matcher {
     whole: Regex,
     single: Regex,
     sin: Regex,
+    sin_label: Regex,
     email: Regex,
     phone: Regex,
     custom: Vec<(String, Regex)>,
@@ -91,6 +154,21 @@ pub(crate) struct Matcher {
 fn builtin(pattern: &str) -> Regex {
     // safety: the built-in patterns are constants covered by the unit tests below.
     Regex::new(pattern).expect("built-in screen pattern compiles")
+}
+
+/// The texts the rules look at, how their offsets lead back to the stored text, and
+/// which rule families might match each.
+struct Views {
+    /// `None` when the text is plain (the rules match it as it is), or when the prescan
+    /// of its normalised form rules markings and SINs out.
+    seen: Option<View>,
+    /// The seen text with spread-out letters joined, when there were any.
+    collapsed: Option<View>,
+    /// The prescan of the seen text (of the stored text when it is plain).
+    seen_scan: Prescan,
+    collapsed_scan: Prescan,
+    /// The prescan of the stored text, for the email and phone rules.
+    stored_scan: Prescan,
 }
 
 impl Matcher {
@@ -115,14 +193,17 @@ impl Matcher {
         }
         Ok(Matcher {
             strong: builtin(
-                r"\b(?:TOP[\s-]+SECRET|TR[EÈ]S[\s-]+SECRET|PROTECTED[\s-]+[ABC]|PROT[EÉ]G[EÉ][\s-]+[ABC]|CANADIAN[\s-]+EYES[\s-]+ONLY|CAN[\s-]+EYES[\s-]+ONLY|EYES[\s-]+ONLY|R[EÉ]SERV[EÉ][\s-]+AUX[\s-]+CANADIENS|NOFORN|REL[\s-]+TO|FOUO|FOR[\s-]+OFFICIAL[\s-]+USE[\s-]+ONLY)\b",
+                r"\b(?:TOP[\s-]*SECRET|TR[EÈ]S[\s-]+SECRET|PROTECTED[\s-]+[ABC]|PROT[EÉ]G[EÉ][\s-]+[ABC]|CANADIAN[\s-]+EYES[\s-]+ONLY|CAN[\s-]+EYES[\s-]+ONLY|EYES[\s-]+ONLY|R[EÉ]SERV[EÉ][\s-]+AUX[\s-]+CANADIENS|NOFORN|REL[\s-]+TO|FOUO|FOR[\s-]+OFFICIAL[\s-]+USE[\s-]+ONLY)\b",
             ),
             protected: builtin(r"\b(?i:protected|prot[eé]g[eé])[\s-]+(?:A|(?i:b|c))\b"),
             slashes: builtin(
                 r"(?:^|[^\p{L}\p{N}/:])((?:TOP SECRET|TR[EÈ]S SECRET|SECRET|CONFIDENTIAL|CONFIDENTIEL|UNCLASSIFIED|PROTECTED [ABC]|PROT[EÉ]G[EÉ] [ABC]|TS|S|C|U|P[ABC])//[A-Z][A-Z/ ,-]*)",
             ),
+            slashes_any: builtin(
+                r"(?i)(?:^|[^\p{L}\p{N}/:])((?:top\s+secret|tr[eè]s\s+secret|secret|confidential|confidentiel|protected\s+[abc]|prot[eé]g[eé]\s+[abc])//\p{L}[\p{L}/ ,-]*|(?:ts|s|c|u|p[abc])//(?:rel|noforn|nf|ceo|si|tk|fouo|orcon|fvey|canadian\s+eyes\s+only|can\s+eyes\s+only)\b[\p{L}/ ,-]*)",
+            ),
             caveat: builtin(
-                r"(?:^|[\s(\[])(//(?:REL|NOFORN|NF|CEO|SI|TK|FOUO|ORCON|FVEY|CANADIAN EYES ONLY)\b[A-Z/ ,-]*)",
+                r"(?:^|[\s(\[])(//(?i:rel|noforn|nf|ceo|si|tk|fouo|orcon|fvey|canadian eyes only)\b[A-Z/ ,-]*)",
             ),
             label: builtin(&format!(
                 r"(?i)\b(?:security\s+)?(?:classification(?:\s+de\s+s[eé]curit[eé])?|cote\s+de\s+s[eé]curit[eé]|niveau\s+de\s+s[eé]curit[eé])\s*:\s*(?:{LEVELS})\b"
@@ -133,7 +214,10 @@ impl Matcher {
                 r"(?i)^[\s\p{{P}}]*(?:{LEVELS}|canadian\s+eyes\s+only|noforn)[\s\p{{P}}]*$"
             )),
             single: builtin(r"\b(?:SECRET|CONFIDENTIAL|CONFIDENTIEL)\b"),
-            sin: builtin(r"\b(\d{3})([ -]?)(\d{3})([ -]?)(\d{3})\b"),
+            sin: builtin(r"\b([0-9]{3})([ .-]?)([0-9]{3})([ .-]?)([0-9]{3})\b"),
+            sin_label: builtin(
+                r"(?i)\b(?:sins?|nas|s\.i\.n|n\.a\.s|social\s+insurance|assurance\s+sociale?)\b",
+            ),
             email: builtin(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b"),
             phone: builtin(
                 r"(?:\+?1[\s.-]?)?(?:\(\s*[2-9]\d{2}\s*\)[\s.-]?|[2-9]\d{2}[\s.-])[2-9]\d{2}[\s.-]\d{4}\b|\+1[2-9]\d{2}[2-9]\d{6}\b",
@@ -149,51 +233,189 @@ impl Matcher {
     }
 
     /// Every marking, identifier and custom match in `text`, in order, with redacted
-    /// excerpts. Allowlisted matches are left out.
+    /// excerpts. Allowlisted matches are left out. A bare nine-digit number counts as a
+    /// SIN only with a label in `text` itself.
     pub(crate) fn hits(&self, text: &str) -> Vec<Hit> {
-        self.hits_after(text, Prescan::of(text))
+        self.scan(text, SinContext::default()).hits
     }
 
-    /// [`Matcher::hits`] running only the built-in rules that `scan` says might match
-    /// (custom patterns always run); `Prescan::ALL` gives the unfiltered matcher.
-    fn hits_after(&self, text: &str, scan: Prescan) -> Vec<Hit> {
-        if (!scan.any() && self.custom.is_empty()) || text.trim().is_empty() {
-            return Vec::new();
+    /// [`Matcher::hits`], with what the caller knows of a SIN's context, and the bare
+    /// numbers that only a label elsewhere would make SINs.
+    pub(crate) fn scan(&self, text: &str, ctx: SinContext) -> Scan {
+        self.scan_after(text, ctx, None)
+    }
+
+    /// Whether `text`, as a reader sees it, names a SIN (`SIN`, `NAS`, `Employee_SIN`,
+    /// `Numéro d'assurance sociale`): for a column header or a label cell.
+    pub(crate) fn names_sin(&self, text: &str) -> bool {
+        if normalise::is_plain(text) {
+            self.sin_label.is_match(text)
+        } else {
+            self.sin_label.is_match(&normalise::normalise(text).text)
         }
-        let mut pii = self.identifier_spans(text, scan);
-        let markings = self.marking_spans(text, scan);
+    }
+
+    /// The views of `text` the rules need: none for a plain text; for another, the
+    /// normalised text with its offset map, but only if the prescan of it (or of its
+    /// collapsed form) leaves a marking or a SIN possible. `forced` replaces the prescans.
+    fn views(text: &str, forced: Option<Prescan>) -> Views {
+        let scan_of = |t: &str| forced.unwrap_or_else(|| Prescan::of(t));
+        if normalise::is_plain(text) {
+            let scan = scan_of(text);
+            return Views {
+                seen: None,
+                collapsed: None,
+                seen_scan: scan,
+                collapsed_scan: Prescan::NONE,
+                stored_scan: scan,
+            };
+        }
+        let stored_scan = scan_of(text);
+        // First without the map, into a reused buffer: most such texts stop here.
+        let possible = forced.is_some()
+            || SEEN.with(|buf| {
+                let mut buf = buf.borrow_mut();
+                normalise::normalise_into(text, &mut buf);
+                let scan = Prescan::of(&buf);
+                scan.marking || scan.sin || normalise::may_collapse_text(&buf)
+            });
+        if !possible {
+            return Views {
+                seen: None,
+                collapsed: None,
+                seen_scan: Prescan::NONE,
+                collapsed_scan: Prescan::NONE,
+                stored_scan,
+            };
+        }
+        let seen = normalise::normalise(text);
+        let collapsed = normalise::collapse(&seen);
+        Views {
+            seen_scan: scan_of(&seen.text),
+            collapsed_scan: collapsed
+                .as_ref()
+                .map_or(Prescan::NONE, |c| scan_of(&c.text)),
+            seen: Some(seen),
+            collapsed,
+            stored_scan,
+        }
+    }
+
+    /// [`Matcher::scan`] running only the built-in rules that the prescans say might
+    /// match (custom patterns always run); `Some(Prescan::ALL)` gives the unfiltered
+    /// matcher.
+    fn scan_after(&self, text: &str, ctx: SinContext, forced: Option<Prescan>) -> Scan {
+        if text.trim().is_empty() {
+            return Scan::default();
+        }
+        let views = Self::views(text, forced);
+        let Views {
+            seen: seen_view,
+            collapsed,
+            seen_scan,
+            collapsed_scan,
+            stored_scan,
+        } = &views;
+        if !seen_scan.any()
+            && !collapsed_scan.marking
+            && !stored_scan.email
+            && !stored_scan.phone
+            && self.custom.is_empty()
+        {
+            return Scan::default();
+        }
+        let seen = seen_view.as_ref().map_or(text, |v| v.text.as_str());
+        let back = |(s, e): (usize, usize)| match seen_view {
+            Some(v) => v.original(s, e),
+            None => (s, e),
+        };
+        let mut marks: Vec<(usize, usize)> = Vec::new();
+        if seen_scan.marking {
+            marks.extend(self.marking_spans(seen).into_iter().map(back));
+        }
+        if let (Some(c), true) = (collapsed, collapsed_scan.marking) {
+            marks.extend(
+                self.marking_spans(&c.text)
+                    .into_iter()
+                    .map(|(s, e)| c.original(s, e)),
+            );
+        }
+        let markings = merge(marks).into_iter().map(|(start, end)| Span {
+            rule: Rule::Marking,
+            start,
+            end,
+        });
+        let (held, bare) = if seen_scan.sin {
+            self.sin_spans(seen, ctx)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let sin_span = |s| {
+            let (start, end) = back(s);
+            Span {
+                rule: Rule::Sin,
+                start,
+                end,
+            }
+        };
+        let mut pii: Vec<Span> = held.into_iter().map(sin_span).collect();
+        let bare: Vec<Span> = bare.into_iter().map(sin_span).collect();
+        self.stored_identifier_spans(text, *stored_scan, &mut pii);
+        let mut spans: Vec<Span> = markings.collect();
         // Most text is clean: skip building the masked copy for it.
-        if pii.is_empty() && markings.is_empty() {
-            return Vec::new();
+        if pii.is_empty() && spans.is_empty() && bare.is_empty() {
+            return Scan::default();
         }
-        pii.sort_by_key(|s| s.start);
-        // Every identifier is masked in every excerpt, allowlisted or not: an excerpt is
-        // shown to people who need not see any of them.
-        let masked = mask(text, &pii);
-        let mut spans: Vec<Span> = markings.into_iter().chain(pii).collect();
+        // Every identifier, and every number that might be a SIN, is masked in every
+        // excerpt, allowlisted or not: an excerpt is shown to people who need not see any
+        // of them.
+        let mut masked_spans: Vec<&Span> = pii.iter().chain(&bare).collect();
+        masked_spans.sort_by_key(|s| s.start);
+        let masked = mask(text, &masked_spans);
+        spans.extend(pii);
         spans.sort_by_key(|s| s.start);
-        spans
-            .into_iter()
-            .filter_map(|s| {
-                let raw = &text[s.start..s.end];
-                if self.allowed(raw) {
-                    return None;
-                }
-                Some(Hit {
-                    excerpt: excerpt(&masked, text, s.start, s.end),
-                    raw: raw.to_string(),
-                    rule: s.rule,
-                })
+        let hit = |s: Span| -> Option<Hit> {
+            let raw = &text[s.start..s.end];
+            if self.allowed(raw) {
+                return None;
+            }
+            Some(Hit {
+                excerpt: excerpt(&masked, text, s.start, s.end),
+                raw: raw.to_string(),
+                rule: s.rule,
             })
-            .collect()
+        };
+        Scan {
+            hits: spans.into_iter().filter_map(hit).collect(),
+            unlabelled: bare.into_iter().filter_map(hit).collect(),
+        }
     }
 
     /// `text` cut to an excerpt from its start, with every identifier masked: for
     /// findings about a whole value (a formula) rather than a match in it.
     pub(crate) fn redacted(&self, text: &str) -> String {
-        let mut pii = self.identifier_spans(text, Prescan::of(text));
+        let views = Self::views(text, Some(Prescan::ALL));
+        let seen = views.seen.as_ref().map_or(text, |v| v.text.as_str());
+        let (held, bare) = self.sin_spans(seen, SinContext::default());
+        let mut pii: Vec<Span> = held
+            .into_iter()
+            .chain(bare)
+            .map(|(s, e)| {
+                let (start, end) = match &views.seen {
+                    Some(v) => v.original(s, e),
+                    None => (s, e),
+                };
+                Span {
+                    rule: Rule::Sin,
+                    start,
+                    end,
+                }
+            })
+            .collect();
+        self.stored_identifier_spans(text, Prescan::ALL, &mut pii);
         pii.sort_by_key(|s| s.start);
-        let masked = mask(text, &pii);
+        let refs: Vec<&Span> = pii.iter().collect();
+        let masked = mask(text, &refs);
         excerpt(&masked, text, 0, 0)
     }
 
@@ -203,10 +425,8 @@ impl Matcher {
         self.allow.contains(&lower) || self.allow_patterns.iter().any(|p| p.is_match(raw))
     }
 
-    fn marking_spans(&self, text: &str, scan: Prescan) -> Vec<Span> {
-        if !scan.marking {
-            return Vec::new();
-        }
+    /// Marking matches in `text`, in its byte offsets, unmerged.
+    fn marking_spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut found: Vec<(usize, usize)> = Vec::new();
         for re in [
             &self.strong,
@@ -217,11 +437,12 @@ impl Matcher {
         ] {
             found.extend(re.find_iter(text).map(|m| (m.start(), m.end())));
         }
-        for re in [&self.slashes, &self.caveat] {
+        for re in [&self.slashes, &self.slashes_any, &self.caveat] {
             found.extend(
                 re.captures_iter(text)
                     .filter_map(|c| c.get(1))
-                    .map(|m| (m.start(), m.end_trimmed(text))),
+                    .map(|m| (m.start(), m.end_trimmed(text)))
+                    .filter(|(s, e)| s < e),
             );
         }
         if self.whole.is_match(text) {
@@ -238,46 +459,61 @@ impl Matcher {
                 found.push((m.start(), m.end()));
             }
         }
-        merge(found)
-            .into_iter()
-            .map(|(start, end)| Span {
-                rule: Rule::Marking,
-                start,
-                end,
-            })
-            .collect()
+        found
     }
 
-    fn identifier_spans(&self, text: &str, scan: Prescan) -> Vec<Span> {
-        let mut out = Vec::new();
+    /// Luhn-valid nine-digit numbers in the seen text (its byte offsets): those that are
+    /// SINs by their shape or their context, and the bare ones that are not, yet.
+    fn sin_spans(&self, seen: &str, ctx: SinContext) -> (Ranges, Ranges) {
+        let (mut held, mut bare) = (Vec::new(), Vec::new());
         // `is_match` first: a miss is settled without the captures' allocation.
-        let sin_matches = if scan.sin && self.sin.is_match(text) {
-            Some(self.sin.captures_iter(text))
-        } else {
-            None
-        };
-        for c in sin_matches.into_iter().flatten() {
+        if !self.sin.is_match(seen) {
+            return (held, bare);
+        }
+        let mut labels: Option<Ranges> = None;
+        for c in self.sin.captures_iter(seen) {
             let (Some(m), Some(s1), Some(s2)) = (c.get(0), c.get(2), c.get(4)) else {
                 continue;
             };
             if s1.as_str() != s2.as_str()
-                || part_of_longer_number(text, m.start(), m.end(), s1.as_str())
+                || part_of_longer_number(seen, m.start(), m.end(), s1.as_str())
             {
                 continue;
             }
             let digits: Vec<u32> = m
                 .as_str()
-                .chars()
-                .filter_map(|ch| ch.to_digit(10))
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .map(|b| u32::from(b - b'0'))
                 .collect();
-            if digits[0] != 0 && digits[0] != 8 && luhn_valid(&digits) {
-                out.push(Span {
-                    rule: Rule::Sin,
-                    start: m.start(),
-                    end: m.end(),
-                });
+            if !luhn_valid(&digits) {
+                continue;
+            }
+            let grouped = !s1.as_str().is_empty();
+            let labelled = grouped
+                || ctx.labelled
+                || label_near(
+                    seen,
+                    labels.get_or_insert_with(|| {
+                        self.sin_label
+                            .find_iter(seen)
+                            .map(|l| (l.start(), l.end()))
+                            .collect()
+                    }),
+                    m.start(),
+                    m.end(),
+                );
+            if labelled {
+                held.push((m.start(), m.end()));
+            } else {
+                bare.push((m.start(), m.end()));
             }
         }
+        (held, bare)
+    }
+
+    /// Email, phone and custom matches in the stored text.
+    fn stored_identifier_spans(&self, text: &str, scan: Prescan, out: &mut Vec<Span>) {
         if scan.email {
             out.extend(self.email.find_iter(text).map(|m| Span {
                 rule: Rule::Email,
@@ -308,8 +544,23 @@ impl Matcher {
                 end: m.end(),
             }));
         }
-        out
     }
+}
+
+/// Whether one of the `labels` (byte ranges in `text`) lies within [`LABEL_WINDOW`]
+/// characters of the number at `start..end`.
+fn label_near(text: &str, labels: &[(usize, usize)], start: usize, end: usize) -> bool {
+    labels.iter().any(|&(ls, le)| {
+        let gap = if le <= start {
+            &text[le..start]
+        } else if ls >= end {
+            &text[end..ls]
+        } else {
+            return true;
+        };
+        // A byte count at most the window settles it without counting characters.
+        gap.len() <= LABEL_WINDOW || gap.chars().count() <= LABEL_WINDOW
+    })
 }
 
 trait EndTrimmed {
@@ -395,7 +646,7 @@ fn luhn_valid(digits: &[u32]) -> bool {
 /// The text with every identifier span masked character for character (so byte offsets
 /// into the original still find the same characters), and line breaks and other control
 /// characters shown as spaces.
-fn mask(text: &str, spans: &[Span]) -> Vec<char> {
+fn mask(text: &str, spans: &[&Span]) -> Vec<char> {
     let mut out: Vec<char> = Vec::with_capacity(text.len());
     let mut spans = spans.iter().peekable();
     let mut pos = 0;
@@ -426,8 +677,9 @@ fn mask(text: &str, spans: &[Span]) -> Vec<char> {
 /// `(***) ***-**67`, email `j******@e******.ca`, custom patterns wholly masked.
 fn mask_value(rule: &Rule, raw: &str) -> Vec<char> {
     let chars: Vec<char> = raw.chars().collect();
+    // Any numeral, not only ASCII digits: a full-width SIN is a SIN.
     let digit_positions: Vec<usize> = (0..chars.len())
-        .filter(|&i| chars[i].is_ascii_digit())
+        .filter(|&i| chars[i].is_numeric())
         .collect();
     let keep_last_digits = |n: usize| -> Vec<char> {
         let keep_from = digit_positions.len().saturating_sub(n);
@@ -436,7 +688,7 @@ fn mask_value(rule: &Rule, raw: &str) -> Vec<char> {
             .iter()
             .enumerate()
             .map(|(i, &c)| {
-                if c.is_ascii_digit() && !kept.contains(&i) {
+                if c.is_numeric() && !kept.contains(&i) {
                     '*'
                 } else {
                     c
@@ -589,6 +841,30 @@ mod tests {
         "BDG-",
         "12345",
         "bdg-",
+        "\u{200b}",
+        "\u{ad}",
+        "\u{202e}",
+        "\u{fe0f}",
+        "\u{300}",
+        "\u{301}",
+        "\u{415}",
+        "\u{435}",
+        "\u{421}",
+        "\u{39f}",
+        "ＳＥＣＲＥＴ",
+        "Ｔ",
+        "S E C R E T",
+        "S.E.C.R.E.T.",
+        "T O P",
+        "_",
+        "SIN",
+        "NAS",
+        "sin: ",
+        "social insurance",
+        "046.454.286",
+        "046454286",
+        "secret//rel to can",
+        "s//rel can",
     ];
 
     /// Markings as people write them, to be cased and accented at random.
@@ -628,6 +904,14 @@ mod tests {
         "(s//rel to can) x",
         "protected-b",
         "top\u{a0}secret",
+        "t o p  s e c r e t",
+        "s.e.c.r.e.t.",
+        "top_secret",
+        "tre\u{300}s secret",
+        "s\u{435}cret",
+        "se\u{200b}cret",
+        "se\u{ad}cret",
+        "ｓｅｃｒｅｔ",
     ];
 
     fn recase(rng: &mut fastrand::Rng, s: &str) -> String {
@@ -667,7 +951,7 @@ mod tests {
     /// A SIN with a valid check digit, grouped at random.
     fn sin(rng: &mut fastrand::Rng) -> String {
         let mut d: Vec<u32> = (0..8).map(|_| rng.u32(..10)).collect();
-        d[0] = rng.u32(1..8);
+        d[0] = rng.u32(0..10);
         let check = (0..10).find(|c| {
             let mut all = d.clone();
             all.push(*c);
@@ -678,7 +962,7 @@ mod tests {
             .iter()
             .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
             .collect();
-        let sep = ["", " ", "-", "\u{a0}"][rng.usize(..4)];
+        let sep = ["", " ", "-", "\u{a0}", "."][rng.usize(..5)];
         let sep2 = if rng.u8(..8) == 0 { " " } else { sep };
         format!("{}{sep}{}{sep2}{}", &s[..3], &s[3..6], &s[6..])
     }
@@ -742,9 +1026,29 @@ mod tests {
         text
     }
 
-    /// The prescan is sound: whenever one of a family's regexes matches a text, the
-    /// prescan says the family might match; and the matcher after the prescan finds
-    /// exactly what the unfiltered matcher finds, custom patterns included.
+    /// The texts the rules look at for `text`: itself when plain, else its normalised
+    /// and collapsed forms.
+    fn seen_texts(text: &str) -> Vec<String> {
+        if normalise::is_plain(text) {
+            return vec![text.to_string()];
+        }
+        let v = normalise::normalise(text);
+        let mut buf = String::new();
+        normalise::normalise_into(text, &mut buf);
+        assert_eq!(buf, v.text);
+        let c = normalise::collapse(&v);
+        if c.is_some() {
+            assert!(normalise::may_collapse_text(&v.text), "{text:?}");
+        }
+        let mut out = vec![v.text];
+        out.extend(c.map(|c| c.text));
+        out
+    }
+
+    /// The prescan is sound: whenever one of a family's regexes matches a text the rules
+    /// look at, the prescan of that text says the family might match; and the matcher
+    /// after the prescans finds exactly what the unfiltered matcher finds, custom
+    /// patterns and bare SIN candidates included.
     #[test]
     fn the_prescan_never_hides_a_match() {
         let m = matcher();
@@ -752,6 +1056,7 @@ mod tests {
             &m.strong,
             &m.protected,
             &m.slashes,
+            &m.slashes_any,
             &m.caveat,
             &m.label,
             &m.bracketed,
@@ -763,28 +1068,35 @@ mod tests {
         let mut found: std::collections::BTreeMap<String, usize> = Default::default();
         for _ in 0..150_000 {
             let text = generated(&mut rng);
+            for seen in seen_texts(&text) {
+                let scan = Prescan::of(&seen);
+                if markings.iter().any(|re| re.is_match(&seen)) {
+                    assert!(scan.marking, "marking in {seen:?}");
+                }
+                // Every nine-digit candidate the SIN rule weighs, held or bare, has the
+                // shape the prescan looks for.
+                let (held, bare) = m.sin_spans(&seen, SinContext::default());
+                if !held.is_empty() || !bare.is_empty() {
+                    assert!(scan.sin, "SIN shape in {seen:?}");
+                }
+            }
             let scan = Prescan::of(&text);
-            if markings.iter().any(|re| re.is_match(&text)) {
-                assert!(scan.marking, "marking in {text:?}");
-            }
-            if m.sin.is_match(&text) {
-                // The regex alone (before the Luhn check) already needs the SIN shape.
-                assert!(scan.sin, "SIN shape in {text:?}");
-            }
             if m.phone.is_match(&text) {
                 assert!(scan.phone, "phone in {text:?}");
             }
             if m.email.is_match(&text) {
                 assert!(scan.email, "email in {text:?}");
             }
-            let hits = m.hits(&text);
-            assert_eq!(hits, m.hits_after(&text, Prescan::ALL), "{text:?}");
-            for h in hits {
+            let got = m.scan(&text, SinContext::default());
+            let all = m.scan_after(&text, SinContext::default(), Some(Prescan::ALL));
+            assert_eq!(got, all, "{text:?}");
+            for h in got.hits {
                 *found.entry(h.rule.to_string()).or_default() += 1;
             }
+            *found.entry("bare".into()).or_default() += got.unlabelled.len();
         }
         // The texts did exercise every rule, many times.
-        for rule in ["marking", "sin", "phone", "email", "custom:badge"] {
+        for rule in ["marking", "sin", "phone", "email", "custom:badge", "bare"] {
             let n = found.get(rule).copied().unwrap_or(0);
             assert!(n > 1000, "only {n} {rule} hits in {found:?}");
         }
@@ -878,7 +1190,8 @@ mod tests {
         let cases = [
             ("SIN 130 692 544", "sin", "*** *** **4", "130"),
             ("130-692-544", "sin", "***-***-**4", "692"),
-            ("id 130692544 filed", "sin", "********4", "1306"),
+            ("SIN 130692544 filed", "sin", "********4", "1306"),
+            ("046 454 286", "sin", "*** *** **6", "454"),
             (
                 "write jane.doe@example.gc.ca now",
                 "email",
@@ -906,10 +1219,11 @@ mod tests {
     #[test]
     fn identifier_look_alikes_pass() {
         let cases = [
-            "046 454 286",         // Luhn valid, but starts with 0
             "130 692 545",         // Luhn fails
             "130692545",           // Luhn fails
-            "846 454 281",         // starts with 8 (Luhn valid otherwise irrelevant)
+            "846 454 281",         // Luhn fails
+            "id 130692544 filed",  // bare, and "id" is no SIN label
+            "046454286",           // bare: no shape, no label
             "1 130 692 544",       // French-formatted amount
             "130692544.25",        // decimal
             "1130692544",          // ten digits
@@ -922,6 +1236,195 @@ mod tests {
         ];
         for text in cases {
             assert!(rules(text).is_empty(), "{text:?} gave {:?}", rules(text));
+        }
+    }
+
+    /// Issue 17's spellings: each reads as a marking to a reader, and is one.
+    #[test]
+    fn markings_are_recognised_however_they_are_spelled() {
+        let cases = [
+            ("decomposed accent", "TRE\u{300}S SECRET"),
+            ("decomposed accents", "PROTE\u{301}GE\u{301} B"),
+            ("decomposed, lower case", "Tre\u{300}s secret"),
+            ("no accent", "PROTEGE B"),
+            ("lower-case caveat", "secret//rel to can"),
+            ("lower-case abbreviation", "s//rel to can"),
+            ("lower-case ts//si", "ts//si"),
+            ("lower-case caveat alone", "see //rel can"),
+            ("lower-case noforn caveat", "data //noforn"),
+            ("full-width", "ＴＯＰ ＳＥＣＲＥＴ"),
+            ("full-width word", "ＳＥＣＲＥＴ"),
+            ("full-width in prose", "This file is ＳＥＣＲＥＴ."),
+            ("Cyrillic Ie", "S\u{415}CR\u{415}T"),
+            ("Cyrillic TOP", "\u{422}\u{41e}\u{420} SECRET"),
+            ("Cyrillic lower case", "Classification: s\u{435}cr\u{435}t"),
+            ("Cyrillic I", "CONF\u{406}DENTIAL"),
+            ("Greek capitals", "\u{3a4}\u{39f}P SECRET"),
+            ("zero-width space", "SE\u{200b}CRET"),
+            ("zero-width space between words", "TOP\u{200b}SECRET"),
+            ("zero-width joiner", "TOP SE\u{200d}CRET"),
+            ("soft hyphen", "SE\u{ad}CRET"),
+            ("soft hyphen in phrase", "PROTEC\u{ad}TED B"),
+            ("word joiner", "TOP\u{2060} SECRET"),
+            ("bidi controls", "\u{202a}TOP SECRET\u{202c}"),
+            ("bidi isolate", "\u{2066}Secret\u{2069}"),
+            ("variation selector", "SE\u{fe0f}CRET"),
+            ("BOM", "\u{feff}SECRET"),
+            ("spaced", "S E C R E T"),
+            ("spaced, two words", "T O P  S E C R E T"),
+            ("spaced in prose", "This is S E C R E T, keep it"),
+            ("spaced lower case", "s e c r e t"),
+            ("dotted", "S.E.C.R.E.T."),
+            ("dotted and spaced", "S. E. C. R. E. T."),
+            ("hyphenated letters", "S-E-C-R-E-T"),
+            ("underscored", "TOP_SECRET"),
+            ("underscored letters", "S_E_C_R_E_T"),
+            ("underscored level", "PROTECTED_B"),
+            ("non-breaking space", "TOP\u{a0}SECRET"),
+            ("ideographic space", "TOP\u{3000}SECRET"),
+            ("mixed evasions", "Ｔ О Р  S Е С R Е Т\u{200b}"),
+        ];
+        let m = matcher();
+        for (what, text) in cases {
+            let hits = m.hits(text);
+            let rules: Vec<String> = hits.iter().map(|h| h.rule.to_string()).collect();
+            assert_eq!(rules, vec!["marking"], "{what}: {text:?}");
+            // The finding quotes the stored text, not the normalised one.
+            assert!(text.contains(&hits[0].raw), "{what}: {:?}", hits[0].raw);
+        }
+        assert_eq!(
+            m.hits("ＴＯＰ ＳＥＣＲＥＴ")[0].excerpt,
+            "ＴＯＰ ＳＥＣＲＥＴ"
+        );
+        assert_eq!(m.hits("a S E C R E T file")[0].raw, "S E C R E T");
+        assert_eq!(
+            m.hits("x T O P  S E C R E T y")[0].raw,
+            "T O P  S E C R E T"
+        );
+    }
+
+    /// Words that contain a level, and spread or look-alike text that reads as no
+    /// marking, pass.
+    #[test]
+    fn clean_look_alikes_pass() {
+        let cases = [
+            "secretariat",
+            "Secretariat",
+            "SECRETARIAT",
+            "Secretary General",
+            "SECRETARY GENERAL",
+            "Treasury Board Secretariat",
+            "TREASURY BOARD SECRETARIAT",
+            "Secrétariat du Conseil du Trésor",
+            "protected area",
+            "Protected Areas Strategy",
+            "PROTECTED AREAS STRATEGY",
+            "Aires protégées du Canada",
+            "the confidential-ity of records",
+            "Confidentiality agreement",
+            "confidentiality",
+            "CONFIDENTIALITY",
+            "secret_santa_2024",
+            "the s e c r e t to good data",
+            "U S A",
+            "A B C D",
+            "e.g. a b",
+            "Ｓecretariat",
+            "S\u{435}cretary of State",
+            "Prot\u{435}cted areas",
+            "https://open.canada.ca//data",
+            "// todo",
+            "c//d",
+        ];
+        for text in cases {
+            assert!(rules(text).is_empty(), "{text:?} gave {:?}", rules(text));
+        }
+    }
+
+    #[test]
+    fn sins_are_found_by_shape_or_label() {
+        let m = matcher();
+        let found = [
+            "046 454 286",
+            "046-454-286",
+            "046.454.286",
+            "046\u{a0}454\u{a0}286",
+            "０４６ ４５４ ２８６",
+            "SIN 046454286",
+            "SIN: 046454286",
+            "sin:046454286",
+            "NAS : 046454286",
+            "Numéro d'assurance sociale 046454286",
+            "numéro d’assurance sociale : 046454286",
+            "social insurance number 046454286",
+            "Social_Insurance_No 046454286",
+            "046454286 (SIN)",
+            "applicant 130 692 544",
+            "employee_sin=130692544",
+            "123 456 782",
+        ];
+        for text in found {
+            let hits = m.hits(text);
+            assert_eq!(hits.len(), 1, "{text:?}: {hits:?}");
+            assert_eq!(hits[0].rule, Rule::Sin, "{text:?}");
+            for secret in ["454", "692", "456"] {
+                assert!(!hits[0].excerpt.contains(secret), "{}", hits[0].excerpt);
+            }
+        }
+        let far = format!("SIN {} 046454286", "x".repeat(LABEL_WINDOW + 1));
+        let not_found = [
+            "046454286",
+            "130692544",
+            "invoice 046454286",
+            "program code 130692544",
+            "046 454 287",
+            "046.454.2867",
+            "1.046.454.286",
+            "046-454 286",
+            "basin 046454286",
+            "NASA 046454286",
+            far.as_str(),
+        ];
+        for text in not_found {
+            let scan = m.scan(text, SinContext::default());
+            assert!(scan.hits.is_empty(), "{text:?}: {:?}", scan.hits);
+        }
+        let wide = m.hits("０４６ ４５４ ２８６");
+        assert_eq!(wide[0].excerpt, "*** *** **６");
+        // A bare number is held back as a candidate, masked, for a label elsewhere...
+        let scan = m.scan("046454286", SinContext::default());
+        assert_eq!(scan.unlabelled.len(), 1);
+        assert_eq!(scan.unlabelled[0].excerpt, "********6");
+        // ...and is a SIN when the column or row names one.
+        let scan = m.scan("046454286", SinContext { labelled: true });
+        assert_eq!(scan.hits.len(), 1);
+        assert!(scan.unlabelled.is_empty());
+        // A candidate is masked in the excerpt of any other finding.
+        let hits = m.hits("SECRET ref 046454286");
+        assert_eq!(hits.len(), 1);
+        assert!(!hits[0].excerpt.contains("454"), "{}", hits[0].excerpt);
+    }
+
+    #[test]
+    fn headers_that_name_a_sin() {
+        let m = matcher();
+        for h in [
+            "SIN",
+            "sin",
+            "NAS",
+            "Employee SIN",
+            "EMPLOYEE_SIN",
+            "S.I.N.",
+            "Social Insurance Number",
+            "Numéro d'assurance sociale",
+            "NAS / SIN",
+        ] {
+            assert!(m.names_sin(h), "{h:?}");
+        }
+        for h in [
+            "barrels", "Basin", "Sinclair", "NASA", "id", "invoice", "Axis",
+        ] {
+            assert!(!m.names_sin(h), "{h:?}");
         }
     }
 

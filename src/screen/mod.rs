@@ -22,6 +22,7 @@
 mod cells;
 mod container;
 mod matcher;
+mod normalise;
 mod prescan;
 mod rule;
 pub mod source;

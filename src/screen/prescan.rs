@@ -27,8 +27,15 @@ pub(crate) struct Prescan {
 }
 
 impl Prescan {
+    /// No family can match.
+    pub(crate) const NONE: Prescan = Prescan {
+        marking: false,
+        email: false,
+        sin: false,
+        phone: false,
+    };
+
     /// Every family might match: the unfiltered matcher.
-    #[cfg(test)]
     pub(crate) const ALL: Prescan = Prescan {
         marking: true,
         email: true,
@@ -192,8 +199,11 @@ enum Kind {
     Digit,
     /// `' '` and `-`: inside a SIN (`130 692 544`) and a phone number.
     SinSep,
-    /// Other white space and `.()+`: inside a phone number only.
+    /// Other white space and `()+`: inside a phone number only.
     PhoneSep,
+    /// `.`: inside a phone number, and between the groups of a dotted SIN
+    /// (`046.454.286`).
+    Dot,
     /// Anything else: ends both.
     Other,
 }
@@ -207,10 +217,11 @@ struct Identifiers {
 
 /// The digit stretches so far, one character at a time.
 ///
-/// - **SIN** (`\b(\d{3})([ -]?)(\d{3})([ -]?)(\d{3})\b`): nine digits in one stretch of
-///   digits, spaces and hyphens, and, because of the `\b` at both ends, a run of exactly
-///   3, 6 or 9 digits in that stretch (`ddd ddd ddd`, `ddd dddddd`, `dddddd-ddd`,
-///   `ddddddddd`).
+/// - **SIN** (`\b([0-9]{3})([ .-]?)([0-9]{3})([ .-]?)([0-9]{3})\b`, both separators
+///   the same): nine digits in one stretch of digits, spaces and hyphens, and, because
+///   of the `\b` at both ends, a run of exactly 3, 6 or 9 digits in that stretch
+///   (`ddd ddd ddd`, `ddd dddddd`, `dddddd-ddd`, `ddddddddd`); or, dotted, three runs of
+///   exactly 3 digits each joined by one `.` (`ddd.ddd.ddd`).
 /// - **phone**: ten digits in one stretch of digits, `\s` and `.()+-`; and either a `+`
 ///   (the `+1` form) or, somewhere, a run of exactly 3 digits (the exchange, between a
 ///   separator and a separator) and one of exactly 4 (the line, ended by `\b`).
@@ -228,6 +239,10 @@ struct Stretches {
     run3: bool,
     run4: bool,
     plus: bool,
+    /// Runs of exactly 3 digits joined by single dots, so far.
+    dotted: usize,
+    /// The last character was a `.` right after such a run.
+    dot_pending: bool,
 }
 
 impl Stretches {
@@ -239,16 +254,29 @@ impl Stretches {
             self.phone_ten |= self.phone_digits >= 10;
             return;
         }
+        let after_run = self.run > 0;
         self.end_run();
+        self.dot_pending = after_run && kind == Kind::Dot && self.dotted > 0;
+        if !self.dot_pending {
+            self.dotted = 0;
+        }
         if kind == Kind::Other {
             self.end_sin();
             self.phone_digits = 0;
-        } else if kind == Kind::PhoneSep {
+        } else if matches!(kind, Kind::PhoneSep | Kind::Dot) {
             self.end_sin();
         }
     }
 
     fn end_run(&mut self) {
+        if self.run > 0 {
+            self.dotted = match (self.run, self.dot_pending) {
+                (3, true) => self.dotted + 1,
+                (3, false) => 1,
+                _ => 0,
+            };
+            self.sin |= self.dotted >= 3;
+        }
         match self.run {
             3 => self.run3 = true,
             4 => self.run4 = true,
@@ -290,7 +318,8 @@ fn identifiers_fast(b: &[u8]) -> Option<Identifiers> {
             let kind = match c {
                 b'0'..=b'9' => Kind::Digit,
                 b' ' | b'-' => Kind::SinSep,
-                b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b'.' | b'(' | b')' => Kind::PhoneSep,
+                b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b'(' | b')' => Kind::PhoneSep,
+                b'.' => Kind::Dot,
                 b'+' => {
                     s.plus = true;
                     Kind::PhoneSep
@@ -331,7 +360,8 @@ fn identifiers_slow(text: &str) -> Identifiers {
                 s.plus = true;
                 Kind::PhoneSep
             }
-            '.' | '(' | ')' => Kind::PhoneSep,
+            '.' => Kind::Dot,
+            '(' | ')' => Kind::PhoneSep,
             c if c.is_whitespace() => Kind::PhoneSep,
             c if c.is_numeric() => {
                 numeral = true;
