@@ -60,6 +60,11 @@ pub enum ReadError {
     #[error("file \"{file}\" is {format}, which has no sheets")]
     NotAWorkbook { file: String, format: super::Format },
 
+    /// A reader (ogpipe's own or calamine) panicked on this file: a bug met on hostile or
+    /// damaged input, turned into a refusal so that a run goes on with its other sources.
+    #[error("file \"{file}\" could not be read safely (the reader stopped on an internal error: {detail}); check that the file opens in its application, re-save it there, and report the file to the ogpipe maintainers")]
+    Unsafe { file: String, detail: String },
+
     #[error("could not pass a row on: {0}")]
     Sink(#[source] io::Error),
 

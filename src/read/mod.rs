@@ -57,8 +57,39 @@ pub struct ReadSummary {
 /// # Errors
 /// [`ReadError::NotAWorkbook`] for CSV and XML; otherwise the same errors as opening the
 /// workbook in [`read_table`] (limits, encryption, corruption).
-pub fn sheet_names<R: Read + Seek>(format: Format, reader: R) -> Result<Vec<String>, ReadError> {
-    spreadsheet::sheet_names(format, "", reader, &Limits::default())
+pub fn sheet_names<R: Read + Seek>(
+    format: Format,
+    source_name: &str,
+    reader: R,
+) -> Result<Vec<String>, ReadError> {
+    guarded(source_name, || {
+        spreadsheet::sheet_names(format, source_name, reader, &Limits::default())
+    })
+}
+
+/// Runs one reader call behind a panic boundary. Readers must not panic on input, but a
+/// bug met on a hostile file (calamine's xlsb reader has had several) must not end the
+/// process: it becomes [`ReadError::Unsafe`] naming the file, and a run goes on with its
+/// other sources. What the reader held is dropped with the unwinding; the sink may have
+/// had part of a table, which the caller throws away as for any other read error.
+pub(crate) fn guarded<T>(
+    source_name: &str,
+    read: impl FnOnce() -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".into());
+            Err(ReadError::Unsafe {
+                file: source_name.to_string(),
+                detail,
+            })
+        }
+    }
 }
 
 /// A source held whole in memory, as a mapped file is. The XML reader parses it in
@@ -89,9 +120,9 @@ pub fn read_table<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    match format {
+    guarded(source_name, || match format {
         Format::Csv => csv::read(source_name, reader, options, sink),
         Format::Xml => xml::read(source_name, reader, options, sink),
         _ => spreadsheet::read(format, source_name, reader, options, sink),
-    }
+    })
 }

@@ -40,7 +40,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
 ) -> Result<Vec<String>, ReadError> {
     guard_input(format, file, &mut reader, limits)?;
     Ok(match format {
-        Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
+        Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader, limits)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
         Format::Xls => super::xls::sheet_names(file, reader)?,
         Format::Ods => super::ods::sheet_names(file, reader, limits)?,
@@ -167,6 +167,31 @@ fn cell_limit(file: &str, sheet: &str, count: u64, limits: &Limits) -> Result<()
     Ok(())
 }
 
+/// Refuses a cell whose text is over `limits.max_cell_chars`; `place` names it (`sheet
+/// "Data", cell B7`). The byte length is compared first: a text is never more characters
+/// than bytes, so only a text already long costs a count.
+pub(crate) fn check_cell_chars(
+    file: &str,
+    text: &str,
+    max: u64,
+    place: impl FnOnce() -> String,
+) -> Result<(), ReadError> {
+    if text.len() as u64 <= max {
+        return Ok(());
+    }
+    let chars = text.chars().count() as u64;
+    if chars <= max {
+        return Ok(());
+    }
+    Err(ReadError::Limit {
+        file: file.into(),
+        limit: "max_cell_chars",
+        what: format!("{} holds {chars} characters", place()),
+        value: chars,
+        max,
+    })
+}
+
 /// The second half every reader shares: once the scan has found the table, push it
 /// (the cells come from `feed`), or push an empty table when there is none.
 pub(super) fn push_table(
@@ -210,7 +235,7 @@ pub(super) fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
 where
     W::Error: Into<calamine::Error>,
 {
-    let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet.as_ref())?;
+    let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet_selector(file)?.as_ref())?;
     let range = wb
         .worksheet_range(&sheet)
         .map_err(|e| map_error(file, Some(&sheet), e.into()))?;

@@ -111,12 +111,16 @@ fn excel_values_read_as_a_person_sees_them() {
 fn sheets_are_chosen_by_name_or_index() {
     let bytes = excel_workbook();
     assert_eq!(
-        crate::read::sheet_names(Format::Xlsx, Cursor::new(bytes.clone())).expect("names"),
+        crate::read::sheet_names(Format::Xlsx, "t.xlsx", Cursor::new(bytes.clone())).expect("names"),
         ["Cover", "Data"]
     );
-    for (selector, want) in [("0", "Cover"), ("Data", "Data"), ("1", "Data")] {
+    for (selector, want) in [
+        (SheetSelector::Index(0), "Cover"),
+        (SheetSelector::Name("Data".into()), "Data"),
+        (SheetSelector::Index(1), "Data"),
+    ] {
         let options = ReadOptions {
-            sheet: selector.parse().ok(),
+            sheet: Some(selector.clone()),
             ..ReadOptions::default()
         };
         let t = read_bytes(Format::Xlsx, bytes.clone(), &options).expect("sheet exists");

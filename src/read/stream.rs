@@ -123,6 +123,19 @@ impl<'a> Reading<'a> {
                 }
             }
             let (row, col) = D::at(&cell);
+            super::spreadsheet::check_cell_chars(
+                self.file,
+                cells.text(),
+                limits.max_cell_chars,
+                || {
+                    format!(
+                        "sheet \"{}\", cell {}{}",
+                        self.sheet,
+                        crate::table::column_letter(col as usize),
+                        row + 1
+                    )
+                },
+            )?;
             if self.bounds.is_none_or(|b| b.contains(row, col)) {
                 return Ok(Some(cell));
             }

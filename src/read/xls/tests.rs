@@ -299,7 +299,7 @@ fn sheets_are_listed_chosen_and_hidden_ones_skipped() {
         &[hidden, SheetSpec::new("Données", label(0, 0, "d"))],
     );
     assert_eq!(
-        sheet_names(Format::Xls, Cursor::new(bytes.clone())).expect("names"),
+        sheet_names(Format::Xls, "t.xls", Cursor::new(bytes.clone())).expect("names"),
         ["Cover", "Données"]
     );
     assert_eq!(ok(bytes.clone()).info.headers, ["d"]);
@@ -488,7 +488,7 @@ fn truncated_and_flipped_bytes_never_panic() {
                 flipped[at] ^= (seed >> 8) as u8 | 1;
             }
             let _ = read(flipped.clone(), &ReadOptions::default());
-            let _ = sheet_names(Format::Xls, Cursor::new(flipped));
+            let _ = sheet_names(Format::Xls, "t.xls", Cursor::new(flipped));
         }
     }
 }
