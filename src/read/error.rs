@@ -47,6 +47,14 @@ pub enum ReadError {
         detail: String,
     },
 
+    /// A CSV problem placed by its line in the file (a record may span lines).
+    #[error("file \"{file}\", line {line}: {detail}")]
+    CsvLine {
+        file: String,
+        line: u64,
+        detail: String,
+    },
+
     #[error("file \"{file}\", sheet \"{sheet}\": {detail}")]
     Sheet {
         file: String,

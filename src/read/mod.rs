@@ -126,3 +126,41 @@ pub fn read_table<R: Read + Seek + Send>(
         _ => spreadsheet::read(format, source_name, reader, options, sink),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Row, TableInfo};
+
+    /// A sink that panics on its first row, standing in for a reader bug: the same
+    /// boundary catches both.
+    struct Panics;
+
+    impl TableSink for Panics {
+        fn begin(&mut self, _: &TableInfo) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: Row<'_>) -> std::io::Result<()> {
+            panic!("index out of bounds: the len is 3 but the index is 7")
+        }
+        fn end(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_read_is_a_refusal_naming_the_file() {
+        let err = read_table(
+            Format::Csv,
+            "budget.csv",
+            std::io::Cursor::new(b"a,b\n1,2\n".to_vec()),
+            &ReadOptions::default(),
+            &mut Panics,
+        )
+        .expect_err("the panic is caught");
+        assert!(matches!(err, ReadError::Unsafe { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.starts_with("file \"budget.csv\" could not be read safely"), "{msg}");
+        assert!(msg.contains("the index is 7"), "{msg}");
+    }
+}

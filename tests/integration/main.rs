@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod config;
 mod golden;
+mod hostile;
 mod ops;
 mod package;
 mod plan;

@@ -164,6 +164,7 @@ impl SheetParser {
                 r.typ, r.offset
             ))
         };
+        check_length(r)?;
         let mut c = Cursor::new(r);
         let item = match r.typ {
             NUMBER => {
@@ -346,6 +347,33 @@ impl SheetParser {
 }
 
 /// Row, column and XF index: the head of every cell record (`Cell`, §2.5.19).
+/// Refuses a cell or row record whose length disagrees with what its kind holds
+/// (MS-XLS §2.4). Such a length is a damaged file: read as given, the records after it
+/// are read from the wrong offsets, and rows go missing with no word.
+fn check_length(r: &Record<'_>) -> Result<(), XlsError> {
+    let n = r.data.len();
+    let (name, fits, want) = match r.typ {
+        NUMBER => ("NUMBER", n == 14, "14 bytes"),
+        RK => ("RK", n == 10, "10 bytes"),
+        LABELSST => ("LABELSST", n == 10, "10 bytes"),
+        BOOLERR => ("BOOLERR", n == 8, "8 bytes"),
+        ROW => ("ROW", n == 16, "16 bytes"),
+        MULRK => ("MULRK", n >= 12 && (n - 6) % 6 == 0, "6 bytes and 6 per cell"),
+        FORMULA => {
+            let cce = r.data.get(20..22).map_or(usize::MAX, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+            ("FORMULA", n >= 22 && n - 22 >= cce, "22 bytes and its formula's")
+        }
+        _ => return Ok(()),
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(XlsError::Corrupt(format!(
+        "the {name} record at byte {} is {n} bytes long, where one holds {want}; the workbook is damaged (re-save it in Excel or LibreOffice)",
+        r.offset
+    )))
+}
+
 fn head(c: &mut Cursor<'_>) -> Option<(u16, u16, u16)> {
     Some((c.u16()?, c.u16()?, c.u16()?))
 }
