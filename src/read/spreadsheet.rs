@@ -5,11 +5,11 @@
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
 //! - Dates: a number is a date when its number format is a date format, in either the
-//!   1900 or the 1904 date system. A date format is not told from a date-time or
-//!   time format, so the serial number
-//!   decides: below 1 (no day part) → `Time` (except serial 0 in the 1904 system,
-//!   which is 1904-01-01); whole → `Date`; otherwise `DateTime`. A
-//!   date-time format showing a value exactly at midnight therefore reads as a `Date`.
+//!   1900 or the 1904 date system. The serial number decides: below 1 (no day part)
+//!   → `Time` (except serial 0 in the 1904 system, which is 1904-01-01); whole →
+//!   `Date`; otherwise `DateTime`. A format that shows both a date and a time of day
+//!   (`yyyy-mm-dd hh:mm`, built-in 22) makes a whole serial a `DateTime` at midnight:
+//!   the producer styled it as a date-time.
 //!   Duration formats (`[h]:mm`) → `Duration` as ISO 8601 (`PT36H30M`).
 //! - ods ISO values: `DateTimeIso` → `Date`/`DateTime`/`Time` by its shape;
 //!   `DurationIso` (ods stores times of day this way) → `Time` when under 24 hours,
@@ -312,6 +312,16 @@ pub(super) fn error_text(text: &str, policy: ErrorCellPolicy) -> Value {
         ErrorCellPolicy::Report => Value::Error(text.to_string()),
         ErrorCellPolicy::Empty => Value::Empty,
         ErrorCellPolicy::Text => Value::Text(text.to_string()),
+    }
+}
+
+/// As [`excel_datetime`], for a format that shows a date and a time of day: a value at
+/// midnight stays a date-time (the producer styled it so), where a date-only format
+/// gives a date.
+pub(super) fn excel_timestamp(dt: &ExcelDateTime) -> Value {
+    match excel_datetime(dt) {
+        Value::Date(d) => Value::DateTime(d.and_time(NaiveTime::MIN)),
+        other => other,
     }
 }
 

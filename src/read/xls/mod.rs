@@ -127,6 +127,8 @@ fn error_name(code: u8) -> Option<&'static str> {
         0x24 => "#NUM!",
         0x2A => "#N/A",
         0x2B => "#GETTING_DATA",
+        // A formula the producer saved without its result (see `sheet`).
+        sheet::NO_CACHED_VALUE => "#NO_CACHED_VALUE",
         _ => return None,
     })
 }

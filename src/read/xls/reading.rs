@@ -385,6 +385,11 @@ impl Ctx<'_> {
                     |typ| spreadsheet::excel_datetime(&ExcelDateTime::new(n, typ, g.date1904));
                 match g.xf_kinds.get(usize::from(cell.xf)) {
                     Some(Kind::DateTime) => date(ExcelDateTimeType::DateTime),
+                    Some(Kind::Timestamp) => spreadsheet::excel_timestamp(&ExcelDateTime::new(
+                        n,
+                        ExcelDateTimeType::DateTime,
+                        g.date1904,
+                    )),
                     Some(Kind::Duration) => date(ExcelDateTimeType::TimeDelta),
                     _ => spreadsheet::number(n),
                 }

@@ -38,6 +38,11 @@ const HEADER: u16 = 0x0014;
 const FOOTER: u16 = 0x0015;
 const HEADERFOOTER: u16 = 0x089C;
 const MSODRAWING: u16 = 0x00EC;
+const SHRFMLA: u16 = 0x04BC;
+const ARRAY: u16 = 0x0221;
+const TABLE: u16 = 0x0236;
+/// Not a `BErr` code: ogpipe's mark for a formula saved with no cached value.
+pub(super) const NO_CACHED_VALUE: u8 = 0xFE;
 
 /// A cell's value as stored; text is in the block's text buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -165,6 +170,15 @@ impl SheetParser {
             ))
         };
         check_length(r)?;
+        // A string result comes in the STRING record after its FORMULA (shared and
+        // array formula records may come between). When another record comes first,
+        // the formula has no cached value: an error cell, reported as the error-cell
+        // policy says, never a silently empty one.
+        if !matches!(r.typ, STRING | SHRFMLA | ARRAY | TABLE) {
+            if let Some((row, col, xf)) = self.pending_string.take() {
+                self.cell(row, col, xf, Raw::Error(NO_CACHED_VALUE));
+            }
+        }
         let mut c = Cursor::new(r);
         let item = match r.typ {
             NUMBER => {

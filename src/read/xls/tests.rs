@@ -620,3 +620,27 @@ fn header_footer_and_default_row_height_records_are_read() {
         ]
     );
 }
+
+#[test]
+fn a_formula_with_no_cached_value_follows_the_error_cell_policy() {
+    let records = cat(&[
+        label(0, 0, "f"),
+        label(0, 1, "n"),
+        // A string result announced, but no STRING record follows.
+        formula(1, 0, 0, special(0, 0)),
+        number(1, 1, 0, 5.0),
+        formula(2, 0, 0, special(0, 0)),
+    ]);
+    let bytes = one_sheet(Vec::new(), records);
+    let t = ok(bytes.clone());
+    assert_eq!(
+        t.rows[0].1,
+        [Value::Error("#NO_CACHED_VALUE".into()), Value::Int(5)]
+    );
+    assert_eq!(t.rows[1].1[0], Value::Error("#NO_CACHED_VALUE".into()));
+    let empty = ReadOptions {
+        error_cells: ErrorCellPolicy::Empty,
+        ..ReadOptions::default()
+    };
+    assert_eq!(read(bytes, &empty).expect("valid").rows[0].1[0], Value::Empty);
+}

@@ -162,6 +162,11 @@ impl Decode for Values<'_> {
                     ExcelDateTimeType::DateTime,
                     lookup.date1904,
                 )),
+                Some(Kind::Timestamp) => spreadsheet::excel_timestamp(&ExcelDateTime::new(
+                    n,
+                    ExcelDateTimeType::DateTime,
+                    lookup.date1904,
+                )),
                 Some(Kind::Duration) => spreadsheet::excel_datetime(&ExcelDateTime::new(
                     n,
                     ExcelDateTimeType::TimeDelta,
