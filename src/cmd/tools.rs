@@ -61,7 +61,8 @@ fn checked_format_of(path: &Path) -> anyhow::Result<Format> {
         .and_then(Format::sniff_reader)
         .with_context(|| format!("{}: cannot open", path.display()))?;
     if !declared.accepts(found) {
-        let content = found.map_or_else(|| "not a recognised format".to_string(), |f| f.to_string());
+        let content =
+            found.map_or_else(|| "not a recognised format".to_string(), |f| f.to_string());
         let fix = found.map_or_else(
             || format!("re-export it as {declared}"),
             |f| format!("rename it to .{f}, or re-export it as {declared}"),

@@ -259,7 +259,10 @@ impl TextOf<'_> {
     }
 
     /// The record's text and its fields' ends.
-    fn of<'r>(&'r mut self, record: &'r csv::ByteRecord) -> Result<(&'r str, &'r [usize]), ReadError> {
+    fn of<'r>(
+        &'r mut self,
+        record: &'r csv::ByteRecord,
+    ) -> Result<(&'r str, &'r [usize]), ReadError> {
         let bytes = record.as_slice();
         if let Some(at) = memchr::memchr(0, bytes) {
             return Err(self.refuse(
@@ -278,7 +281,8 @@ impl TextOf<'_> {
                     self.encoding = Seen::Utf8(Self::line_at(record, at));
                 }
                 self.ends.clear();
-                self.ends.extend((0..record.len()).map(|i| record.range(i).map_or(0, |r| r.end)));
+                self.ends
+                    .extend((0..record.len()).map(|i| record.range(i).map_or(0, |r| r.end)));
                 (text, &self.ends[..])
             }
             (None, seen) => {
@@ -607,8 +611,14 @@ mod tests {
         let (bytes, rows) = utf8_head_then(b"\xff,x\n");
         match read_bytes(&bytes) {
             Err(e @ ReadError::CsvLine { .. }) => {
-                assert!(matches!(e, ReadError::CsvLine { line, .. } if line == rows), "{e}");
-                assert!(e.to_string().contains("mixes encodings: line 2 is UTF-8"), "{e}");
+                assert!(
+                    matches!(e, ReadError::CsvLine { line, .. } if line == rows),
+                    "{e}"
+                );
+                assert!(
+                    e.to_string().contains("mixes encodings: line 2 is UTF-8"),
+                    "{e}"
+                );
             }
             other => panic!("{:?}", other.map(|t| t.rows.len())),
         }
@@ -617,10 +627,16 @@ mod tests {
     fn refused_at(bytes: &[u8]) -> (u64, String) {
         match read_bytes(bytes) {
             Err(e @ ReadError::CsvLine { .. }) => {
-                let ReadError::CsvLine { line, .. } = e else { unreachable!() };
+                let ReadError::CsvLine { line, .. } = e else {
+                    unreachable!()
+                };
                 (line, e.to_string())
             }
-            other => panic!("{:?}: {:?}", String::from_utf8_lossy(bytes), other.map(|t| t.rows)),
+            other => panic!(
+                "{:?}: {:?}",
+                String::from_utf8_lossy(bytes),
+                other.map(|t| t.rows)
+            ),
         }
     }
 
@@ -652,7 +668,10 @@ mod tests {
         }
         late.extend_from_slice(b"Jos\xe9;Qu\xe9bec\n");
         let t = read_bytes(&late).expect("Windows-1252 throughout");
-        assert_eq!(t.rows.last().map(|r| r.1.clone()), Some(vec![text("José"), text("Québec")]));
+        assert_eq!(
+            t.rows.last().map(|r| r.1.clone()),
+            Some(vec![text("José"), text("Québec")])
+        );
         // UTF-8 with one Windows-1252 byte near the start is refused, naming both lines.
         let (line, msg) = refused_at(b"ville\nQu\xe9bec\nMontr\xc3\xa9al\n");
         assert_eq!(line, 3, "{msg}");
@@ -663,9 +682,17 @@ mod tests {
         assert!(msg.contains("0x81"), "{msg}");
         // UTF-16 with a byte-order mark, little and big endian.
         let utf16 = |big: bool| {
-            let mut b = if big { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+            let mut b = if big {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
             for u in "nom\tville\r\nZoë\tMontréal\r\n".encode_utf16() {
-                b.extend_from_slice(&if big { u.to_be_bytes() } else { u.to_le_bytes() });
+                b.extend_from_slice(&if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
             }
             b
         };
@@ -682,7 +709,10 @@ mod tests {
         assert_eq!(line, 3);
         assert!(msg.contains("NUL"), "{msg}");
         // UTF-16 with no byte-order mark is full of NULs: refused on its first line.
-        let no_bom: Vec<u8> = "a,b\n1,2\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let no_bom: Vec<u8> = "a,b\n1,2\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert_eq!(refused_at(&no_bom).0, 1);
     }
 
@@ -692,8 +722,16 @@ mod tests {
         bytes.extend(std::iter::repeat_n(b"x,y,", 10_000).flatten());
         bytes.extend_from_slice(b"\"\n");
         match read_bytes(&bytes) {
-            Err(e @ ReadError::Limit { limit: "max_cell_chars", .. }) => {
-                assert!(e.to_string().contains("line 3 holds 40000 characters"), "{e}")
+            Err(
+                e @ ReadError::Limit {
+                    limit: "max_cell_chars",
+                    ..
+                },
+            ) => {
+                assert!(
+                    e.to_string().contains("line 3 holds 40000 characters"),
+                    "{e}"
+                )
             }
             other => panic!("{:?}", other.map(|t| t.rows.len())),
         }

@@ -9,6 +9,7 @@
 //! streams, once they pass `max_uncompressed_bytes` or `max_compression_ratio`.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::error::human_bytes;
@@ -189,6 +190,11 @@ pub(crate) struct Meter {
     max_bytes: u64,
     max_ratio: u64,
     tripped: Arc<Mutex<Option<ReadError>>>,
+    /// Bytes read from the file so far, when it is read through [`Meter::count`]: a
+    /// member's ratio is then judged on the compressed bytes it really consumed, from
+    /// its first inflated megabyte, not on its whole compressed size at its end.
+    consumed: Arc<AtomicU64>,
+    counting: bool,
 }
 
 impl Meter {
@@ -198,6 +204,18 @@ impl Meter {
             max_bytes: limits.max_uncompressed_bytes,
             max_ratio: u64::from(limits.max_compression_ratio),
             tripped: Arc::default(),
+            consumed: Arc::default(),
+            counting: false,
+        }
+    }
+
+    /// `reader` (the whole file), its reads counted for the ratio of every member
+    /// opened after this.
+    pub fn count<R>(&mut self, reader: R) -> Counted<R> {
+        self.counting = true;
+        Counted {
+            inner: reader,
+            consumed: Arc::clone(&self.consumed),
         }
     }
 
@@ -209,6 +227,7 @@ impl Meter {
             meter: self.clone(),
             part: part.to_string(),
             packed: packed.max(1),
+            start: self.consumed.load(Ordering::Relaxed),
             out: 0,
             failed: false,
         }
@@ -240,8 +259,30 @@ pub(crate) struct Metered<R> {
     meter: Meter,
     part: String,
     packed: u64,
+    /// The file's bytes read when the member was opened.
+    start: u64,
     out: u64,
     failed: bool,
+}
+
+/// The file, its reads counted (see [`Meter::count`]).
+pub(crate) struct Counted<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 impl<R> Metered<R> {
@@ -259,7 +300,16 @@ impl<R> Metered<R> {
                 max: self.meter.max_bytes,
             });
         }
-        let ratio = out / self.packed;
+        // Compressed bytes so far: what the file gave since the member opened (the
+        // zip reader reads ahead, so this is a little more than the member used), never
+        // more than the member's own size.
+        let packed = if self.meter.counting {
+            let read = self.meter.consumed.load(Ordering::Relaxed) - self.start;
+            read.clamp(1, self.packed)
+        } else {
+            self.packed
+        };
+        let ratio = out / packed;
         if out > RATIO_FLOOR && ratio > self.meter.max_ratio {
             return Some(ReadError::Limit {
                 file: file.into(),
@@ -267,7 +317,7 @@ impl<R> Metered<R> {
                 what: format!(
                     "workbook part {part} inflates over {ratio} times ({} from {})",
                     human_bytes(out),
-                    human_bytes(self.packed)
+                    human_bytes(packed)
                 ),
                 value: ratio,
                 max: self.meter.max_ratio,
@@ -329,23 +379,43 @@ mod tests {
     fn a_meter_stops_at_the_bytes_really_read_whatever_the_headers_claim() {
         let meter = Meter::new("bomb.xlsx", &limits(4 << 20, 1000));
         // Headers claimed 1,000 bytes packed; the member yields 8 MiB.
-        let mut part = meter.wrap("xl/worksheets/sheet1.xml", 1000, io::repeat(b'a').take(8 << 20));
+        let mut part = meter.wrap(
+            "xl/worksheets/sheet1.xml",
+            1000,
+            io::repeat(b'a').take(8 << 20),
+        );
         let mut sink = Vec::new();
         assert!(part.read_to_end(&mut sink).is_err());
-        assert!(sink.len() <= (4 << 20) + (64 << 10), "stopped near the limit: {}", sink.len());
+        assert!(
+            sink.len() <= (4 << 20) + (64 << 10),
+            "stopped near the limit: {}",
+            sink.len()
+        );
         match meter.verdict(Ok(())) {
-            Err(ReadError::Limit { limit, file, what, .. }) => {
-                assert_eq!((limit, file.as_str()), ("max_compression_ratio", "bomb.xlsx"));
+            Err(ReadError::Limit {
+                limit, file, what, ..
+            }) => {
+                assert_eq!(
+                    (limit, file.as_str()),
+                    ("max_compression_ratio", "bomb.xlsx")
+                );
                 assert!(what.contains("xl/worksheets/sheet1.xml"), "{what}");
             }
             other => panic!("{other:?}"),
         }
         let meter = Meter::new("big.xlsx", &limits(2 << 20, 100_000));
-        let mut part = meter.wrap("xl/sharedStrings.xml", 3 << 20, io::repeat(b'a').take(3 << 20));
+        let mut part = meter.wrap(
+            "xl/sharedStrings.xml",
+            3 << 20,
+            io::repeat(b'a').take(3 << 20),
+        );
         assert!(io::copy(&mut part, &mut io::sink()).is_err());
         assert!(matches!(
             meter.verdict(Ok(())),
-            Err(ReadError::Limit { limit: "max_uncompressed_bytes", .. })
+            Err(ReadError::Limit {
+                limit: "max_uncompressed_bytes",
+                ..
+            })
         ));
         // Within the limits: the bytes pass untouched and the verdict is the result.
         let meter = Meter::new("ok.xlsx", &limits(2 << 20, 100));

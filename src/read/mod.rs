@@ -21,7 +21,7 @@
 mod error;
 mod feed;
 mod format;
-mod guard;
+pub(crate) mod guard;
 mod options;
 pub(crate) mod shape;
 mod stream;
@@ -160,7 +160,10 @@ mod tests {
         .expect_err("the panic is caught");
         assert!(matches!(err, ReadError::Unsafe { .. }), "{err:?}");
         let msg = err.to_string();
-        assert!(msg.starts_with("file \"budget.csv\" could not be read safely"), "{msg}");
+        assert!(
+            msg.starts_with("file \"budget.csv\" could not be read safely"),
+            "{msg}"
+        );
         assert!(msg.contains("the index is 7"), "{msg}");
     }
 }

@@ -172,10 +172,17 @@ mod tests {
             );
         }
         let o: ReadOptions = serde_json::from_str(r#"{"sheet": "2024"}"#).expect("a name");
-        assert_eq!(o.sheet_selector("t").ok(), Some(Some(SheetSelector::Name("2024".into()))));
+        assert_eq!(
+            o.sheet_selector("t").ok(),
+            Some(Some(SheetSelector::Name("2024".into())))
+        );
         let o: ReadOptions = serde_json::from_str(r#"{"sheet_index": 1}"#).expect("a position");
-        assert_eq!(o.sheet_selector("t").ok(), Some(Some(SheetSelector::Index(1))));
-        let err = serde_json::from_str::<ReadOptions>(r#"{"sheet": 2}"#).expect_err("a bare number");
+        assert_eq!(
+            o.sheet_selector("t").ok(),
+            Some(Some(SheetSelector::Index(1)))
+        );
+        let err =
+            serde_json::from_str::<ReadOptions>(r#"{"sheet": 2}"#).expect_err("a bare number");
         assert!(err.to_string().contains("sheet_index = 2"), "{err}");
         let both: ReadOptions =
             serde_json::from_str(r#"{"sheet": "a", "sheet_index": 1}"#).expect("parses");

@@ -235,7 +235,11 @@ pub(super) fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
 where
     W::Error: Into<calamine::Error>,
 {
-    let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet_selector(file)?.as_ref())?;
+    let sheet = choose_sheet(
+        file,
+        wb.sheets_metadata(),
+        options.sheet_selector(file)?.as_ref(),
+    )?;
     let range = wb
         .worksheet_range(&sheet)
         .map_err(|e| map_error(file, Some(&sheet), e.into()))?;

@@ -111,7 +111,8 @@ fn excel_values_read_as_a_person_sees_them() {
 fn sheets_are_chosen_by_name_or_index() {
     let bytes = excel_workbook();
     assert_eq!(
-        crate::read::sheet_names(Format::Xlsx, "t.xlsx", Cursor::new(bytes.clone())).expect("names"),
+        crate::read::sheet_names(Format::Xlsx, "t.xlsx", Cursor::new(bytes.clone()))
+            .expect("names"),
         ["Cover", "Data"]
     );
     for (selector, want) in [
@@ -476,9 +477,12 @@ fn a_cell_styled_as_a_datetime_stays_one_at_midnight() {
         .expect("date")
         .and_hms(12, 0, 0)
         .expect("time");
-    ws.write_datetime_with_format(1, 0, &midnight, &stamp).expect("cell");
-    ws.write_datetime_with_format(1, 1, &midnight, &day).expect("cell");
-    ws.write_datetime_with_format(2, 0, &noon, &stamp).expect("cell");
+    ws.write_datetime_with_format(1, 0, &midnight, &stamp)
+        .expect("cell");
+    ws.write_datetime_with_format(1, 1, &midnight, &day)
+        .expect("cell");
+    ws.write_datetime_with_format(2, 0, &noon, &stamp)
+        .expect("cell");
     let t = read_bytes(
         Format::Xlsx,
         wb.save_to_buffer().expect("workbook"),

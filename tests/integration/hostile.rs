@@ -22,9 +22,15 @@ fn workbook(names: &[&str]) -> Vec<u8> {
 /// sizes replaced by `claimed` when given.
 fn xlsx(workbook_xml: &str, sheet_xml: &str, claimed: Option<u32>) -> Vec<u8> {
     let members = [
-        ("_rels/.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        (
+            "_rels/.rels",
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
         ("xl/workbook.xml", workbook_xml),
-        ("xl/_rels/workbook.xml.rels", r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
         ("xl/worksheets/sheet1.xml", sheet_xml),
     ];
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -56,7 +62,9 @@ fn a_zip_bomb_with_lying_headers_is_refused_by_what_it_inflates_to() {
     // 40 MiB of one repeated row: deflates about 1000 times, headers say 1,000 bytes.
     let row = r#"<row><c t="inlineStr"><is><t>aaaaaaaaaaaaaaaa</t></is></c></row>"#;
     let rows = row.repeat((40 << 20) / row.len());
-    let sheet = format!(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#);
+    let sheet = format!(
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
+    );
     std::fs::write(w.path("bomb.xlsx"), xlsx(ONE_SHEET, &sheet, Some(1000))).unwrap();
     let out = w.run(&["convert", "bomb.xlsx", "-o", "bomb.csv"]);
     assert_eq!(out.code(), 1, "{}", out.stderr());
@@ -67,7 +75,10 @@ fn a_zip_bomb_with_lying_headers_is_refused_by_what_it_inflates_to() {
         "{}",
         out.stderr()
     );
-    assert!(!w.path("bomb.csv").exists(), "no output from a refused file");
+    assert!(
+        !w.path("bomb.csv").exists(),
+        "no output from a refused file"
+    );
 }
 
 #[test]
@@ -94,7 +105,11 @@ fn sheets_are_chosen_by_name_and_positions_only_by_sheet_index() {
             .expect(0)
             .stdout()
     };
-    assert_eq!(by_name("1"), "sheet\r\n1\r\n", "the sheet named 1, not the second");
+    assert_eq!(
+        by_name("1"),
+        "sheet\r\n1\r\n",
+        "the sheet named 1, not the second"
+    );
     assert_eq!(by_name("2024"), "sheet\r\n2024\r\n");
     let second = w
         .run(&["convert", "years.xlsx", "--sheet-index", "1"])
@@ -103,7 +118,11 @@ fn sheets_are_chosen_by_name_and_positions_only_by_sheet_index() {
     assert_eq!(second, "sheet\r\n1\r\n");
     let out = w.run(&["convert", "years.xlsx", "--sheet", "5"]);
     assert_eq!(out.code(), 2, "{}", out.stderr());
-    assert!(out.stderr().contains("has no sheet \"5\""), "{}", out.stderr());
+    assert!(
+        out.stderr().contains("has no sheet \"5\""),
+        "{}",
+        out.stderr()
+    );
 }
 
 #[test]
@@ -127,7 +146,12 @@ fn sheet_all_never_writes_two_sheets_to_one_file() {
     contents.sort();
     assert_eq!(
         contents,
-        ["sheet\r\n1\r\n", "sheet\r\na b\r\n", "sheet\r\na.b\r\n", "sheet\r\na_b\r\n"],
+        [
+            "sheet\r\n1\r\n",
+            "sheet\r\na b\r\n",
+            "sheet\r\na.b\r\n",
+            "sheet\r\na_b\r\n"
+        ],
         "each sheet once, the sheet named 1 by its name"
     );
 }

@@ -47,8 +47,8 @@ use calamine::Sheet;
 use zip::ZipArchive;
 
 use self::content::{Cell, Content, Head, Pick, Raw};
-use super::guard::Meter;
 use super::feed::{parse_on_thread, CellParser, Inflate, Malformed};
+use super::guard::Meter;
 use super::shape::{Bounds, Scan};
 use super::spreadsheet::{self, push_table};
 use super::stream::{Decode, Reading};
@@ -64,7 +64,8 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<Vec<String>, ReadError> {
-    let meter = Meter::new(file, limits);
+    let mut meter = Meter::new(file, limits);
+    let reader = meter.count(reader);
     let names = (|| {
         let mut zip = package::open(file, reader)?;
         let member = package::content(&mut zip, &meter, file)?;
@@ -82,7 +83,8 @@ pub(crate) fn read<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    let meter = Meter::new(file, &options.limits);
+    let mut meter = Meter::new(file, &options.limits);
+    let reader = meter.count(reader);
     let read = read_metered(file, reader, options, sink, &meter);
     meter.verdict(read)
 }

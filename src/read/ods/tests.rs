@@ -454,7 +454,8 @@ fn the_first_visible_sheet_is_read_unless_one_is_named() {
         matches!(&err, ReadError::UnknownSheet { available, .. } if available == &["Hidden", "Shown", "Other"]),
         "{err:?}"
     );
-    let names = crate::read::sheet_names(Format::Ods, "t.ods", Cursor::new(bytes.clone())).expect("valid");
+    let names =
+        crate::read::sheet_names(Format::Ods, "t.ods", Cursor::new(bytes.clone())).expect("valid");
     assert_eq!(names, ["Hidden", "Shown", "Other"]);
     // calamine agrees on every choice.
     let wb = calamine::Ods::new(Cursor::new(bytes)).expect("opens");

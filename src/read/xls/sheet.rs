@@ -372,10 +372,20 @@ fn check_length(r: &Record<'_>) -> Result<(), XlsError> {
         LABELSST => ("LABELSST", n == 10, "10 bytes"),
         BOOLERR => ("BOOLERR", n == 8, "8 bytes"),
         ROW => ("ROW", n == 16, "16 bytes"),
-        MULRK => ("MULRK", n >= 12 && (n - 6) % 6 == 0, "6 bytes and 6 per cell"),
+        MULRK => (
+            "MULRK",
+            n >= 12 && (n - 6) % 6 == 0,
+            "6 bytes and 6 per cell",
+        ),
         FORMULA => {
-            let cce = r.data.get(20..22).map_or(usize::MAX, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
-            ("FORMULA", n >= 22 && n - 22 >= cce, "22 bytes and its formula's")
+            let cce = r.data.get(20..22).map_or(usize::MAX, |b| {
+                usize::from(u16::from_le_bytes([b[0], b[1]]))
+            });
+            (
+                "FORMULA",
+                n >= 22 && n - 22 >= cce,
+                "22 bytes and its formula's",
+            )
         }
         _ => return Ok(()),
     };

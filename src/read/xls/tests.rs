@@ -503,7 +503,8 @@ fn truncated_and_flipped_bytes_are_refused_or_read_whole() {
             // then differs in that cell, but never loses rows or columns.
             if let Ok(t) = read(flipped.clone(), &ReadOptions::default()) {
                 assert!(
-                    t.rows.len() >= whole.rows.len() && t.info.headers.len() >= whole.info.headers.len(),
+                    t.rows.len() >= whole.rows.len()
+                        && t.info.headers.len() >= whole.info.headers.len(),
                     "bytes {at:?} changed: {} rows of {}, {} columns of {}",
                     t.rows.len(),
                     whole.rows.len(),
@@ -642,5 +643,8 @@ fn a_formula_with_no_cached_value_follows_the_error_cell_policy() {
         error_cells: ErrorCellPolicy::Empty,
         ..ReadOptions::default()
     };
-    assert_eq!(read(bytes, &empty).expect("valid").rows[0].1[0], Value::Empty);
+    assert_eq!(
+        read(bytes, &empty).expect("valid").rows[0].1[0],
+        Value::Empty
+    );
 }

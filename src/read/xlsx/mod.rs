@@ -21,10 +21,10 @@ use self::book::{Book, Lookup};
 use self::numfmt::Kind;
 use self::sheet::{Cell, Cells, Raw};
 use super::feed::{parse_on_thread, Inflate};
+use super::guard::Meter;
 use super::shape::Bounds;
 use super::spreadsheet::{self, push_table};
 use super::stream::{Decode, Reading};
-use super::guard::Meter;
 use super::{ErrorCellPolicy, Limits, ReadError, ReadOptions, ReadSummary};
 use crate::table::{column_letter, TableSink, Value};
 
@@ -37,7 +37,8 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<Vec<String>, ReadError> {
-    let meter = Meter::new(file, limits);
+    let mut meter = Meter::new(file, limits);
+    let reader = meter.count(reader);
     let names = Book::open(file, reader, meter.clone())
         .map(|book| book.sheets.into_iter().map(|s| s.name).collect());
     meter.verdict(names)
@@ -49,7 +50,8 @@ pub(crate) fn read<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    let meter = Meter::new(file, &options.limits);
+    let mut meter = Meter::new(file, &options.limits);
+    let reader = meter.count(reader);
     let read = read_metered(file, reader, options, sink, meter.clone());
     meter.verdict(read)
 }
@@ -62,7 +64,8 @@ fn read_metered<R: Read + Seek + Send>(
     meter: Meter,
 ) -> Result<ReadSummary, ReadError> {
     let mut book = Book::open(file, reader, meter)?;
-    let sheet = spreadsheet::choose_sheet(file, &book.sheets, options.sheet_selector(file)?.as_ref())?;
+    let sheet =
+        spreadsheet::choose_sheet(file, &book.sheets, options.sheet_selector(file)?.as_ref())?;
     let index = book
         .sheets
         .iter()
@@ -81,31 +84,42 @@ fn read_metered<R: Read + Seek + Send>(
         error_cells: options.error_cells,
         max_cell_chars: options.limits.max_cell_chars,
     };
-    let streamed = with_cells(&mut book.zip, &book.meter, &mut reading, |reading, cells| {
-        let Some(found) = reading.header(&decode, cells)? else {
-            return Ok(None);
-        };
-        // A single-cell dimension is what Excel writes when it does not know.
-        let dimension = cells
-            .head
-            .flatten()
-            .filter(|d| (d.first_row, d.first_col) != (d.last_row, d.last_col));
-        match reading.one_pass_shape(dimension, &found) {
-            Some(shape) => reading.stream(&decode, cells, found, shape, sink).map(Some),
-            None => Ok(None),
-        }
-    })?;
+    let streamed = with_cells(
+        &mut book.zip,
+        &book.meter,
+        &mut reading,
+        |reading, cells| {
+            let Some(found) = reading.header(&decode, cells)? else {
+                return Ok(None);
+            };
+            // A single-cell dimension is what Excel writes when it does not know.
+            let dimension = cells
+                .head
+                .flatten()
+                .filter(|d| (d.first_row, d.first_col) != (d.last_row, d.last_col));
+            match reading.one_pass_shape(dimension, &found) {
+                Some(shape) => reading.stream(&decode, cells, found, shape, sink).map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
     if let Some(summary) = streamed {
         return Ok(summary);
     }
-    let scan = with_cells(&mut book.zip, &book.meter, &mut reading, |reading, cells| {
-        reading.scan(&decode, cells)
-    })?;
+    let scan = with_cells(
+        &mut book.zip,
+        &book.meter,
+        &mut reading,
+        |reading, cells| reading.scan(&decode, cells),
+    )?;
     let (sheet, max_cells) = (reading.sheet.clone(), options.limits.max_cells);
     push_table(file, sheet, scan, sink, max_cells, |asm| {
-        with_cells(&mut book.zip, &book.meter, &mut reading, |reading, cells| {
-            reading.fill(&decode, cells, asm)
-        })
+        with_cells(
+            &mut book.zip,
+            &book.meter,
+            &mut reading,
+            |reading, cells| reading.fill(&decode, cells, asm),
+        )
     })
 }
 

@@ -227,8 +227,12 @@ fn the_cell_limit_holds_in_both_paths() {
 
 #[test]
 fn sheet_names_come_from_the_workbook_part() {
-    let names = crate::read::sheet_names(Format::Xlsx, "t.xlsx", Cursor::new(package(&sheet(None, ""), &[])))
-        .expect("valid");
+    let names = crate::read::sheet_names(
+        Format::Xlsx,
+        "t.xlsx",
+        Cursor::new(package(&sheet(None, ""), &[])),
+    )
+    .expect("valid");
     assert_eq!(names, ["Data"]);
 }
 
@@ -341,7 +345,9 @@ fn a_cell_over_max_cell_chars_is_refused_with_its_place() {
     let long = "x".repeat(40_000);
     let inline = sheet(
         None,
-        &format!(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{long}</t></is></c></row>"#),
+        &format!(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{long}</t></is></c></row>"#
+        ),
     );
     let shared = sheet(
         None,
@@ -349,8 +355,16 @@ fn a_cell_over_max_cell_chars_is_refused_with_its_place() {
     );
     for bytes in [package(&inline, &[]), package(&shared, &["h", &long])] {
         match read(bytes.clone(), &ReadOptions::default()) {
-            Err(e @ ReadError::Limit { limit: "max_cell_chars", .. }) => {
-                assert!(e.to_string().contains("cell A2 holds 40000 characters"), "{e}");
+            Err(
+                e @ ReadError::Limit {
+                    limit: "max_cell_chars",
+                    ..
+                },
+            ) => {
+                assert!(
+                    e.to_string().contains("cell A2 holds 40000 characters"),
+                    "{e}"
+                );
             }
             other => panic!("{:?}", other.map(|t| t.rows.len())),
         }
