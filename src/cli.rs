@@ -129,9 +129,12 @@ pub enum ToFormat {
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     pub input: PathBuf,
-    /// A sheet by name or 0-based index, or `all` for one output per sheet.
+    /// A sheet by its name (a sheet named `2024` too), or `all` for one output per sheet.
     #[arg(long)]
     pub sheet: Option<String>,
+    /// A sheet by its 0-based position in the workbook, hidden sheets counted.
+    #[arg(long, conflicts_with = "sheet")]
+    pub sheet_index: Option<usize>,
     #[arg(long, value_enum, default_value_t = ToFormat::Csv)]
     pub to: ToFormat,
     /// Output file (or folder with --sheet all). Default: stdout.

@@ -61,20 +61,6 @@ pub(crate) fn part_name(member: &str) -> String {
     member.replace('\\', "/")
 }
 
-/// Opens the member that `part` denotes; `None` when the package has none.
-///
-/// # Errors
-/// The zip crate's error when the member is there but cannot be opened.
-pub(crate) fn open_part<'z, R: std::io::Read + std::io::Seek>(
-    zip: &'z mut zip::ZipArchive<R>,
-    part: &str,
-) -> zip::result::ZipResult<Option<zip::read::ZipFile<'z, R>>> {
-    let Some(found) = find_member(zip.file_names(), part).map(str::to_string) else {
-        return Ok(None);
-    };
-    zip.by_name(&found).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

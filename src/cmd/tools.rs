@@ -53,9 +53,45 @@ fn read_file(
     )?)
 }
 
+/// The format a file's name declares, checked against its content as a run checks it
+/// (`preflight`): an xls renamed `.csv` is refused, not read as text.
+fn checked_format_of(path: &Path) -> anyhow::Result<Format> {
+    let declared = format_of(path)?;
+    let found = File::open(path)
+        .and_then(Format::sniff_reader)
+        .with_context(|| format!("{}: cannot open", path.display()))?;
+    if !declared.accepts(found) {
+        let content =
+            found.map_or_else(|| "not a recognised format".to_string(), |f| f.to_string());
+        let fix = found.map_or_else(
+            || format!("re-export it as {declared}"),
+            |f| format!("rename it to .{f}, or re-export it as {declared}"),
+        );
+        return Err(read::ReadError::corrupt(
+            &name_of(path),
+            format!("its name says {declared} but its content is {content}; {fix}"),
+        )
+        .into());
+    }
+    Ok(declared)
+}
+
+/// `name`, or `name_2`, `name_3`… when an earlier sheet took it: sheet names that differ
+/// only in the characters a file name cannot hold must not overwrite each other.
+fn unique_stem(name: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let mut stem = name.to_string();
+    let mut n = 1u32;
+    // Bounded: each turn tries a new suffix, and `taken` holds fewer names than sheets.
+    while !taken.insert(stem.to_lowercase()) {
+        n += 1;
+        stem = format!("{name}_{n}");
+    }
+    stem
+}
+
 fn options(sheet: Option<&str>, record_path: Option<&str>) -> ReadOptions {
     ReadOptions {
-        sheet: sheet.map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string()))),
+        sheet: sheet.map(|s| SheetSelector::Name(s.to_string())),
         record_path: record_path.map(str::to_string),
         ..Default::default()
     }
@@ -68,7 +104,7 @@ fn name_of(path: &Path) -> String {
 }
 
 pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
-    let format = format_of(&a.input)?;
+    let format = checked_format_of(&a.input)?;
     let to = match a.to {
         ToFormat::Csv => OutputFormat::Csv,
         ToFormat::Json => OutputFormat::Json,
@@ -89,8 +125,15 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
     read_opts.range = a.range.clone();
     let sheets: Vec<Option<String>> = match a.sheet.as_deref() {
         Some("all") => {
-            let names = read::sheet_names(format, open(&a.input)?)
+            let names = read::sheet_names(format, &name_of(&a.input), open(&a.input)?)
                 .with_context(|| format!("{}: cannot list sheets", a.input.display()))?;
+            if names.is_empty() {
+                return Err(read::ReadError::corrupt(
+                    &name_of(&a.input),
+                    "the workbook lists no sheets, so --sheet all has nothing to write",
+                )
+                .into());
+            }
             if a.output.is_none() {
                 return Err(UsageError(
                     "--sheet all writes one file per sheet: give a folder with -o".into(),
@@ -103,11 +146,14 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
     };
     let all = sheets.len() > 1 || a.sheet.as_deref() == Some("all");
     let mut errors = ErrorCells::default();
+    let mut stems = std::collections::HashSet::new();
     for sheet in sheets {
         let mut ro = read_opts.clone();
-        ro.sheet = sheet
-            .as_deref()
-            .map(|s| s.parse().unwrap_or(SheetSelector::Name(s.to_string())));
+        ro.sheet = match (&sheet, a.sheet_index) {
+            (Some(s), _) => Some(SheetSelector::Name(s.clone())),
+            (None, Some(i)) => Some(SheetSelector::Index(i)),
+            (None, None) => None,
+        };
         let (out, partial): (Box<dyn Write>, _) = match (&a.output, all) {
             (Some(dir), true) => {
                 std::fs::create_dir_all(dir)?;
@@ -123,6 +169,7 @@ pub fn convert(a: &ConvertArgs) -> anyhow::Result<Exit> {
                         }
                     })
                     .collect();
+                let stem = unique_stem(&stem, &mut stems);
                 Partial::create(&dir.join(format!("{stem}.{}", to.extension())))?
             }
             (Some(file), false) => Partial::create(file)?,

@@ -150,8 +150,12 @@ pub struct ResourceSpec {
     #[serde(default)]
     pub format: Option<crate::read::Format>,
     pub title: Bilingual,
+    /// Workbooks: the sheet by name (`"2024"` is the sheet named 2024).
     #[serde(default)]
     pub sheet: Option<String>,
+    /// Workbooks: the sheet by 0-based position, hidden sheets counted; not with `sheet`.
+    #[serde(default)]
+    pub sheet_index: Option<usize>,
     #[serde(default)]
     pub header_row: Option<u32>,
     #[serde(default)]

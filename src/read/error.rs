@@ -47,6 +47,14 @@ pub enum ReadError {
         detail: String,
     },
 
+    /// A CSV problem placed by its line in the file (a record may span lines).
+    #[error("file \"{file}\", line {line}: {detail}")]
+    CsvLine {
+        file: String,
+        line: u64,
+        detail: String,
+    },
+
     #[error("file \"{file}\", sheet \"{sheet}\": {detail}")]
     Sheet {
         file: String,
@@ -59,6 +67,11 @@ pub enum ReadError {
 
     #[error("file \"{file}\" is {format}, which has no sheets")]
     NotAWorkbook { file: String, format: super::Format },
+
+    /// A reader (ogpipe's own or calamine) panicked on this file: a bug met on hostile or
+    /// damaged input, turned into a refusal so that a run goes on with its other sources.
+    #[error("file \"{file}\" could not be read safely (the reader stopped on an internal error: {detail}); check that the file opens in its application, re-save it there, and report the file to the ogpipe maintainers")]
+    Unsafe { file: String, detail: String },
 
     #[error("could not pass a row on: {0}")]
     Sink(#[source] io::Error),

@@ -21,7 +21,7 @@
 mod error;
 mod feed;
 mod format;
-mod guard;
+pub(crate) mod guard;
 mod options;
 pub(crate) mod shape;
 mod stream;
@@ -57,8 +57,39 @@ pub struct ReadSummary {
 /// # Errors
 /// [`ReadError::NotAWorkbook`] for CSV and XML; otherwise the same errors as opening the
 /// workbook in [`read_table`] (limits, encryption, corruption).
-pub fn sheet_names<R: Read + Seek>(format: Format, reader: R) -> Result<Vec<String>, ReadError> {
-    spreadsheet::sheet_names(format, "", reader, &Limits::default())
+pub fn sheet_names<R: Read + Seek>(
+    format: Format,
+    source_name: &str,
+    reader: R,
+) -> Result<Vec<String>, ReadError> {
+    guarded(source_name, || {
+        spreadsheet::sheet_names(format, source_name, reader, &Limits::default())
+    })
+}
+
+/// Runs one reader call behind a panic boundary. Readers must not panic on input, but a
+/// bug met on a hostile file (calamine's xlsb reader has had several) must not end the
+/// process: it becomes [`ReadError::Unsafe`] naming the file, and a run goes on with its
+/// other sources. What the reader held is dropped with the unwinding; the sink may have
+/// had part of a table, which the caller throws away as for any other read error.
+pub(crate) fn guarded<T>(
+    source_name: &str,
+    read: impl FnOnce() -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".into());
+            Err(ReadError::Unsafe {
+                file: source_name.to_string(),
+                detail,
+            })
+        }
+    }
 }
 
 /// A source held whole in memory, as a mapped file is. The XML reader parses it in
@@ -89,9 +120,50 @@ pub fn read_table<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    match format {
+    guarded(source_name, || match format {
         Format::Csv => csv::read(source_name, reader, options, sink),
         Format::Xml => xml::read(source_name, reader, options, sink),
         _ => spreadsheet::read(format, source_name, reader, options, sink),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Row, TableInfo};
+
+    /// A sink that panics on its first row, standing in for a reader bug: the same
+    /// boundary catches both.
+    struct Panics;
+
+    impl TableSink for Panics {
+        fn begin(&mut self, _: &TableInfo) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, _: Row<'_>) -> std::io::Result<()> {
+            panic!("index out of bounds: the len is 3 but the index is 7")
+        }
+        fn end(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_read_is_a_refusal_naming_the_file() {
+        let err = read_table(
+            Format::Csv,
+            "budget.csv",
+            std::io::Cursor::new(b"a,b\n1,2\n".to_vec()),
+            &ReadOptions::default(),
+            &mut Panics,
+        )
+        .expect_err("the panic is caught");
+        assert!(matches!(err, ReadError::Unsafe { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("file \"budget.csv\" could not be read safely"),
+            "{msg}"
+        );
+        assert!(msg.contains("the index is 7"), "{msg}");
     }
 }

@@ -14,12 +14,10 @@ pub enum SheetSelector {
 
 impl FromStr for SheetSelector {
     type Err = std::convert::Infallible;
-    /// A number is an index, anything else a name.
+    /// Always a name: a sheet named `1` or `2024` is chosen by that name. A position is
+    /// asked for on its own (`sheet_index`, `--sheet-index`), never guessed from digits.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.trim().parse::<usize>() {
-            Ok(i) => SheetSelector::Index(i),
-            Err(_) => SheetSelector::Name(s.to_string()),
-        })
+        Ok(SheetSelector::Name(s.to_string()))
     }
 }
 
@@ -33,21 +31,21 @@ impl fmt::Display for SheetSelector {
 }
 
 impl<'de> serde::Deserialize<'de> for SheetSelector {
-    /// `sheet = 2` is an index; `sheet = "Budget"` a name; `sheet = "2"` an index too.
+    /// `sheet = "Budget"` and `sheet = "2024"` are names. A bare number is refused rather
+    /// than guessed: it may mean the sheet named so or a position (`sheet_index`).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         #[serde(untagged)]
         enum Raw {
-            Index(usize),
+            Index(u64),
             Text(String),
         }
-        Ok(match Raw::deserialize(d)? {
-            Raw::Index(i) => SheetSelector::Index(i),
-            Raw::Text(s) => match s.parse() {
-                Ok(sel) => sel,
-                Err(never) => match never {},
-            },
-        })
+        match Raw::deserialize(d)? {
+            Raw::Index(i) => Err(serde::de::Error::custom(format!(
+                "sheet = {i} is a number: write sheet = \"{i}\" for the sheet named {i}, or sheet_index = {i} for the sheet at that 0-based position"
+            ))),
+            Raw::Text(s) => Ok(SheetSelector::Name(s)),
+        }
     }
 }
 
@@ -97,6 +95,10 @@ pub struct Limits {
     pub max_cells: u64,
     /// Element nesting in XML. Default: 64.
     pub max_xml_depth: u32,
+    /// Characters in one cell (CSV field, spreadsheet cell). Default: 32,767, Excel's
+    /// own limit: a longer cell cannot have been typed in a spreadsheet, and holding it
+    /// would cost memory out of proportion to any table.
+    pub max_cell_chars: u64,
 }
 
 impl Default for Limits {
@@ -107,6 +109,7 @@ impl Default for Limits {
             max_compression_ratio: 100,
             max_cells: 50_000_000,
             max_xml_depth: 64,
+            max_cell_chars: 32_767,
         }
     }
 }
@@ -115,8 +118,10 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadOptions {
-    /// Default: the first visible worksheet.
+    /// By name. Default: the first visible worksheet.
     pub sheet: Option<SheetSelector>,
+    /// By 0-based position, hidden sheets counted; not with `sheet`.
+    pub sheet_index: Option<usize>,
     /// 1-based. Default: the first non-empty row (within `range`).
     pub header_row: Option<u32>,
     /// A cell range such as `B3:F200`. Default: the whole sheet.
@@ -138,26 +143,62 @@ pub struct ReadOptions {
     pub ragged_rows: bool,
 }
 
+impl ReadOptions {
+    /// The sheet asked for: `sheet` (a name) or `sheet_index` (a position), not both.
+    ///
+    /// # Errors
+    /// [`super::ReadError::Options`] when both are given.
+    pub(crate) fn sheet_selector(
+        &self,
+        file: &str,
+    ) -> Result<Option<SheetSelector>, super::ReadError> {
+        match (&self.sheet, self.sheet_index) {
+            (Some(_), Some(_)) => Err(super::ReadError::Options {
+                file: file.into(),
+                detail: "both sheet and sheet_index are given; keep one".into(),
+            }),
+            (Some(s), None) => Ok(Some(s.clone())),
+            (None, Some(i)) => Ok(Some(SheetSelector::Index(i))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sheet_selector_reads_numbers_as_indexes() {
-        for (text, want) in [
-            ("0", SheetSelector::Index(0)),
-            ("12", SheetSelector::Index(12)),
-            ("Budget", SheetSelector::Name("Budget".into())),
-            ("2024 plan", SheetSelector::Name("2024 plan".into())),
-        ] {
-            assert_eq!(text.parse::<SheetSelector>().ok(), Some(want), "{text}");
+    fn sheet_selector_text_is_always_a_name() {
+        for text in ["0", "12", "2024", "Budget", "2024 plan"] {
+            assert_eq!(
+                text.parse::<SheetSelector>().ok(),
+                Some(SheetSelector::Name(text.into())),
+                "{text}"
+            );
         }
+        let o: ReadOptions = serde_json::from_str(r#"{"sheet": "2024"}"#).expect("a name");
+        assert_eq!(
+            o.sheet_selector("t").ok(),
+            Some(Some(SheetSelector::Name("2024".into())))
+        );
+        let o: ReadOptions = serde_json::from_str(r#"{"sheet_index": 1}"#).expect("a position");
+        assert_eq!(
+            o.sheet_selector("t").ok(),
+            Some(Some(SheetSelector::Index(1)))
+        );
+        let err =
+            serde_json::from_str::<ReadOptions>(r#"{"sheet": 2}"#).expect_err("a bare number");
+        assert!(err.to_string().contains("sheet_index = 2"), "{err}");
+        let both: ReadOptions =
+            serde_json::from_str(r#"{"sheet": "a", "sheet_index": 1}"#).expect("parses");
+        assert!(both.sheet_selector("t").is_err());
     }
 
     #[test]
     fn options_deserialize_with_defaults_and_refuse_unknown_keys() {
-        let o: ReadOptions = serde_json::from_str(r#"{"sheet": 2, "range": "B3:F200", "error_cells": "text", "limits": {"max_cells": 10}}"#).expect("valid options");
-        assert_eq!(o.sheet, Some(SheetSelector::Index(2)));
+        let o: ReadOptions = serde_json::from_str(r#"{"sheet_index": 2, "range": "B3:F200", "error_cells": "text", "limits": {"max_cells": 10}}"#).expect("valid options");
+        assert_eq!(o.sheet_index, Some(2));
         assert_eq!(o.error_cells, ErrorCellPolicy::Text);
         assert_eq!(
             o.limits,

@@ -5,11 +5,11 @@
 //! # Values, as a person sees them
 //! - Numbers: a float with no fractional part within ±2^53 is `Int`, else `Float`.
 //! - Dates: a number is a date when its number format is a date format, in either the
-//!   1900 or the 1904 date system. A date format is not told from a date-time or
-//!   time format, so the serial number
-//!   decides: below 1 (no day part) → `Time` (except serial 0 in the 1904 system,
-//!   which is 1904-01-01); whole → `Date`; otherwise `DateTime`. A
-//!   date-time format showing a value exactly at midnight therefore reads as a `Date`.
+//!   1900 or the 1904 date system. The serial number decides: below 1 (no day part)
+//!   → `Time` (except serial 0 in the 1904 system, which is 1904-01-01); whole →
+//!   `Date`; otherwise `DateTime`. A format that shows both a date and a time of day
+//!   (`yyyy-mm-dd hh:mm`, built-in 22) makes a whole serial a `DateTime` at midnight:
+//!   the producer styled it as a date-time.
 //!   Duration formats (`[h]:mm`) → `Duration` as ISO 8601 (`PT36H30M`).
 //! - ods ISO values: `DateTimeIso` → `Date`/`DateTime`/`Time` by its shape;
 //!   `DurationIso` (ods stores times of day this way) → `Time` when under 24 hours,
@@ -40,7 +40,7 @@ pub(crate) fn sheet_names<R: Read + Seek>(
 ) -> Result<Vec<String>, ReadError> {
     guard_input(format, file, &mut reader, limits)?;
     Ok(match format {
-        Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader)?,
+        Format::Xlsx | Format::Xlsm => super::xlsx::sheet_names(file, reader, limits)?,
         Format::Xlsb => open::<_, Xlsb<_>>(file, reader)?.sheet_names(),
         Format::Xls => super::xls::sheet_names(file, reader)?,
         Format::Ods => super::ods::sheet_names(file, reader, limits)?,
@@ -167,6 +167,31 @@ fn cell_limit(file: &str, sheet: &str, count: u64, limits: &Limits) -> Result<()
     Ok(())
 }
 
+/// Refuses a cell whose text is over `limits.max_cell_chars`; `place` names it (`sheet
+/// "Data", cell B7`). The byte length is compared first: a text is never more characters
+/// than bytes, so only a text already long costs a count.
+pub(crate) fn check_cell_chars(
+    file: &str,
+    text: &str,
+    max: u64,
+    place: impl FnOnce() -> String,
+) -> Result<(), ReadError> {
+    if text.len() as u64 <= max {
+        return Ok(());
+    }
+    let chars = text.chars().count() as u64;
+    if chars <= max {
+        return Ok(());
+    }
+    Err(ReadError::Limit {
+        file: file.into(),
+        limit: "max_cell_chars",
+        what: format!("{} holds {chars} characters", place()),
+        value: chars,
+        max,
+    })
+}
+
 /// The second half every reader shares: once the scan has found the table, push it
 /// (the cells come from `feed`), or push an empty table when there is none.
 pub(super) fn push_table(
@@ -210,7 +235,11 @@ pub(super) fn read_loaded<RS: Read + Seek, W: Reader<RS>>(
 where
     W::Error: Into<calamine::Error>,
 {
-    let sheet = choose_sheet(file, wb.sheets_metadata(), options.sheet.as_ref())?;
+    let sheet = choose_sheet(
+        file,
+        wb.sheets_metadata(),
+        options.sheet_selector(file)?.as_ref(),
+    )?;
     let range = wb
         .worksheet_range(&sheet)
         .map_err(|e| map_error(file, Some(&sheet), e.into()))?;
@@ -287,6 +316,16 @@ pub(super) fn error_text(text: &str, policy: ErrorCellPolicy) -> Value {
         ErrorCellPolicy::Report => Value::Error(text.to_string()),
         ErrorCellPolicy::Empty => Value::Empty,
         ErrorCellPolicy::Text => Value::Text(text.to_string()),
+    }
+}
+
+/// As [`excel_datetime`], for a format that shows a date and a time of day: a value at
+/// midnight stays a date-time (the producer styled it so), where a date-only format
+/// gives a date.
+pub(super) fn excel_timestamp(dt: &ExcelDateTime) -> Value {
+    match excel_datetime(dt) {
+        Value::Date(d) => Value::DateTime(d.and_time(NaiveTime::MIN)),
+        other => other,
     }
 }
 

@@ -111,12 +111,17 @@ fn excel_values_read_as_a_person_sees_them() {
 fn sheets_are_chosen_by_name_or_index() {
     let bytes = excel_workbook();
     assert_eq!(
-        crate::read::sheet_names(Format::Xlsx, Cursor::new(bytes.clone())).expect("names"),
+        crate::read::sheet_names(Format::Xlsx, "t.xlsx", Cursor::new(bytes.clone()))
+            .expect("names"),
         ["Cover", "Data"]
     );
-    for (selector, want) in [("0", "Cover"), ("Data", "Data"), ("1", "Data")] {
+    for (selector, want) in [
+        (SheetSelector::Index(0), "Cover"),
+        (SheetSelector::Name("Data".into()), "Data"),
+        (SheetSelector::Index(1), "Data"),
+    ] {
         let options = ReadOptions {
-            sheet: selector.parse().ok(),
+            sheet: Some(selector.clone()),
             ..ReadOptions::default()
         };
         let t = read_bytes(Format::Xlsx, bytes.clone(), &options).expect("sheet exists");
@@ -457,4 +462,34 @@ fn the_quick_iso_path_agrees_with_chrono() {
     ] {
         assert_eq!(iso_datetime(t), slow(t), "{t}");
     }
+}
+
+#[test]
+fn a_cell_styled_as_a_datetime_stays_one_at_midnight() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let stamp = XlFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let day = XlFormat::new().set_num_format("yyyy-mm-dd");
+    ws.write_string(0, 0, "when").expect("cell");
+    ws.write_string(0, 1, "day").expect("cell");
+    let midnight = XlDate::from_ymd(2024, 3, 1).expect("date");
+    let noon = XlDate::from_ymd(2024, 3, 1)
+        .expect("date")
+        .and_hms(12, 0, 0)
+        .expect("time");
+    ws.write_datetime_with_format(1, 0, &midnight, &stamp)
+        .expect("cell");
+    ws.write_datetime_with_format(1, 1, &midnight, &day)
+        .expect("cell");
+    ws.write_datetime_with_format(2, 0, &noon, &stamp)
+        .expect("cell");
+    let t = read_bytes(
+        Format::Xlsx,
+        wb.save_to_buffer().expect("workbook"),
+        &ReadOptions::default(),
+    )
+    .expect("valid workbook");
+    let at = |h| Value::DateTime(date(2024, 3, 1).and_hms_opt(h, 0, 0).expect("time"));
+    assert_eq!(t.rows[0].1, [at(0), Value::Date(date(2024, 3, 1))]);
+    assert_eq!(t.rows[1].1[0], at(12));
 }

@@ -44,6 +44,8 @@ pub(crate) struct Reading<'a> {
     /// own text (ods); `None` when the text is the file's own.
     pub text_budget: Option<u64>,
     pub text_seen: u64,
+    /// The row of the cell before, for the order check in [`Reading::next`].
+    last_row: u32,
 }
 
 /// The header row as found while streaming: its cells, and the first cell after it.
@@ -64,6 +66,7 @@ impl<'a> Reading<'a> {
             cells_seen: 0,
             text_budget: None,
             text_seen: 0,
+            last_row: 0,
         })
     }
 
@@ -71,6 +74,7 @@ impl<'a> Reading<'a> {
     pub fn restart(&mut self) {
         self.cells_seen = 0;
         self.text_seen = 0;
+        self.last_row = 0;
     }
 
     pub fn malformed(&self, m: Malformed) -> ReadError {
@@ -123,6 +127,36 @@ impl<'a> Reading<'a> {
                 }
             }
             let (row, col) = D::at(&cell);
+            // Rows come in order (ECMA-376 §18.3.1.73; ods has no positions to break
+            // it). A cell placed in an earlier row cannot be put back once later rows
+            // were passed on: refused, not read as a different table.
+            if row < self.last_row {
+                return Err(ReadError::Sheet {
+                    file: self.file.into(),
+                    sheet: self.sheet.clone(),
+                    detail: format!(
+                        "part \"{}\": cell {}{} comes after row {}, out of order; the workbook is damaged, re-save it in its application",
+                        self.part,
+                        crate::table::column_letter(col as usize),
+                        row + 1,
+                        self.last_row + 1
+                    ),
+                });
+            }
+            self.last_row = row;
+            super::spreadsheet::check_cell_chars(
+                self.file,
+                cells.text(),
+                limits.max_cell_chars,
+                || {
+                    format!(
+                        "sheet \"{}\", cell {}{}",
+                        self.sheet,
+                        crate::table::column_letter(col as usize),
+                        row + 1
+                    )
+                },
+            )?;
             if self.bounds.is_none_or(|b| b.contains(row, col)) {
                 return Ok(Some(cell));
             }

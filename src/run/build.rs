@@ -438,7 +438,8 @@ fn build_resource(
 /// The read options a manifest resource asks for.
 pub fn read_options(pipeline: &Pipeline, spec: &ResourceSpec) -> ReadOptions {
     ReadOptions {
-        sheet: spec.sheet.as_deref().and_then(|s| s.parse().ok()),
+        sheet: spec.sheet.clone().map(read::SheetSelector::Name),
+        sheet_index: spec.sheet_index,
         header_row: spec.header_row,
         range: spec.range.clone(),
         record_path: spec.record_path.clone(),

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod corpus;
 mod golden;
+mod hostile;
 mod ops;
 mod package;
 mod plan;

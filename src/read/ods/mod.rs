@@ -48,6 +48,7 @@ use zip::ZipArchive;
 
 use self::content::{Cell, Content, Head, Pick, Raw};
 use super::feed::{parse_on_thread, CellParser, Inflate, Malformed};
+use super::guard::Meter;
 use super::shape::{Bounds, Scan};
 use super::spreadsheet::{self, push_table};
 use super::stream::{Decode, Reading};
@@ -63,12 +64,17 @@ pub(crate) fn sheet_names<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<Vec<String>, ReadError> {
-    let mut zip = package::open(file, reader)?;
-    let member = package::content(&mut zip, file)?;
-    let xml = quick_xml::Reader::from_reader(BufReader::with_capacity(64 << 10, member));
-    let mut content = Content::open(xml, Pick::Nothing, limits.max_xml_depth)
-        .map_err(|m| content_error(file, m))?;
-    Ok(content.head().sheets.into_iter().map(|s| s.name).collect())
+    let mut meter = Meter::new(file, limits);
+    let reader = meter.count(reader);
+    let names = (|| {
+        let mut zip = package::open(file, reader)?;
+        let member = package::content(&mut zip, &meter, file)?;
+        let xml = quick_xml::Reader::from_reader(BufReader::with_capacity(64 << 10, member));
+        let mut content = Content::open(xml, Pick::Nothing, limits.max_xml_depth)
+            .map_err(|m| content_error(file, m))?;
+        Ok(content.head().sheets.into_iter().map(|s| s.name).collect())
+    })();
+    meter.verdict(names)
 }
 
 pub(crate) fn read<R: Read + Seek + Send>(
@@ -77,20 +83,34 @@ pub(crate) fn read<R: Read + Seek + Send>(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
+    let mut meter = Meter::new(file, &options.limits);
+    let reader = meter.count(reader);
+    let read = read_metered(file, reader, options, sink, &meter);
+    meter.verdict(read)
+}
+
+fn read_metered<R: Read + Seek + Send>(
+    file: &str,
+    reader: R,
+    options: &ReadOptions,
+    sink: &mut dyn TableSink,
+    meter: &Meter,
+) -> Result<ReadSummary, ReadError> {
     let mut zip = package::open(file, reader)?;
     let mut reading = Reading::new(file, package::CONTENT, options)?;
     reading.text_budget = Some(options.limits.max_uncompressed_bytes);
-    let pick = Pick::Sheet(options.sheet.as_ref());
-    let index = match one_pass(&mut zip, &mut reading, pick, sink)? {
+    let selector = options.sheet_selector(file)?;
+    let pick = Pick::Sheet(selector.as_ref());
+    let index = match one_pass(&mut zip, meter, &mut reading, pick, sink)? {
         Pass::Done(summary) => return Ok(summary),
         Pass::Twice(index) => index,
         Pass::NotFound(sheets) => {
             // No visible sheet (choose_sheet then takes the first), or no such sheet
             // (choose_sheet says which there are).
-            let name = spreadsheet::choose_sheet(file, &sheets, options.sheet.as_ref())?;
+            let name = spreadsheet::choose_sheet(file, &sheets, selector.as_ref())?;
             let index = sheets.iter().position(|s| s.name == name).unwrap_or(0);
             let again = SheetSelector::Index(index);
-            match one_pass(&mut zip, &mut reading, Pick::Sheet(Some(&again)), sink)? {
+            match one_pass(&mut zip, meter, &mut reading, Pick::Sheet(Some(&again)), sink)? {
                 Pass::Done(summary) => return Ok(summary),
                 Pass::Twice(index) => index,
                 Pass::NotFound(_) => {
@@ -105,12 +125,12 @@ pub(crate) fn read<R: Read + Seek + Send>(
     let again = SheetSelector::Index(index);
     let pick = Pick::Sheet(Some(&again));
     let values = Values::of(options);
-    let scan = with_cells(&mut zip, &mut reading, pick, |reading, cells| {
+    let scan = with_cells(&mut zip, meter, &mut reading, pick, |reading, cells| {
         reading.scan(&values, cells)
     })?;
     let (sheet, max_cells) = (reading.sheet.clone(), options.limits.max_cells);
     push_table(file, sheet, scan, sink, max_cells, |asm| {
-        with_cells(&mut zip, &mut reading, pick, |reading, cells| {
+        with_cells(&mut zip, meter, &mut reading, pick, |reading, cells| {
             reading.fill(&values, cells, asm)
         })
     })
@@ -128,11 +148,12 @@ enum Pass {
 /// Streams the chosen table in one pass when its declared columns allow it.
 fn one_pass<R: Read + Seek + Send>(
     zip: &mut ZipArchive<R>,
+    meter: &Meter,
     reading: &mut Reading<'_>,
     pick: Pick<'_>,
     sink: &mut dyn TableSink,
 ) -> Result<Pass, ReadError> {
-    with_cells(zip, reading, pick, |reading, cells| {
+    with_cells(zip, meter, reading, pick, |reading, cells| {
         let Some(index) = cells.head.as_ref().and_then(|h| h.chosen) else {
             let sheets = cells.head.take().map(|h| h.sheets).unwrap_or_default();
             return Ok(Pass::NotFound(sheets));
@@ -166,12 +187,13 @@ fn one_pass<R: Read + Seek + Send>(
 /// Runs `f` over the chosen table's cells, inflated and parsed on two more threads.
 fn with_cells<R: Read + Seek + Send, T>(
     zip: &mut ZipArchive<R>,
+    meter: &Meter,
     reading: &mut Reading<'_>,
     pick: Pick<'_>,
     f: impl FnOnce(&mut Reading<'_>, &mut Feed) -> Result<T, ReadError>,
 ) -> Result<T, ReadError> {
     reading.restart();
-    let member = package::content(zip, reading.file)?;
+    let member = package::content(zip, meter, reading.file)?;
     let max_depth = reading.options.limits.max_xml_depth;
     let open = move |xml| Content::open(xml, pick, max_depth);
     parse_on_thread(member, Inflate::Apart, open, |cells| {

@@ -8,6 +8,7 @@ use quick_xml::events::Event;
 use zip::read::ZipFile;
 use zip::ZipArchive;
 
+use crate::read::guard::{Meter, Metered};
 use crate::read::ReadError;
 
 pub(super) const CONTENT: &str = "content.xml";
@@ -39,9 +40,11 @@ pub(super) fn open<R: Read + Seek>(file: &str, reader: R) -> Result<ZipArchive<R
 /// The sheets' part, inflating as it is read.
 pub(super) fn content<'z, R: Read + Seek>(
     zip: &'z mut ZipArchive<R>,
+    meter: &Meter,
     file: &str,
-) -> Result<ZipFile<'z, R>, ReadError> {
+) -> Result<Metered<ZipFile<'z, R>>, ReadError> {
     zip.by_name(CONTENT)
+        .map(|m| meter.wrap(CONTENT, m.compressed_size(), m))
         .map_err(|e| ReadError::corrupt(file, format!("part \"{CONTENT}\" cannot be read ({e})")))
 }
 

@@ -454,7 +454,8 @@ fn the_first_visible_sheet_is_read_unless_one_is_named() {
         matches!(&err, ReadError::UnknownSheet { available, .. } if available == &["Hidden", "Shown", "Other"]),
         "{err:?}"
     );
-    let names = crate::read::sheet_names(Format::Ods, Cursor::new(bytes.clone())).expect("valid");
+    let names =
+        crate::read::sheet_names(Format::Ods, "t.ods", Cursor::new(bytes.clone())).expect("valid");
     assert_eq!(names, ["Hidden", "Shown", "Other"]);
     // calamine agrees on every choice.
     let wb = calamine::Ods::new(Cursor::new(bytes)).expect("opens");
@@ -601,8 +602,17 @@ fn repeats_are_bounded_by_the_limits() {
     assert!(err.to_string().contains("beyond"), "{err}");
 }
 
-/// Hostile or damaged content: every truncation and many byte swaps give a table or an
-/// error, never a panic or a hang.
+/// Swaps (by their number in the test's list) that the ods reader still reads as a
+/// shorter table with no error (issue 18, not yet fixed): quick-xml passes over
+/// malformed markup such as `table:name="Data"&<table:table-column …>` or
+/// `<text:p/a<text:s/>` that a strict XML parser refuses. Pinned, so that a new one fails.
+const KNOWN_SHORT_SWAPS: [usize; 32] = [
+    194, 219, 221, 223, 227, 254, 255, 256, 260, 261, 262, 263, 264, 267, 268, 269, 281, 282, 283,
+    284, 290, 291, 292, 296, 298, 299, 300, 301, 304, 306, 319, 320,
+];
+
+/// Hostile or damaged content: every truncation is refused or gives the whole table;
+/// byte swaps give an error or a table no shorter, never a panic or a hang.
 #[test]
 fn damaged_content_never_panics() {
     let good = content(
@@ -636,11 +646,33 @@ fn damaged_content_never_panics() {
         v[i] = *swap;
         variants.push(v);
     }
-    for v in variants {
+    let whole = read(package(&good), &ReadOptions::default()).expect("the whole document");
+    let truncations = bytes.len().div_ceil(3);
+    let mut short = Vec::new();
+    for (k, v) in variants.into_iter().enumerate() {
         let xml = String::from_utf8_lossy(&v).into_owned();
-        let _ = read(package(&xml), &ReadOptions::default());
-        let _ = crate::read::sheet_names(Format::Ods, Cursor::new(package(&xml)));
+        let _ = crate::read::sheet_names(Format::Ods, "t.ods", Cursor::new(package(&xml)));
+        let Ok(t) = read(package(&xml), &ReadOptions::default()) else {
+            continue;
+        };
+        if k < truncations {
+            assert_eq!(
+                (&t.info.headers, &t.rows),
+                (&whole.info.headers, &whole.rows),
+                "cut at {}",
+                k * 3
+            );
+        } else if t.info.sheet == whole.info.sheet
+            && (t.rows.len() < whole.rows.len() || t.info.headers.len() < whole.info.headers.len())
+        {
+            // (A changed byte may change which sheet is the first visible one.)
+            short.push(k - truncations);
+        }
     }
+    assert_eq!(
+        short, KNOWN_SHORT_SWAPS,
+        "swaps read as a shorter table with no error"
+    );
 }
 
 fn content_bytes(s: &str) -> Vec<u8> {

@@ -99,7 +99,11 @@ pub(crate) fn read<R: Read + Seek + Send>(
     let fail = |e: XlsError| e.into_read(file);
     let mut cfb = Cfb::open(reader).map_err(|e| fail(e.into()))?;
     let (globals, _) = open_globals(&mut cfb, options.limits.max_input_bytes).map_err(fail)?;
-    let sheet = spreadsheet::choose_sheet(file, &globals.sheets, options.sheet.as_ref())?;
+    let sheet = spreadsheet::choose_sheet(
+        file,
+        &globals.sheets,
+        options.sheet_selector(file)?.as_ref(),
+    )?;
     let index = globals
         .sheets
         .iter()
@@ -127,6 +131,8 @@ fn error_name(code: u8) -> Option<&'static str> {
         0x24 => "#NUM!",
         0x2A => "#N/A",
         0x2B => "#GETTING_DATA",
+        // A formula the producer saved without its result (see `sheet`).
+        sheet::NO_CACHED_VALUE => "#NO_CACHED_VALUE",
         _ => return None,
     })
 }

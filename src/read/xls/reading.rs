@@ -54,9 +54,11 @@ impl<R: Read + Seek> Walk<'_, R> {
         self.parser.block.clear();
         while !self.ended {
             let Some(r) = self.records.next()? else {
-                // A sheet without its EOF: what was read stands.
-                self.ended = true;
-                break;
+                // A sheet without its EOF was cut short, or its records were read from
+                // the wrong offsets (a damaged length): what was read may be part of it.
+                return Err(XlsError::Corrupt(
+                    "a sheet ends without its EOF record: the file is truncated or damaged (re-save it in Excel or LibreOffice)".into(),
+                ));
             };
             match self.parser.record(&r)? {
                 Item::Dimension(d) => self.dimension = d,
@@ -383,6 +385,11 @@ impl Ctx<'_> {
                     |typ| spreadsheet::excel_datetime(&ExcelDateTime::new(n, typ, g.date1904));
                 match g.xf_kinds.get(usize::from(cell.xf)) {
                     Some(Kind::DateTime) => date(ExcelDateTimeType::DateTime),
+                    Some(Kind::Timestamp) => spreadsheet::excel_timestamp(&ExcelDateTime::new(
+                        n,
+                        ExcelDateTimeType::DateTime,
+                        g.date1904,
+                    )),
                     Some(Kind::Duration) => date(ExcelDateTimeType::TimeDelta),
                     _ => spreadsheet::number(n),
                 }

@@ -38,6 +38,11 @@ const HEADER: u16 = 0x0014;
 const FOOTER: u16 = 0x0015;
 const HEADERFOOTER: u16 = 0x089C;
 const MSODRAWING: u16 = 0x00EC;
+const SHRFMLA: u16 = 0x04BC;
+const ARRAY: u16 = 0x0221;
+const TABLE: u16 = 0x0236;
+/// Not a `BErr` code: ogpipe's mark for a formula saved with no cached value.
+pub(super) const NO_CACHED_VALUE: u8 = 0xFE;
 
 /// A cell's value as stored; text is in the block's text buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -164,6 +169,16 @@ impl SheetParser {
                 r.typ, r.offset
             ))
         };
+        check_length(r)?;
+        // A string result comes in the STRING record after its FORMULA (shared and
+        // array formula records may come between). When another record comes first,
+        // the formula has no cached value: an error cell, reported as the error-cell
+        // policy says, never a silently empty one.
+        if !matches!(r.typ, STRING | SHRFMLA | ARRAY | TABLE) {
+            if let Some((row, col, xf)) = self.pending_string.take() {
+                self.cell(row, col, xf, Raw::Error(NO_CACHED_VALUE));
+            }
+        }
         let mut c = Cursor::new(r);
         let item = match r.typ {
             NUMBER => {
@@ -346,6 +361,43 @@ impl SheetParser {
 }
 
 /// Row, column and XF index: the head of every cell record (`Cell`, §2.5.19).
+/// Refuses a cell or row record whose length disagrees with what its kind holds
+/// (MS-XLS §2.4). Such a length is a damaged file: read as given, the records after it
+/// are read from the wrong offsets, and rows go missing with no word.
+fn check_length(r: &Record<'_>) -> Result<(), XlsError> {
+    let n = r.data.len();
+    let (name, fits, want) = match r.typ {
+        NUMBER => ("NUMBER", n == 14, "14 bytes"),
+        RK => ("RK", n == 10, "10 bytes"),
+        LABELSST => ("LABELSST", n == 10, "10 bytes"),
+        BOOLERR => ("BOOLERR", n == 8, "8 bytes"),
+        ROW => ("ROW", n == 16, "16 bytes"),
+        MULRK => (
+            "MULRK",
+            n >= 12 && (n - 6) % 6 == 0,
+            "6 bytes and 6 per cell",
+        ),
+        FORMULA => {
+            let cce = r.data.get(20..22).map_or(usize::MAX, |b| {
+                usize::from(u16::from_le_bytes([b[0], b[1]]))
+            });
+            (
+                "FORMULA",
+                n >= 22 && n - 22 >= cce,
+                "22 bytes and its formula's",
+            )
+        }
+        _ => return Ok(()),
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(XlsError::Corrupt(format!(
+        "the {name} record at byte {} is {n} bytes long, where one holds {want}; the workbook is damaged (re-save it in Excel or LibreOffice)",
+        r.offset
+    )))
+}
+
 fn head(c: &mut Cursor<'_>) -> Option<(u16, u16, u16)> {
     Some((c.u16()?, c.u16()?, c.u16()?))
 }

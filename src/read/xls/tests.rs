@@ -299,7 +299,7 @@ fn sheets_are_listed_chosen_and_hidden_ones_skipped() {
         &[hidden, SheetSpec::new("Données", label(0, 0, "d"))],
     );
     assert_eq!(
-        sheet_names(Format::Xls, Cursor::new(bytes.clone())).expect("names"),
+        sheet_names(Format::Xls, "t.xls", Cursor::new(bytes.clone())).expect("names"),
         ["Cover", "Données"]
     );
     assert_eq!(ok(bytes.clone()).info.headers, ["d"]);
@@ -465,8 +465,10 @@ fn sectors_past_the_end_and_huge_sizes_are_errors() {
     }
 }
 
+/// Every truncation, and seeded changes of 4 bytes, give a refusal or the table the
+/// untouched file gives: never a shorter table read without a word.
 #[test]
-fn truncated_and_flipped_bytes_never_panic() {
+fn truncated_and_flipped_bytes_are_refused_or_read_whole() {
     for bytes in [
         big_workbook(),
         one_sheet(
@@ -474,22 +476,64 @@ fn truncated_and_flipped_bytes_never_panic() {
             cat(&[label_sst(0, 0, 0), label_sst(0, 1, 1), number(1, 0, 1, 3.0)]),
         ),
     ] {
+        let whole = ok(bytes.clone());
         for cut in (0..bytes.len()).step_by(97) {
-            let _ = read(bytes[..cut].to_vec(), &ReadOptions::default());
+            if let Ok(t) = read(bytes[..cut].to_vec(), &ReadOptions::default()) {
+                assert_eq!(
+                    (&t.info.headers, &t.rows),
+                    (&whole.info.headers, &whole.rows),
+                    "cut at {cut} of {}",
+                    bytes.len()
+                );
+            }
         }
         let mut seed = 0x2545_F491_u32;
         for _ in 0..200 {
             let mut flipped = bytes.clone();
+            let mut at = Vec::new();
             for _ in 0..4 {
                 seed ^= seed << 13;
                 seed ^= seed >> 17;
                 seed ^= seed << 5;
-                let at = seed as usize % flipped.len();
-                flipped[at] ^= (seed >> 8) as u8 | 1;
+                let i = seed as usize % flipped.len();
+                flipped[i] ^= (seed >> 8) as u8 | 1;
+                at.push(i);
             }
-            let _ = read(flipped.clone(), &ReadOptions::default());
-            let _ = sheet_names(Format::Xls, Cursor::new(flipped));
+            // A changed byte may be a value (a digit of a number, a letter): the table
+            // then differs in that cell, but never loses rows or columns.
+            if let Ok(t) = read(flipped.clone(), &ReadOptions::default()) {
+                assert!(
+                    t.rows.len() >= whole.rows.len()
+                        && t.info.headers.len() >= whole.info.headers.len(),
+                    "bytes {at:?} changed: {} rows of {}, {} columns of {}",
+                    t.rows.len(),
+                    whole.rows.len(),
+                    t.info.headers.len(),
+                    whole.info.headers.len()
+                );
+            }
+            let _ = sheet_names(Format::Xls, "t.xls", Cursor::new(flipped));
         }
+    }
+}
+
+#[test]
+fn a_record_length_that_disagrees_with_its_content_is_refused() {
+    let mut records = cat(&[label(0, 0, "n")]);
+    for r in 1..50u16 {
+        records.extend(number(r, 0, 0, f64::from(r)));
+    }
+    // The 10th NUMBER claims 18 bytes: it swallows the next record's header, and the
+    // records after it would be read from the wrong offsets.
+    let mut lying = records.clone();
+    let label_len = label(0, 0, "n").len();
+    let tenth = label_len + 9 * 18;
+    assert_eq!(&lying[tenth..tenth + 2], &0x0203u16.to_le_bytes());
+    lying[tenth + 2..tenth + 4].copy_from_slice(&18u16.to_le_bytes());
+    assert_eq!(ok(one_sheet(Vec::new(), records)).rows.len(), 49);
+    match read(one_sheet(Vec::new(), lying), &ReadOptions::default()) {
+        Err(e) => assert!(e.to_string().contains("NUMBER record at byte"), "{e}"),
+        Ok(t) => panic!("read {} rows of 49 with exit 0", t.rows.len()),
     }
 }
 
@@ -575,5 +619,32 @@ fn header_footer_and_default_row_height_records_are_read() {
             Item::RowsHiddenByDefault,
             Item::HeaderFooter("odd SECRET".into()),
         ]
+    );
+}
+
+#[test]
+fn a_formula_with_no_cached_value_follows_the_error_cell_policy() {
+    let records = cat(&[
+        label(0, 0, "f"),
+        label(0, 1, "n"),
+        // A string result announced, but no STRING record follows.
+        formula(1, 0, 0, special(0, 0)),
+        number(1, 1, 0, 5.0),
+        formula(2, 0, 0, special(0, 0)),
+    ]);
+    let bytes = one_sheet(Vec::new(), records);
+    let t = ok(bytes.clone());
+    assert_eq!(
+        t.rows[0].1,
+        [Value::Error("#NO_CACHED_VALUE".into()), Value::Int(5)]
+    );
+    assert_eq!(t.rows[1].1[0], Value::Error("#NO_CACHED_VALUE".into()));
+    let empty = ReadOptions {
+        error_cells: ErrorCellPolicy::Empty,
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        read(bytes, &empty).expect("valid").rows[0].1[0],
+        Value::Empty
     );
 }

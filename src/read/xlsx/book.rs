@@ -12,6 +12,7 @@ use zip::ZipArchive;
 use super::numfmt::{self, Kind};
 use super::text;
 use crate::opc;
+use crate::read::guard::{Meter, Metered};
 use crate::read::strings::SharedStrings;
 use crate::read::ReadError;
 
@@ -23,6 +24,8 @@ const REL_SHARED_STRINGS: &str = "/sharedStrings";
 pub(super) struct Book<R: Read + Seek> {
     pub zip: ZipArchive<R>,
     pub file: String,
+    /// Counts what every member really inflates to.
+    pub meter: Meter,
     /// Workbook order; `parts[i]` is the member holding `sheets[i]`, if any.
     pub sheets: Vec<Sheet>,
     pub parts: Vec<Option<String>>,
@@ -44,7 +47,7 @@ pub(super) struct Lookup {
 /// Every shared string in one buffer, so a large table costs one allocation, not one
 /// per string.
 impl<R: Read + Seek> Book<R> {
-    pub fn open(file: &str, reader: R) -> Result<Self, ReadError> {
+    pub fn open(file: &str, reader: R, meter: Meter) -> Result<Self, ReadError> {
         let zip = ZipArchive::new(reader).map_err(|e| {
             ReadError::corrupt(
                 file,
@@ -56,6 +59,7 @@ impl<R: Read + Seek> Book<R> {
         let mut book = Book {
             zip,
             file: file.to_string(),
+            meter,
             sheets: Vec::new(),
             parts: Vec::new(),
             lookup: Lookup::default(),
@@ -88,10 +92,10 @@ impl<R: Read + Seek> Book<R> {
     pub fn load_cell_parts(&mut self) -> Result<(), ReadError> {
         let (styles, strings) = (self.styles_part.clone(), self.strings_part.clone());
         let file = self.file.clone();
-        if let Some(xml) = part(&mut self.zip, &file, &styles)? {
+        if let Some(xml) = part(&mut self.zip, &self.meter, &file, &styles)? {
             self.lookup.styles = read_styles(&file, &styles, xml)?;
         }
-        if let Some(xml) = part(&mut self.zip, &file, &strings)? {
+        if let Some(xml) = part(&mut self.zip, &self.meter, &file, &strings)? {
             self.lookup.strings = read_shared_strings(&file, &strings, xml)?;
         }
         Ok(())
@@ -99,7 +103,7 @@ impl<R: Read + Seek> Book<R> {
 
     /// A part, buffered for quick-xml, or `None` when the package has no such member.
     pub fn part(&mut self, name: &str) -> Result<Option<PartXml<'_, R>>, ReadError> {
-        part(&mut self.zip, &self.file, name)
+        part(&mut self.zip, &self.meter, &self.file, name)
     }
 
     fn rels(&mut self, part: &str) -> Result<Vec<Rel>, ReadError> {
@@ -159,15 +163,19 @@ impl<R: Read + Seek> Book<R> {
 }
 
 /// A part of the package, ready for quick-xml.
-pub(super) type PartXml<'z, R> = Reader<BufReader<zip::read::ZipFile<'z, R>>>;
+pub(super) type PartXml<'z, R> = Reader<BufReader<Member<'z, R>>>;
+
+/// A member's bytes as they inflate, counted against the limits.
+pub(super) type Member<'z, R> = Metered<zip::read::ZipFile<'z, R>>;
 
 /// As [`Book::part`], borrowing only the zip, so the rest of the book stays readable.
 pub(super) fn part<'z, R: Read + Seek>(
     zip: &'z mut ZipArchive<R>,
+    meter: &Meter,
     file: &str,
     name: &str,
 ) -> Result<Option<PartXml<'z, R>>, ReadError> {
-    Ok(member(zip, file, name)?.map(|m| {
+    Ok(member(zip, meter, file, name)?.map(|m| {
         let mut xml = Reader::from_reader(BufReader::with_capacity(64 << 10, m));
         xml.config_mut().check_end_names = false;
         xml
@@ -178,10 +186,15 @@ pub(super) fn part<'z, R: Read + Seek>(
 /// member.
 pub(super) fn member<'z, R: Read + Seek>(
     zip: &'z mut ZipArchive<R>,
+    meter: &Meter,
     file: &str,
     name: &str,
-) -> Result<Option<zip::read::ZipFile<'z, R>>, ReadError> {
-    opc::open_part(zip, name)
+) -> Result<Option<Member<'z, R>>, ReadError> {
+    let Some(found) = opc::find_member(zip.file_names(), name).map(str::to_string) else {
+        return Ok(None);
+    };
+    zip.by_name(&found)
+        .map(|m| Some(meter.wrap(&found, m.compressed_size(), m)))
         .map_err(|e| ReadError::corrupt(file, format!("part \"{name}\" cannot be read ({e})")))
 }
 

@@ -5,8 +5,11 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Other,
-    /// Days since the epoch of the workbook's date system: a date, a time or both.
+    /// Days since the epoch of the workbook's date system: a date or a time of day.
     DateTime,
+    /// A date and a time of day both shown (`yyyy-mm-dd hh:mm`): a value at midnight
+    /// is still a date-time, not a date.
+    Timestamp,
     /// Elapsed time (`[h]:mm`), shown as an ISO 8601 duration.
     Duration,
 }
@@ -17,7 +20,8 @@ pub(crate) enum Kind {
 pub(crate) fn builtin(id: u32) -> Kind {
     match id {
         46 => Kind::Duration,
-        14..=22 | 27..=36 | 45 | 47 | 50..=58 => Kind::DateTime,
+        22 => Kind::Timestamp,
+        14..=21 | 27..=36 | 45 | 47 | 50..=58 => Kind::DateTime,
         _ => Kind::Other,
     }
 }
@@ -28,7 +32,7 @@ pub(crate) fn builtin(id: u32) -> Kind {
 /// escapes and brackets makes a date-time.
 pub(crate) fn classify(code: &str) -> Kind {
     let chars: Vec<char> = code.chars().collect();
-    let mut kind = Kind::Other;
+    let (mut date, mut time) = (false, false);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -61,13 +65,31 @@ pub(crate) fn classify(code: &str) -> Kind {
             'g' | 'G' if is_general(&chars[i - 1..]) => i += 6,
             // `E+` and `E-` are scientific notation.
             'e' | 'E' if matches!(chars.get(i), Some('+' | '-')) => {}
-            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' | 'e' | 'E' | 'g' | 'G' => {
-                kind = Kind::DateTime;
-            }
+            // A month or a minute: either way a date-time format.
+            'm' | 'M' => date |= !time,
+            'y' | 'Y' | 'd' | 'D' | 'e' | 'E' | 'g' | 'G' => date = true,
+            'h' | 'H' | 's' | 'S' => time = true,
             _ => {}
         }
     }
-    kind
+    match (date, time) {
+        (true, true) if has_day_or_year(code) => Kind::Timestamp,
+        (false, false) => Kind::Other,
+        _ => Kind::DateTime,
+    }
+}
+
+/// Whether the first section has a day, year or era token: `m` alone (`mm:ss`) is a
+/// minute, so a format is a timestamp only with one of these beside its time.
+fn has_day_or_year(code: &str) -> bool {
+    let first = code.split(';').next().unwrap_or("");
+    let mut quoted = false;
+    first.chars().any(|c| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        !quoted && matches!(c, 'y' | 'Y' | 'd' | 'D' | 'e' | 'E' | 'g' | 'G')
+    })
 }
 
 fn is_general(rest: &[char]) -> bool {
@@ -90,13 +112,15 @@ mod tests {
             "dd\\ mmm\\ yyyy",
             "[$-F800]dddd, mmmm dd, yyyy",
             "h:mm AM/PM",
-            "yyyy-mm-dd hh:mm:ss",
             "[Red]yyyy-mm-dd",
             "mm:ss.0",
             "yyyy\"年\"m\"月\"d\"日\"",
             "yyyy-mm-dd;@",
         ] {
             assert_eq!(classify(code), Kind::DateTime, "{code}");
+        }
+        for code in ["yyyy-mm-dd hh:mm:ss", "d/m/yy h:mm", "m/d/yyyy h:mm AM/PM"] {
+            assert_eq!(classify(code), Kind::Timestamp, "{code}");
         }
         for code in ["[h]:mm:ss", "[mm]:ss", "[ss].00", "[H]:MM"] {
             assert_eq!(classify(code), Kind::Duration, "{code}");
@@ -125,7 +149,8 @@ mod tests {
     #[test]
     fn builtin_ids_follow_the_standard() {
         assert_eq!(builtin(14), Kind::DateTime);
-        assert_eq!(builtin(22), Kind::DateTime);
+        assert_eq!(builtin(21), Kind::DateTime);
+        assert_eq!(builtin(22), Kind::Timestamp);
         assert_eq!(builtin(46), Kind::Duration);
         assert_eq!(builtin(0), Kind::Other);
         assert_eq!(builtin(49), Kind::Other);

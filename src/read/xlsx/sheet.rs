@@ -98,7 +98,13 @@ impl<B: BufRead> Cells<B> {
                         "it declares a DTD, which is refused for safety".into(),
                     ))
                 }
-                Ok(Event::Eof) => return Ok(cells),
+                // `sheetData` is required (ECMA-376 §18.3.1.99): a part that ends before it
+                // was cut short, and read as an empty sheet it would lose every row.
+                Ok(Event::Eof) => {
+                    return Err(fail(
+                        "the part ends before its <sheetData>; the file is truncated".into(),
+                    ))
+                }
                 Ok(_) => {}
                 Err(e) => return Err(fail(e.to_string())),
             }
@@ -131,6 +137,19 @@ impl<B: BufRead> Cells<B> {
                     let row = row_number(&e).map_err(fail)?.unwrap_or(self.row);
                     (self.row, self.col) = (row.saturating_add(1), 0);
                     continue;
+                }
+                // quick-xml takes `<9 …>` as an element; XML names never start so
+                // (XML 1.0 §2.3), and such a damaged cell would be passed over unseen.
+                Event::Start(e) | Event::Empty(e)
+                    if e.name()
+                        .as_ref()
+                        .first()
+                        .is_none_or(|b| b.is_ascii_digit() || matches!(b, b'-' | b'.')) =>
+                {
+                    return Err(fail(format!(
+                        "<{}> is not an XML element name",
+                        String::from_utf8_lossy(e.name().as_ref())
+                    )));
                 }
                 Event::End(e) => {
                     match e.local_name().as_ref() {

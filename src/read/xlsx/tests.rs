@@ -227,13 +227,17 @@ fn the_cell_limit_holds_in_both_paths() {
 
 #[test]
 fn sheet_names_come_from_the_workbook_part() {
-    let names = crate::read::sheet_names(Format::Xlsx, Cursor::new(package(&sheet(None, ""), &[])))
-        .expect("valid");
+    let names = crate::read::sheet_names(
+        Format::Xlsx,
+        "t.xlsx",
+        Cursor::new(package(&sheet(None, ""), &[])),
+    )
+    .expect("valid");
     assert_eq!(names, ["Data"]);
 }
 
-/// Hostile or damaged sheets: every truncation and many byte swaps of a sheet part give
-/// a table or an error, never a panic or a hang.
+/// Hostile or damaged sheets: every truncation of a sheet part is refused or gives the
+/// whole table; byte swaps give an error or a table no shorter, never a panic or a hang.
 #[test]
 fn damaged_sheet_parts_never_panic() {
     let good = sheet(
@@ -253,9 +257,32 @@ fn damaged_sheet_parts_never_panic() {
         v[i] = *swap;
         variants.push(v);
     }
-    for v in variants {
+    let whole = ok(package(&good, &["one"]));
+    let truncations = bytes.len().div_ceil(3);
+    for (k, v) in variants.into_iter().enumerate() {
         let xml = String::from_utf8_lossy(&v).into_owned();
-        let _ = read(package(&xml, &["one"]), &ReadOptions::default());
+        let Ok(t) = read(package(&xml, &["one"]), &ReadOptions::default()) else {
+            continue;
+        };
+        if k < truncations {
+            // Cut short: refused, or (cut after the table) the same table.
+            assert_eq!(
+                (&t.info.headers, &t.rows),
+                (&whole.info.headers, &whole.rows),
+                "cut at {}",
+                k * 3
+            );
+        } else if t.info.sheet == whole.info.sheet {
+            // (A changed byte may change which sheet is the first visible one.)
+            assert!(
+                t.rows.len() >= whole.rows.len()
+                    && t.info.headers.len() >= whole.info.headers.len(),
+                "swap {k}: {} rows, {} columns: {}",
+                t.rows.len(),
+                t.info.headers.len(),
+                &xml[((k - truncations) * 5).saturating_sub(40)..][..80]
+            );
+        }
     }
 }
 
@@ -280,4 +307,98 @@ fn far_apart_cells_are_bounded_by_the_cell_limit() {
     );
     let err = read(package(&beyond, &[]), &ReadOptions::default()).expect_err("past XFD1048576");
     assert!(err.to_string().contains("1048576"), "{err}");
+}
+
+/// A sheet part of `rows` rows of one number each: about 30 bytes a row that deflate to
+/// almost nothing.
+fn long_sheet(rows: u32) -> String {
+    let rows: String = (1..=rows)
+        .map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>1</v></c></row>"#))
+        .collect();
+    sheet(None, &rows)
+}
+
+fn with_limits(limits: crate::read::Limits) -> ReadOptions {
+    ReadOptions {
+        limits,
+        ..ReadOptions::default()
+    }
+}
+
+#[test]
+fn a_zip_whose_headers_understate_its_sizes_is_refused_by_what_it_inflates_to() {
+    let lying = crate::read::guard::lie_about_sizes(package(&long_sheet(200_000), &[]), 1000);
+    // Over the size limit (the ratio limit out of the way)...
+    let options = with_limits(crate::read::Limits {
+        max_uncompressed_bytes: 2 << 20,
+        max_compression_ratio: u32::MAX,
+        ..crate::read::Limits::default()
+    });
+    match read(lying.clone(), &options) {
+        Err(ReadError::Limit { limit, what, .. }) => {
+            assert_eq!(limit, "max_uncompressed_bytes");
+            assert!(what.contains("xl/worksheets/data.xml"), "{what}");
+        }
+        other => panic!("{:?}", other.map(|t| t.rows.len())),
+    }
+    // ...and over the ratio limit (the headers' 1,000 bytes would pass it).
+    let options = with_limits(crate::read::Limits {
+        max_compression_ratio: 5,
+        ..crate::read::Limits::default()
+    });
+    match read(lying, &options) {
+        Err(ReadError::Limit { limit, .. }) => assert_eq!(limit, "max_compression_ratio"),
+        other => panic!("{:?}", other.map(|t| t.rows.len())),
+    }
+    // The same workbook told truthfully reads whole under generous limits.
+    let honest = package(&long_sheet(200_000), &[]);
+    let t = read(
+        honest,
+        &with_limits(crate::read::Limits {
+            max_compression_ratio: u32::MAX,
+            ..crate::read::Limits::default()
+        }),
+    )
+    .expect("honest sizes, within the limits");
+    assert_eq!(t.rows.len(), 199_999);
+}
+
+#[test]
+fn a_cell_over_max_cell_chars_is_refused_with_its_place() {
+    let long = "x".repeat(40_000);
+    let inline = sheet(
+        None,
+        &format!(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{long}</t></is></c></row>"#
+        ),
+    );
+    let shared = sheet(
+        None,
+        r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row><row r="3"><c r="A3" t="s"><v>1</v></c></row>"#,
+    );
+    for bytes in [package(&inline, &[]), package(&shared, &["h", &long])] {
+        match read(bytes.clone(), &ReadOptions::default()) {
+            Err(
+                e @ ReadError::Limit {
+                    limit: "max_cell_chars",
+                    ..
+                },
+            ) => {
+                assert!(
+                    e.to_string().contains("cell A2 holds 40000 characters"),
+                    "{e}"
+                );
+            }
+            other => panic!("{:?}", other.map(|t| t.rows.len())),
+        }
+        let t = read(
+            bytes,
+            &with_limits(crate::read::Limits {
+                max_cell_chars: 40_000,
+                ..crate::read::Limits::default()
+            }),
+        )
+        .expect("within a raised limit");
+        assert_eq!(t.rows[0].1, [text(&long)]);
+    }
 }

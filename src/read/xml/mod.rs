@@ -97,13 +97,15 @@ pub(crate) fn read_in_place(
     options: &ReadOptions,
     sink: &mut dyn TableSink,
 ) -> Result<ReadSummary, ReadError> {
-    read_in(
-        file,
-        Doc::<std::io::Empty>::InPlace(doc),
-        options,
-        sink,
-        windows::WINDOW,
-    )
+    super::guarded(file, || {
+        read_in(
+            file,
+            Doc::<std::io::Empty>::InPlace(doc),
+            options,
+            sink,
+            windows::WINDOW,
+        )
+    })
 }
 
 /// How the document comes.
