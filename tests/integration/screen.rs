@@ -7,7 +7,7 @@ fn a_sin_in_a_source_holds_its_dataset_and_the_rest_publish() {
     let w = Workdir::with_samples();
     let csv = w.path("samples/data/security_screening.csv");
     let mut text = std::fs::read_to_string(&csv).unwrap();
-    // 046 454 286 fails the first-digit rule; 130 692 544 is a valid test SIN.
+    // 130 692 544, grouped 3-3-3 and Luhn-valid, is written as a SIN is written.
     text.push_str("2024-2025,Contact 130 692 544,Contact,1,1.0\n");
     std::fs::write(&csv, text).unwrap();
     let out = w.run(&["run", "--as-of", "2026-11-28"]).expect(1);

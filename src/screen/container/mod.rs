@@ -239,8 +239,20 @@ pub(crate) fn screen_properties<R: Read + Seek>(
                     .map(|(_, v)| v.clone());
                 let prop = named.unwrap_or_else(|| local(el).to_string());
                 let location = format!("{file}, document property \"{prop}\"");
-                // A property's name can be the marking too ("SECRET" = "yes").
+                // A property's name can be the marking too ("SECRET" = "yes"). It is an
+                // identifier, not prose, so its words count in any case: labelling
+                // tools write `MSIP_Label_Secret_Enabled`.
+                let before = out.total();
                 screen.screen_into(&prop, &format!("{location} (name)"), out);
+                if out.total() == before && names_a_marking(&prop) {
+                    out.push(Finding::new(
+                        Rule::Marking,
+                        format!("{location} (name)"),
+                        format!(
+                            "a document property named \"{prop}\" labels the file's classification"
+                        ),
+                    ));
+                }
                 current = Some(location);
             }
             Item::Close { .. } if pos.depth() == depth => current = None,
@@ -260,6 +272,35 @@ pub(crate) fn screen_properties<R: Read + Seek>(
     )?;
     markup.screen(screen, &format!("{file}, part \"{name}\""), out);
     Ok(())
+}
+
+/// Whether an identifier (a property name) has a classification word among its parts,
+/// in any case: `MSIP_Label_Secret_Enabled`, `ClassificationProtectedB`.
+fn names_a_marking(identifier: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "SECRET",
+        "TOPSECRET",
+        "TRESSECRET",
+        "CONFIDENTIAL",
+        "CONFIDENTIEL",
+        "PROTECTED",
+        "PROTEGE",
+        "CLASSIFIED",
+    ];
+    let mut parts = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in identifier.chars() {
+        if !c.is_alphanumeric() || (c.is_uppercase() && prev_lower) {
+            parts.push(std::mem::take(&mut word));
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_uppercase());
+        }
+        prev_lower = c.is_lowercase();
+    }
+    parts.push(word);
+    parts.iter().any(|p| WORDS.contains(&p.as_str()))
 }
 
 /// A hidden-content finding with no raw value.
@@ -303,3 +344,26 @@ pub(crate) fn attr<'a>(attrs: &'a [(String, String)], local_name: &str) -> Optio
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod identifier_tests {
+    #[test]
+    fn property_names_carrying_a_classification_word_are_found_in_any_case() {
+        for yes in [
+            "MSIP_Label_Secret_Enabled",
+            "ClassificationProtectedB",
+            "top-secret",
+            "CONFIDENTIAL",
+        ] {
+            assert!(super::names_a_marking(yes), "{yes}");
+        }
+        for no in [
+            "Secretariat",
+            "SecretaryGeneral",
+            "Department",
+            "MSIP_Label_Public",
+        ] {
+            assert!(!super::names_a_marking(no), "{no}");
+        }
+    }
+}
