@@ -5,22 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::state::str_of;
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::doc::escape as esc;
 
 /// A dataset's title in English, whichever profile stored it.
 fn title(d: &Map<String, Value>) -> String {
