@@ -11,10 +11,13 @@ use crate::telemetry::LogFormat;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  everything asked for was done (datasets not yet due or withheld by decision count as done)
-  1  data held back or rejected: a screen finding, a schema violation, an unreadable
-     source or an invalid manifest; the rest of the run went on
-  2  configuration or usage error: nothing was attempted
-  3  portal or I/O failure: some work could not be done; run again once fixed";
+  1  data held back or refused: a screen finding, a schema violation, an unreadable source,
+     an invalid manifest, or a dataset the portal refused (a field it does not keep, a file
+     over its upload limit); running again unchanged will not help; the rest went on
+  2  configuration or usage error, or the portal probe found the portal cannot take the
+     release (refused token, unknown organization or licence, schema): nothing was sent
+  3  portal or machine failure (unreachable, 5xx, timeouts, the lock held): running again
+     once it is fixed will help";
 
 /// Publishes a department's approved open data to a CKAN open-government portal.
 #[derive(Debug, Parser)]
