@@ -10,7 +10,9 @@ fn help_documents_the_exit_codes() {
         "0  everything",
         "1  data held back",
         "2  configuration",
-        "3  portal or I/O",
+        "3  portal or machine failure",
+        "running again unchanged will not help",
+        "running again\n     once it is fixed will help",
     ] {
         assert!(out.stdout().contains(code), "{code}: {}", out.stdout());
     }
