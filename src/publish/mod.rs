@@ -177,8 +177,8 @@ pub async fn sync(
         let mut sent = Vec::new();
         // This pass's steps, with the id of a resource each created, for a rollback.
         let mut this_pass: Vec<(Step, Option<String>)> = Vec::new();
+        let touch = touch_fields(profile, remote.as_ref());
         for step in steps {
-            let touch = touch_fields(profile, remote.as_ref());
             match execute(client, local, &step, dataset_id.as_deref(), &touch).await {
                 Ok(result) => {
                     match &step {
