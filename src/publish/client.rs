@@ -115,6 +115,16 @@ impl Client {
         self
     }
 
+    /// The portal's own date, from the `Date` header of a `status_show`: what the
+    /// Registry checks `date_published` against. `None` when it sends none.
+    pub async fn server_date(&self) -> Option<chrono::NaiveDate> {
+        let resp = self.http.get(self.url("status_show")).send().await.ok()?;
+        let date = resp.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+        chrono::DateTime::parse_from_rfc2822(date)
+            .ok()
+            .map(|d| d.naive_utc().date())
+    }
+
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_bytes
     }

@@ -29,6 +29,8 @@ pub struct Facts {
     pub licenses: Option<BTreeSet<String>>,
     /// `scheming_dataset_schema_show` for `dataset`, on a ckanext-scheming portal.
     pub schema: Option<Json>,
+    /// The portal's own date (its `Date` header).
+    pub server_date: Option<chrono::NaiveDate>,
 }
 
 impl Facts {
@@ -118,6 +120,7 @@ pub async fn fetch(client: &Client, organization: &str) -> Result<Facts, Publish
             .filter_map(|l| l.get("id").and_then(Json::as_str).map(str::to_string))
             .collect()
     });
+    facts.server_date = client.server_date().await;
     if facts.scheming() {
         facts.schema = optional(
             client
@@ -191,6 +194,19 @@ pub fn check(facts: &Facts, want: &Intended) -> Vec<String> {
                 problems.push(format!(
                     "licence \"{l}\" is not one the portal knows (its license_list: {}); it would show the data as not open: set defaults.license_id or the manifest's metadata.license_id to one of them",
                     licenses.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    if let (Some(today), Profile::OpenCanada) = (facts.server_date, want.profile) {
+        for (reference, fields, _) in &want.datasets {
+            let date = fields
+                .get("date_published")
+                .and_then(Json::as_str)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            if let Some(date) = date.filter(|d| *d > today) {
+                problems.push(format!(
+                    "{reference}: its release date {date} is after the portal's own date ({today}); the portal refuses a date_published in its future once ready_to_publish is true, whatever --as-of says (--as-of rehearses the release gate, it cannot change the portal's date): run on or after {date}"
                 ));
             }
         }
@@ -434,6 +450,7 @@ mod tests {
             organization_exists: true,
             licenses: Some(["cc-by".to_string(), "ca-ogl-lgo".to_string()].into()),
             schema: None,
+            server_date: None,
         }
     }
 
@@ -477,6 +494,27 @@ mod tests {
             TagRule::Canada.breaks("zero\u{200b}width"),
             Some("the Registry refuses control, invisible and non-breaking space characters")
         );
+    }
+
+    #[test]
+    fn a_release_date_after_the_portals_own_date_is_reported_before_any_write() {
+        let mut f = facts();
+        f.extensions.push("scheming_datasets".into());
+        f.server_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 2);
+        let mut want = intended(Profile::OpenCanada);
+        want.datasets[0]
+            .1
+            .insert("date_published".into(), json!("2027-04-01"));
+        let p = check(&f, &want);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("after the portal's own date (2026-12-02)"),
+            "{p:?}"
+        );
+        want.datasets[0]
+            .1
+            .insert("date_published".into(), json!("2026-12-02"));
+        assert!(check(&f, &want).is_empty());
     }
 
     #[test]

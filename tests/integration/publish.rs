@@ -288,6 +288,24 @@ fn a_profile_the_portal_schema_cannot_take_is_refused_at_the_probe_with_every_fi
 }
 
 #[test]
+fn a_rehearsal_date_past_the_portals_own_date_is_refused_at_the_probe() {
+    // --as-of lets the gate through CSIS-INV-2025-006 (due 2027-04-01); the portal's
+    // clock (its Date header) is today, and the GC schema refuses a future date_published.
+    let w = Workdir::with_samples();
+    let portal = TestPortal::start(Profile::OpenCanada);
+    let out = w
+        .run_on(&portal, &["run", "--as-of", "2027-04-01"])
+        .expect(2);
+    assert!(
+        out.stderr()
+            .contains("release date 2027-04-01 is after the portal's own date"),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(portal.writes(), 0);
+}
+
+#[test]
 fn the_open_canada_profile_on_core_ckan_is_refused_at_the_probe() {
     let w = Workdir::with_samples();
     let portal = TestPortal::start(Profile::Ckan);
