@@ -471,9 +471,9 @@ mod tests {
         assert_eq!(s, format!("{}  a.json\n{}  b.csv\n", d.hex(), d.hex()));
     }
 
-    #[test]
-    fn csvw_names_are_template_safe_and_titles_kept() {
-        let f = DataFile {
+    /// A CSV data file of the package with this Table Schema.
+    fn csv_file(schema: serde_json::Value) -> DataFile {
+        DataFile {
             name: "t.csv".into(),
             resource_key: "t".into(),
             format: OutputFormat::Csv,
@@ -483,9 +483,14 @@ mod tests {
                 en: "T".into(),
                 fr: "T".into(),
             },
-            schema: Some(json!({ "fields": [{ "name": "délai moyen", "type": "number" }] })),
+            schema: Some(schema),
             rows: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn csvw_names_are_template_safe_and_titles_kept() {
+        let f = csv_file(json!({ "fields": [{ "name": "délai moyen", "type": "number" }] }));
         let c = csvw(&f);
         assert_eq!(c["tableSchema"]["columns"][0]["name"], "d%C3%A9lai_moyen");
         assert_eq!(c["tableSchema"]["columns"][0]["titles"], "délai moyen");
@@ -534,23 +539,11 @@ mod tests {
 
     #[test]
     fn csvw_primary_key_uses_the_csvw_names_and_missing_values_are_null() {
-        let f = DataFile {
-            name: "t.csv".into(),
-            resource_key: "t".into(),
-            format: OutputFormat::Csv,
-            sha256: Sha256Digest::of(b""),
-            bytes: 0,
-            title: Bilingual {
-                en: "T".into(),
-                fr: "T".into(),
-            },
-            schema: Some(json!({
-                "fields": [{ "name": "fiscal year" }, { "name": "région" }],
-                "primaryKey": ["fiscal year", "région"],
-                "missingValues": ["", "NA"]
-            })),
-            rows: 0,
-        };
+        let f = csv_file(json!({
+            "fields": [{ "name": "fiscal year" }, { "name": "région" }],
+            "primaryKey": ["fiscal year", "région"],
+            "missingValues": ["", "NA"]
+        }));
         let c = csvw(&f);
         assert_eq!(
             c["tableSchema"]["primaryKey"],

@@ -100,6 +100,12 @@ pub struct Doc {
 }
 
 impl Doc {
+    /// A document whose subtitle is "As of <long date>." in its language.
+    pub fn as_of(lang: Lang, department: Option<String>, title: &str, as_of: NaiveDate) -> Doc {
+        let subtitle = format!("{} {}.", lang.words().as_of, lang.long_date(as_of));
+        Doc::new(lang, department, title, subtitle)
+    }
+
     pub fn new(lang: Lang, department: Option<String>, title: &str, subtitle: String) -> Doc {
         Doc {
             lang,

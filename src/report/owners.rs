@@ -74,12 +74,7 @@ pub fn document(
     department: Option<String>,
 ) -> Doc {
     let w = lang.words();
-    let mut d = Doc::new(
-        lang,
-        department,
-        w.owners_title,
-        format!("{} {}.", w.as_of, lang.long_date(as_of)),
-    );
+    let mut d = Doc::as_of(lang, department, w.owners_title, as_of);
     d.para(w.owners_intro.to_string());
     for (category, list) in by_category(entries) {
         d.h2(&category);

@@ -39,12 +39,7 @@ pub fn document(
     department: Option<String>,
 ) -> Doc {
     let w = lang.words();
-    let mut d = Doc::new(
-        lang,
-        department,
-        w.plan_title,
-        format!("{} {}.", w.as_of, lang.long_date(as_of)),
-    );
+    let mut d = Doc::as_of(lang, department, w.plan_title, as_of);
     d.para(w.plan_approval_note.to_string());
     let mut t = Table::new(
         lang,
